@@ -1,0 +1,45 @@
+# ikesim — set-up and everyday commands. Every target creates .venv when it is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_TEST := $(VENV)/.installed-test
+
+.PHONY: demo test bench lint system-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP_RUN): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(STAMP_TEST): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(STAMP_RUN)
+
+demo: $(STAMP_RUN)
+	$(BIN)/ikesim run scenarios/missing-return-route.yaml
+
+# The Wireshark oracle tests need tshark (Debian package); install it non-interactively when
+# we are root and it is missing. The tests fail loudly, not skip, if it is still absent.
+system-deps:
+	@command -v tshark >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing tshark (Debian package) for the Wireshark oracle tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >/dev/null; \
+	  else echo "warning: tshark missing and not root; the Wireshark oracle tests will fail"; fi; }
+
+test: $(STAMP_TEST) system-deps
+	$(BIN)/python -m pytest
+
+bench: $(STAMP_TEST)
+	$(BIN)/python -m bench
+
+lint: $(STAMP_TEST)
+	$(BIN)/ruff check ikesim tests bench
+	$(BIN)/ruff format --check ikesim tests bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
