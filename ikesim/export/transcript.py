@@ -1,0 +1,105 @@
+"""The IOS console transcript: every device's prompt, commands, output and debug lines, in
+simulated-time order, laid out the way a console shows them (as in the seed write-up).
+
+Layout rules (they reproduce ``../shared/seeds``):
+- a command prints ``HOST#command``, its output, then the bare prompt ``HOST#`` (the console
+  waiting for the next command);
+- asynchronous lines (``debug`` output, ``%`` messages) print as they happen; when they come
+  from a device other than the one the transcript last showed, its bare prompt ``HOST#`` is
+  printed first so the reader knows whose console it is;
+- before the next command on a console that printed asynchronous lines since its last prompt,
+  a bare prompt is printed again (the user pressed Enter), as in the seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class _Console:
+    prompt: str
+    async_since_prompt: bool = False
+
+
+@dataclass
+class Transcript:
+    lines: list[str] = field(default_factory=list)
+    _consoles: dict[str, _Console] = field(default_factory=dict)
+    _current: str | None = None
+
+    def _console(self, device: str) -> _Console:
+        console = self._consoles.get(device)
+        if console is None:
+            console = self._consoles[device] = _Console(prompt=f"{device}#")
+        return console
+
+    def command(self, device: str, command: str, output: list[str]) -> list[str]:
+        """Record a command and its output; returns the lines added."""
+        console = self._console(device)
+        block: list[str] = []
+        if console.async_since_prompt:
+            block.append(console.prompt)
+        block.append(f"{console.prompt}{command}")
+        block.extend(output)
+        block.append(console.prompt)
+        console.async_since_prompt = False
+        self._current = device
+        self.lines.extend(block)
+        return block
+
+    def asynchronous(self, device: str, lines: list[str]) -> list[str]:
+        """Record lines a device prints on its own (debug, syslog)."""
+        console = self._console(device)
+        block: list[str] = []
+        if self._current != device:
+            block.append(console.prompt)
+        block.extend(lines)
+        console.async_since_prompt = True
+        self._current = device
+        self.lines.extend(block)
+        return block
+
+    def configure(self, device: str, lines: list[str]) -> list[str]:
+        """Record a ``configure terminal`` session with IOS's mode prompts."""
+        console = self._console(device)
+        host = console.prompt[:-1]
+        block: list[str] = [console.prompt] if console.async_since_prompt else []
+        block += [f"{console.prompt}configure terminal",
+                  "Enter configuration commands, one per line.  End with CNTL/Z."]
+        mode = "config"
+        for line in lines:
+            if not line.strip() or line.strip() == "!":
+                continue
+            stripped = line.strip()
+            top_level = line[:1] not in (" ", "\t")
+            if top_level:
+                mode = "config"
+            block.append(f"{host}({mode})#{stripped}")
+            if top_level:
+                mode = _submode(stripped)
+        block += [f"{host}({mode})#end", console.prompt]
+        console.async_since_prompt = False
+        self._current = device
+        self.lines.extend(block)
+        return block
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + ("\n" if self.lines else "")
+
+
+_SUBMODES = (("interface", "config-if"), ("crypto isakmp policy", "config-isakmp"),
+             ("crypto map", "config-crypto-map"), ("crypto ipsec transform-set", "cfg-crypto-trans"),
+             ("ip access-list extended", "config-ext-nacl"),
+             ("ip access-list standard", "config-std-nacl"))
+
+
+def _submode(line: str) -> str:
+    """The configuration mode IOS enters after a global command (for the prompt)."""
+    words = " ".join(line.split()).lower()
+    for prefix, mode in _SUBMODES:
+        if words.startswith(prefix.split()[0]) and all(
+                w.startswith(p) for w, p in zip(words.split(), prefix.split(), strict=False)):
+            if len(words.split()) >= len(prefix.split()):
+                return mode
+    return "config"

@@ -1,0 +1,64 @@
+"""Structured events the IKE engine emits (the engine never formats text; ``ikesim.ios`` does).
+
+Every event carries the SA's conn-id as the *dialect-neutral* SA number (``sa_serial``: 1, 2, 3 …
+in creation order on this device) and the conn-id the device would show (``conn_id``: 12.2 shows
+the serial; 15.x shows 0 until keys exist, then 1001, 1002 …). ``fields`` hold only data.
+
+The catalogue below is the contract between ``ikesim.ike`` (producer) and ``ikesim.ios``
+(formatter, JSON log, expectations). Kinds and their fields:
+
+  sa_created      role ("I"|"R"), peer, local
+  main_mode_begin                                   (initiator: "beginning Main Mode exchange")
+  no_psk          peer                              ("No pre-shared key with X!")
+  rx              peer, state, role, new_sa (bool), exchange, message_id, sport, dport
+  local_port      local_port, remote_port           (first packet of a new SA)
+  process_payload payload ("SA","KE","NONCE","ID","HASH","NOTIFY","DELETE","VENDOR"), message_id
+  psk_found       peer
+  check_transform transform (number offered), priority (local policy),
+                  attributes: list of [name, value] in wire order, names from
+                  ("encryption","hash","group","auth","life_type","life_duration","key_length"),
+                  values IOS-ready data: encryption "3DES-CBC"|"DES-CBC"|"AES-CBC", hash "SHA"|"MD5"|
+                  "SHA256"…, group int, auth "pre-share"…, life_type "seconds"|"kilobytes",
+                  life_duration bytes (as sent, to print "(VPI) of  0x0 0x1 0x51 0x80") or int,
+                  key_length int
+  attr_mismatch   attribute ("encryption","hash","group","auth","lifetime"), transform, priority
+  atts_acceptable next_payload (int)
+  atts_not_acceptable next_payload (int)
+  policy_not_acceptable peer                        ("phase 1 SA policy not acceptable!")
+  auth_method     method ("pre-shared key"), id_type ("ID_IPV4_ADDR")
+  skeyid_generated
+  tx              peer, state, role, exchange, message_id, sport, dport, retransmission (bool)
+  duplicate       peer, state, role
+  retransmit_due_to_dup                             ("retransmitting due to retransmit phase 1")
+  retransmit_tick state, role                       ("retransmitting phase 1 MM_SA_SETUP...")
+  error_counter   reason ("retransmit phase 1")
+  retransmit      state, role                       ("retransmitting phase 1 MM_SA_SETUP")
+  no_keepalives                                     ("peer does not do paranoid keepalives.")
+  bad_message     peer, reason                      (%CRYPTO-4-IKMP_BAD_MESSAGE: decrypt/HASH failed)
+  malformed       peer, offset, reason              (codec error on receive)
+  authenticated   peer                              ("SA has been authenticated with X")
+  auth_failed     peer
+  state_change    old, new (15.x internal states: IKE_READY, IKE_I_MM1..IKE_I_MM6,
+                  IKE_R_MM1..IKE_R_MM5, IKE_P1_COMPLETE, IKE_DEST_SA), input (e.g. "IKE_MESG_INTERNAL")
+  phase1_complete peer, role                        (SA now QM_IDLE)
+  notify_tx       peer, notify_type (name), notify_code (int)
+  notify_rx       peer, notify_type (name), notify_code (int)
+  delete          reason (e.g. "death by retransmission P1", "No reason", "lifetime expired"),
+                  state, role, peer
+  purge           sa_handle (int, an IOS-like hex pointer value, deterministic)
+  lifetime_expired peer
+  unknown_sa      peer, reason                      (packet for no SA: INVALID_COOKIE etc.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class IkeEvent:
+    kind: str
+    sa_serial: int            # 0 when no SA exists yet (e.g. a NEW SA's first "rx" line)
+    conn_id: int              # what the device's dialect shows
+    fields: dict[str, Any] = field(default_factory=dict)

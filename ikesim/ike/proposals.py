@@ -1,0 +1,188 @@
+"""Phase-1 proposals: IOS policies to transforms (MM1) and the responder's policy check.
+
+Wire values are RFC 2409 Appendix A; key length (class 14) is sent for AES only, as IOS does.
+The check walks offered transforms × local policies in priority order and reports what IOS
+debugs print ("Checking ISAKMP transform 1 against priority 1 policy", mismatches, "atts are
+(not) acceptable. Next payload is N") as (kind, fields) pairs the engine turns into events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ikesim.ike.policy import IsakmpPolicy
+from ikesim.ike.sa import Negotiated
+from ikesim.isakmp import Attribute, Proposal, SaPayload, Transform
+
+# RFC 2409 Appendix A attribute classes.
+ATTR_ENCRYPTION = 1
+ATTR_HASH = 2
+ATTR_AUTH = 3
+ATTR_GROUP = 4
+ATTR_LIFE_TYPE = 11
+ATTR_LIFE_DURATION = 12
+ATTR_KEY_LENGTH = 14
+LIFE_SECONDS = 1
+LIFE_KILOBYTES = 2
+PROTO_ISAKMP = 1
+KEY_IKE = 1
+
+ENCRYPTION_WIRE: dict[str, tuple[int, int | None]] = {
+    "des": (1, None), "3des": (5, None),
+    "aes128": (7, 128), "aes192": (7, 192), "aes256": (7, 256),
+}
+HASH_WIRE = {"md5": 1, "sha": 2, "sha256": 4, "sha384": 5, "sha512": 6}
+AUTH_WIRE = {"pre-share": 1, "rsa-sig": 3, "rsa-encr": 4}
+
+# IOS debug names for attribute values (events carry these, ios/ prints them).
+ENCRYPTION_NAMES = {1: "DES-CBC", 5: "3DES-CBC", 7: "AES-CBC"}
+HASH_NAMES = {1: "MD5", 2: "SHA", 4: "SHA256", 5: "SHA384", 6: "SHA512"}
+AUTH_NAMES = {1: "pre-share", 3: "rsa-sig", 4: "rsa-encr"}
+LIFE_TYPE_NAMES = {1: "seconds", 2: "kilobytes"}
+ATTR_NAMES = {ATTR_ENCRYPTION: "encryption", ATTR_HASH: "hash", ATTR_AUTH: "auth",
+              ATTR_GROUP: "group", ATTR_LIFE_TYPE: "life_type",
+              ATTR_LIFE_DURATION: "life_duration", ATTR_KEY_LENGTH: "key_length"}
+
+
+def life_duration_attribute(seconds: int) -> Attribute:
+    """TV when it fits 16 bits, else a 4-octet TLV (IOS sends 86400 as 00 01 51 80)."""
+    if seconds <= 0xFFFF:
+        return Attribute(ATTR_LIFE_DURATION, seconds, tv=True)
+    return Attribute(ATTR_LIFE_DURATION, seconds.to_bytes(4, "big"), tv=False)
+
+
+def policy_transform(policy: IsakmpPolicy, number: int) -> Transform:
+    """One MM1 transform for a local policy, attributes in IOS order."""
+    enc, key_len = ENCRYPTION_WIRE[policy.encryption]
+    attrs = [
+        Attribute(ATTR_ENCRYPTION, enc, tv=True),
+        Attribute(ATTR_HASH, HASH_WIRE[policy.hash], tv=True),
+        Attribute(ATTR_GROUP, policy.group, tv=True),
+        Attribute(ATTR_AUTH, AUTH_WIRE[policy.authentication], tv=True),
+        Attribute(ATTR_LIFE_TYPE, LIFE_SECONDS, tv=True),
+        life_duration_attribute(policy.lifetime),
+    ]
+    if key_len is not None:
+        attrs.append(Attribute(ATTR_KEY_LENGTH, key_len, tv=True))
+    return Transform(number, KEY_IKE, attrs)
+
+
+def initiator_sa(policies: list[IsakmpPolicy]) -> SaPayload:
+    """IOS offers ONE proposal with one transform per policy, in priority order."""
+    transforms = [policy_transform(p, i + 1) for i, p in enumerate(policies)]
+    return SaPayload([Proposal(1, PROTO_ISAKMP, b"", transforms)])
+
+
+def _int(attr: Attribute) -> int:
+    return int(attr.int_value)
+
+
+def display_attributes(transform: Transform) -> list[list[Any]]:
+    """[name, value] pairs in wire order, values as IOS prints them."""
+    out: list[list[Any]] = []
+    for a in transform.attributes:
+        t = int(a.type)
+        name = ATTR_NAMES.get(t, f"attr_{t}")
+        if t == ATTR_LIFE_DURATION and isinstance(a.value, bytes | bytearray):
+            value: Any = bytes(a.value)
+        elif isinstance(a.value, bytes | bytearray) and t not in ATTR_NAMES:
+            value = bytes(a.value)
+        else:
+            v = _int(a)
+            value = {ATTR_ENCRYPTION: ENCRYPTION_NAMES, ATTR_HASH: HASH_NAMES,
+                     ATTR_AUTH: AUTH_NAMES, ATTR_LIFE_TYPE: LIFE_TYPE_NAMES}.get(t, {}).get(v, v)
+        out.append([name, value])
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """An offered transform's attributes as plain ints (None when absent)."""
+
+    encryption: int | None
+    key_length: int | None
+    hash: int | None
+    auth: int | None
+    group: int | None
+    life_seconds: int | None
+
+    @classmethod
+    def of(cls, transform: Transform) -> Offer:
+        vals: dict[int, int] = {}
+        life_type = LIFE_SECONDS
+        life: int | None = None
+        for a in transform.attributes:
+            t = int(a.type)
+            try:
+                v = _int(a)
+            except (TypeError, ValueError):
+                continue
+            if t == ATTR_LIFE_TYPE:
+                life_type = v
+            elif t == ATTR_LIFE_DURATION:
+                if life_type == LIFE_SECONDS:
+                    life = v
+            else:
+                vals.setdefault(t, v)
+        return cls(vals.get(ATTR_ENCRYPTION), vals.get(ATTR_KEY_LENGTH), vals.get(ATTR_HASH),
+                   vals.get(ATTR_AUTH), vals.get(ATTR_GROUP), life)
+
+
+def first_mismatch(offer: Offer, policy: IsakmpPolicy) -> str | None:
+    """The attribute IOS complains about first, or None if acceptable.
+
+    Order: encryption (incl. AES key length), hash, authentication, DH group, lifetime.
+    A shorter (or equal) offered lifetime is fine; only a longer one fails.
+    """
+    enc, key_len = ENCRYPTION_WIRE[policy.encryption]
+    if offer.encryption != enc or (key_len is not None and offer.key_length != key_len):
+        return "encryption"
+    if offer.hash != HASH_WIRE[policy.hash]:
+        return "hash"
+    if offer.auth != AUTH_WIRE[policy.authentication]:
+        return "auth"
+    if offer.group != policy.group:
+        return "group"
+    if offer.life_seconds is not None and offer.life_seconds > policy.lifetime:
+        return "lifetime"
+    return None
+
+
+@dataclass(slots=True)
+class MatchResult:
+    log: list[tuple[str, dict[str, Any]]]
+    proposal: Proposal | None = None
+    transform: Transform | None = None
+    negotiated: Negotiated | None = None
+
+
+def choose(sa: SaPayload, policies: list[IsakmpPolicy]) -> MatchResult:
+    """Check every offered ISAKMP transform against every policy in priority order."""
+    result = MatchResult(log=[])
+    for proposal in sa.proposals:
+        if int(proposal.protocol) != PROTO_ISAKMP:
+            continue
+        n = len(proposal.transforms)
+        for i, transform in enumerate(proposal.transforms):
+            next_payload = 3 if i + 1 < n else 0
+            offer = Offer.of(transform)
+            for policy in policies:
+                result.log.append(("check_transform", {
+                    "transform": int(transform.number), "priority": policy.priority,
+                    "attributes": display_attributes(transform)}))
+                bad = ("transform_id" if int(transform.transform_id) != KEY_IKE
+                       else first_mismatch(offer, policy))
+                if bad is None:
+                    result.log.append(("atts_acceptable", {"next_payload": next_payload}))
+                    life = offer.life_seconds if offer.life_seconds is not None \
+                        else policy.lifetime
+                    result.proposal, result.transform = proposal, transform
+                    result.negotiated = Negotiated(policy.encryption, policy.hash, policy.group,
+                                                   policy.authentication, life, policy.priority)
+                    return result
+                result.log.append(("attr_mismatch", {
+                    "attribute": bad, "transform": int(transform.number),
+                    "priority": policy.priority}))
+                result.log.append(("atts_not_acceptable", {"next_payload": next_payload}))
+    return result

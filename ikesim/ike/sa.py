@@ -1,0 +1,145 @@
+"""ISAKMP SA records, engine I/O value types and the rows of `show crypto isakmp sa`."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ikesim.ike.events import IkeEvent
+
+# `show crypto isakmp sa` states (IOS names).
+MM_NO_STATE = "MM_NO_STATE"
+MM_SA_SETUP = "MM_SA_SETUP"
+MM_KEY_EXCH = "MM_KEY_EXCH"
+MM_KEY_AUTH = "MM_KEY_AUTH"
+QM_IDLE = "QM_IDLE"
+STATES = (MM_NO_STATE, MM_SA_SETUP, MM_KEY_EXCH, MM_KEY_AUTH, QM_IDLE)
+
+ZERO_COOKIE = bytes(8)
+IKE_PORT = 500
+
+
+@dataclass(slots=True)
+class Datagram:
+    src: int
+    sport: int
+    dst: int
+    dport: int
+    data: bytes
+
+
+@dataclass(slots=True)
+class Output:
+    sends: list[Datagram] = field(default_factory=list)
+    timers: dict[Hashable, float] = field(default_factory=dict)   # key -> absolute time
+    cancels: set[Hashable] = field(default_factory=set)
+    events: list[IkeEvent] = field(default_factory=list)
+
+    def arm(self, key: Hashable, when: float) -> None:
+        self.cancels.discard(key)
+        self.timers[key] = when
+
+    def cancel(self, key: Hashable) -> None:
+        self.timers.pop(key, None)
+        self.cancels.add(key)
+
+
+@dataclass(frozen=True, slots=True)
+class Negotiated:
+    """The phase-1 transform both sides agreed on (IOS policy keywords)."""
+
+    encryption: str        # "des" | "3des" | "aes128" | "aes192" | "aes256"
+    hash: str              # "md5" | "sha" | "sha256" | "sha384" | "sha512"
+    group: int
+    authentication: str    # "pre-share" | "rsa-sig" | "rsa-encr"
+    lifetime: int          # seconds
+    priority: int          # local policy that matched
+
+    @property
+    def hash_name(self) -> str:
+        """ikesim.crypto hash name (IOS "sha" is SHA-1)."""
+        return "sha1" if self.hash == "sha" else self.hash
+
+
+@dataclass(eq=False)
+class IsakmpSa:
+    """One phase-1 SA as this device sees it (keys included, for phase 2 and key export)."""
+
+    serial: int
+    role: str                      # "I" | "R"
+    local: int
+    peer: int
+    local_port: int
+    peer_port: int
+    icookie: bytes
+    rcookie: bytes = ZERO_COOKIE
+    state: str = MM_NO_STATE
+    internal: str = "IKE_READY"    # 15.x internal state
+    deleted: bool = False
+    conn_id_1001: int = 0
+    created_at: float = 0.0
+    deleted_at: float | None = None
+    established_at: float | None = None
+    handle: int = 0                # IOS-like SA pointer printed by "purging SA., sa=…"
+    negotiated: Negotiated | None = None
+    sai_b: bytes = b""             # initiator's MM1 SA payload body (both hashes use it)
+    offered: Any = None            # initiator: the SaPayload it sent
+    psk: bytes | None = None
+    dh: Any = None
+    gxi: bytes = b""
+    gxr: bytes = b""
+    ni: bytes = b""
+    nr: bytes = b""
+    gxy: bytes = b""
+    skeyid: bytes = b""
+    skeyid_d: bytes = b""
+    skeyid_a: bytes = b""
+    skeyid_e: bytes = b""
+    cipher_key: bytes = b""
+    iv: bytes = b""                # phase-1 IV state (last ciphertext block)
+    last_sent: bytes | None = None
+    last_received: bytes | None = None
+    awaiting_reply: bool = False   # our last message expects an answer (retransmit until it comes)
+    resends: int = 0
+    deadlines: dict[Hashable, float] = field(default_factory=dict)
+
+    @property
+    def cipher_name(self) -> str:
+        assert self.negotiated is not None
+        return self.negotiated.encryption
+
+    @property
+    def hash_name(self) -> str:
+        assert self.negotiated is not None
+        return self.negotiated.hash_name
+
+    @property
+    def initiator(self) -> int:
+        return self.local if self.role == "I" else self.peer
+
+    @property
+    def responder(self) -> int:
+        return self.peer if self.role == "I" else self.local
+
+    @property
+    def shown_state(self) -> str:
+        return MM_NO_STATE if self.deleted else self.state
+
+
+@dataclass(frozen=True, slots=True)
+class SaRow:
+    """One line of `show crypto isakmp sa`: dst = responder, src = initiator (not local/remote)."""
+
+    dst: int
+    src: int
+    state: str
+    conn_id: int
+    deleted: bool
+    role: str
+    peer: int
+    sa_serial: int
+    local: int
+    icookie: bytes
+    rcookie: bytes
+    slot: int = 0

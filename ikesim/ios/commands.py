@@ -1,0 +1,155 @@
+"""Exec command handlers: what each command prints, and the checks done when a scenario loads.
+
+Handlers are simpy process generators (``ping`` takes simulated time; the others return at once)
+whose return value is the list of output lines. ``device`` is an :class:`ikesim.ios.device.IosDevice`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+from ikesim.ios.exec_parse import ExecCommand, ExecError
+
+if TYPE_CHECKING:
+    from ikesim.ios.device import IosDevice
+
+ROUTER_ONLY = {"show_ip_route", "show_crypto_isakmp_sa", "show_crypto_isakmp_policy",
+               "debug_crypto_isakmp", "clear_crypto_isakmp"}
+NO_ARGS = {"show_ip_route", "show_ip_interface_brief", "show_running_config",
+           "show_crypto_isakmp_sa", "show_crypto_isakmp_policy", "show_access_lists",
+           "debug_crypto_isakmp", "undebug_all"}
+
+
+def validate_exec_args(cmd: ExecCommand, device_kind: str) -> None:
+    """Reject, at load time, what the device would reject when the command runs."""
+    if device_kind == "host" and cmd.handler in ROUTER_ONLY:
+        raise ExecError(f"% '{' '.join(cmd.words)}' is not available on a host (PC)")
+    if cmd.handler in NO_ARGS and cmd.args:
+        raise ExecError(f"% Invalid input detected at '^' marker: {cmd.args[0]!r}")
+    if cmd.handler == "ping":
+        from ikesim.ios.ping import parse_ping_command
+
+        try:
+            parse_ping_command(cmd.args)
+        except ValueError as exc:
+            raise ExecError(str(exc)) from None
+    if cmd.handler == "clear_crypto_isakmp" and cmd.args:
+        if len(cmd.args) > 1 or not cmd.args[0].isdigit():
+            raise ExecError(f"% Invalid input detected at '^' marker: {cmd.args[0]!r}")
+
+
+def run_exec(device: IosDevice, cmd: ExecCommand) -> Generator[Any, Any, list[str]]:
+    handler = _HANDLERS[cmd.handler]
+    result = handler(device, cmd)
+    if isinstance(result, Generator):
+        return (yield from result)
+    return result
+
+
+def _ping(device: IosDevice, cmd: ExecCommand) -> Generator[Any, Any, list[str]]:
+    from ikesim.ios.ping import format_ping, parse_ping_command, ping
+
+    opts = parse_ping_command(cmd.args)
+    result = yield device.env.process(ping(device.lab, device.name, **opts))
+    return format_ping(opts["dst"], opts.get("count", 5), opts.get("size", 100),
+                       opts.get("timeout", 2.0), result)
+
+
+def _show_ip_route(device: IosDevice, cmd: ExecCommand) -> list[str]:
+    from ikesim.ios.show_ip import show_ip_route
+
+    return show_ip_route(device.node)
+
+
+def _show_ip_interface_brief(device: IosDevice, cmd: ExecCommand) -> list[str]:
+    from ikesim.ios.show_ip import show_ip_interface_brief
+
+    return show_ip_interface_brief(device.node)
+
+
+def _show_running_config(device: IosDevice, cmd: ExecCommand) -> list[str]:
+    from ikesim.ios.running_config import render_running_config
+
+    return render_running_config(device.config)
+
+
+def _show_access_lists(device: IosDevice, cmd: ExecCommand) -> list[str]:
+    out: list[str] = []
+    for name, acl in device.config.acls.items():
+        kind = "Standard" if acl.kind == "standard" else "Extended"
+        label = "access list" if name.isdigit() else "access list"
+        out.append(f"{kind} IP {label} {name}")
+        for i, entry in enumerate(acl.entries, start=1):
+            body = entry.text.split(None, 2)[-1] if name.isdigit() else entry.text
+            out.append(f"    {i * 10} {body}")
+    return out
+
+
+def _show_crypto_isakmp_sa(device: IosDevice, cmd: ExecCommand) -> list[str]:
+    from ikesim.ios.show_crypto import show_crypto_isakmp_sa
+
+    rows = device.crypto.engine.sa_rows() if device.crypto else []
+    return show_crypto_isakmp_sa(device.dialect, rows)
+
+
+def _show_crypto_isakmp_policy(device: IosDevice, cmd: ExecCommand) -> list[str]:
+    names = {"des": "DES - Data Encryption Standard (56 bit keys).",
+             "3des": "Three key triple DES",
+             "aes128": "AES - Advanced Encryption Standard (128 bit keys).",
+             "aes192": "AES - Advanced Encryption Standard (192 bit keys).",
+             "aes256": "AES - Advanced Encryption Standard (256 bit keys)."}
+    hashes = {"md5": "Message Digest 5", "sha": "Secure Hash Standard",
+              "sha256": "Secure Hash Standard 2 (256 bit)",
+              "sha384": "Secure Hash Standard 2 (384 bit)",
+              "sha512": "Secure Hash Standard 2 (512 bit)"}
+    auths = {"pre-share": "Pre-Shared Key", "rsa-sig": "Rivest-Shamir-Adleman Signature",
+             "rsa-encr": "Rivest-Shamir-Adleman Encryption"}
+    groups = {1: "#1 (768 bit)", 2: "#2 (1024 bit)", 5: "#5 (1536 bit)", 14: "#14 (2048 bit)"}
+    out: list[str] = []
+    for policy in device.config.crypto.policies_in_order() + [None]:
+        if policy is None:
+            out += ["Default protection suite", "\tencryption algorithm:\tDES - Data Encryption "
+                    "Standard (56 bit keys).", "\thash algorithm:\t\tSecure Hash Standard",
+                    "\tauthentication method:\tRivest-Shamir-Adleman Signature",
+                    "\tDiffie-Hellman group:\t#1 (768 bit)",
+                    "\tlifetime:\t\t86400 seconds, no volume limit"]
+            break
+        out += [f"Protection suite of priority {policy.priority}",
+                f"\tencryption algorithm:\t{names[policy.encryption]}",
+                f"\thash algorithm:\t\t{hashes[policy.hash]}",
+                f"\tauthentication method:\t{auths[policy.authentication]}",
+                f"\tDiffie-Hellman group:\t{groups[policy.group]}",
+                f"\tlifetime:\t\t{policy.lifetime} seconds, no volume limit"]
+    return out
+
+
+def _debug_crypto_isakmp(device: IosDevice, cmd: ExecCommand) -> list[str]:
+    device.debug.add("crypto isakmp")
+    return ["Crypto ISAKMP debugging is on"]
+
+
+def _undebug_all(device: IosDevice, cmd: ExecCommand) -> list[str]:
+    device.debug.clear()
+    return ["All possible debugging has been turned off"]
+
+
+def _clear_crypto_isakmp(device: IosDevice, cmd: ExecCommand) -> list[str]:
+    conn_id = int(cmd.args[0]) if cmd.args else None
+    if device.crypto is not None:
+        device.crypto.clear(conn_id)
+    return []
+
+
+_HANDLERS = {
+    "ping": _ping,
+    "show_ip_route": _show_ip_route,
+    "show_ip_interface_brief": _show_ip_interface_brief,
+    "show_running_config": _show_running_config,
+    "show_access_lists": _show_access_lists,
+    "show_crypto_isakmp_sa": _show_crypto_isakmp_sa,
+    "show_crypto_isakmp_policy": _show_crypto_isakmp_policy,
+    "debug_crypto_isakmp": _debug_crypto_isakmp,
+    "undebug_all": _undebug_all,
+    "clear_crypto_isakmp": _clear_crypto_isakmp,
+}

@@ -1,0 +1,69 @@
+"""The IOS personality of one lab device: console, debug switches, exec commands, configuration
+changes and (on routers) the ISAKMP service. The network node underneath is ``ikesim.net``'s."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from ikesim.ios.commands import run_exec
+from ikesim.ios.config import apply_config_lines
+from ikesim.ios.exec_parse import parse_exec
+from ikesim.ios.uptime import uptime_stamp
+
+if TYPE_CHECKING:
+    from ikesim.scenario.model import DeviceSpec
+    from ikesim.scenario.runner import Runtime
+
+DIALECTS = {"ios12": "12.2", "ios15": "15"}
+
+
+class IosDevice:
+    def __init__(self, runtime: Runtime, spec: DeviceSpec, node: Any) -> None:
+        self.runtime = runtime
+        self.name = spec.name
+        self.kind = spec.kind
+        self.platform = spec.platform
+        self.dialect = DIALECTS[spec.platform]
+        self.config = spec.config
+        self.node = node
+        self.debug: set[str] = set()
+        self.console_lock = simpy.Resource(runtime.lab.env, capacity=1)
+        self.crypto: Any = None          # ikesim.ios.crypto.CryptoService on routers
+
+    @property
+    def lab(self) -> Any:
+        return self.runtime.lab
+
+    @property
+    def env(self) -> simpy.Environment:
+        return self.runtime.lab.env
+
+    def stamp(self) -> str:
+        return uptime_stamp(self.node.uptime(self.env.now))
+
+    # -- console -----------------------------------------------------------------------------
+    def exec(self, command: str) -> Generator[Any, Any, list[str]]:
+        """Run one exec command on this console (commands on one console run one at a time)."""
+        with self.console_lock.request() as turn:
+            yield turn
+            started = self.env.now
+            output = yield from run_exec(self, parse_exec(command))
+            self.runtime.console_command(self, command, output, started)
+        return output
+
+    def print_async(self, stamped_lines: list[tuple[bool, str]]) -> None:
+        """Debug/syslog lines: stamped ones get the IOS uptime prefix."""
+        stamp = self.stamp()
+        lines = [f"{stamp}: {text}" if stamped else text for stamped, text in stamped_lines]
+        self.runtime.console_async(self, lines)
+
+    # -- configuration ------------------------------------------------------------------------
+    def configure(self, lines: list[str], *, file: str | None, line_offset: int) -> None:
+        self.config = apply_config_lines(self.config, lines, file=file, line_offset=line_offset)
+        self.node.reconfigure(self.config)
+        if self.crypto is not None:
+            self.crypto.reconfigure(self.config)
+        self.runtime.console_config(self, lines)

@@ -1,0 +1,87 @@
+"""Parsing IOS exec commands (the ``RT2#`` prompt) with IOS's keyword abbreviations.
+
+Each command is a keyword path (``show ip route``); a typed token matches a keyword when it is a
+unique prefix among the keywords allowed at that point, as on IOS (``sh ip ro``, ``sh cry isa sa``,
+``deb cry isa``, ``u all``). Arguments after the path are kept for the handler. Errors use IOS's
+own wording: ``% Invalid input detected``, ``% Ambiguous command``, ``% Incomplete command``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Keyword paths of the supported commands -> handler name. Keywords at one level are matched by
+# unique prefix against *all* keywords IOS offers there, listed in ``_SIBLINGS`` so that a short
+# prefix stays ambiguous where IOS says it is (``s`` is ambiguous: show, set, ...).
+COMMANDS: dict[tuple[str, ...], str] = {
+    ("ping",): "ping",
+    ("show", "ip", "route"): "show_ip_route",
+    ("show", "ip", "interface", "brief"): "show_ip_interface_brief",
+    ("show", "running-config"): "show_running_config",
+    ("show", "crypto", "isakmp", "sa"): "show_crypto_isakmp_sa",
+    ("show", "crypto", "isakmp", "policy"): "show_crypto_isakmp_policy",
+    ("show", "access-lists"): "show_access_lists",
+    ("debug", "crypto", "isakmp"): "debug_crypto_isakmp",
+    ("undebug", "all"): "undebug_all",
+    ("no", "debug", "all"): "undebug_all",
+    ("clear", "crypto", "isakmp"): "clear_crypto_isakmp",
+}
+# Other keywords IOS accepts at the same levels (not implemented here, but they make
+# abbreviations ambiguous exactly where they are on a router).
+_SIBLINGS: dict[tuple[str, ...], tuple[str, ...]] = {
+    (): ("send", "setup", "ssh", "systat", "start-chat", "telnet", "traceroute", "terminal",
+         "connect", "configure", "copy", "disable", "enable", "exit", "dir"),
+    ("show",): ("interfaces", "ipv6", "version", "clock", "cdp", "arp", "startup-config"),
+    ("show", "ip"): ("access-lists", "arp", "bgp", "protocols", "ospf", "nat"),
+    ("show", "crypto"): ("ipsec", "map", "session", "engine", "key", "ca", "pki"),
+    ("show", "crypto", "isakmp"): ("key", "peers", "profile"),
+    ("debug",): ("ip", "all"),
+    ("debug", "crypto"): ("ipsec", "engine", "pki"),
+    ("clear",): ("counters", "arp-cache", "ip"),
+    ("clear", "crypto"): ("sa", "session"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ExecCommand:
+    handler: str
+    words: tuple[str, ...]           # the full keyword path
+    args: list[str] = field(default_factory=list)
+    text: str = ""                    # as typed
+
+
+class ExecError(ValueError):
+    """An exec line IOS would reject; ``str()`` is IOS's message."""
+
+
+def _keywords_at(prefix: tuple[str, ...]) -> list[str]:
+    words = {path[len(prefix)] for path in COMMANDS if len(path) > len(prefix)
+             and path[:len(prefix)] == prefix}
+    return sorted(words | set(_SIBLINGS.get(prefix, ())))
+
+
+def parse_exec(text: str) -> ExecCommand:
+    """Parse one exec line; raise :class:`ExecError` with IOS's message when IOS would."""
+    tokens = text.split()
+    if not tokens:
+        raise ExecError("% Incomplete command.")
+    path: tuple[str, ...] = ()
+    for i, token in enumerate(tokens):
+        if path in COMMANDS:
+            return ExecCommand(COMMANDS[path], path, tokens[i:], text.strip())
+        options = _keywords_at(path)
+        hits = [w for w in options if w.startswith(token.lower())]
+        exact = [w for w in hits if w == token.lower()]
+        if exact:
+            hits = exact
+        if not hits:
+            raise ExecError(f"% Invalid input detected at '^' marker: {token!r}")
+        if len(hits) > 1:
+            raise ExecError(f"% Ambiguous command:  \"{text.strip()}\"")
+        word = hits[0]
+        if not any(p[:len(path) + 1] == path + (word,) for p in COMMANDS):
+            raise ExecError(f"% '{' '.join(path + (word,))}' is not supported by ikesim")
+        path = path + (word,)
+    if path in COMMANDS:
+        return ExecCommand(COMMANDS[path], path, [], text.strip())
+    raise ExecError("% Incomplete command.")

@@ -1,0 +1,319 @@
+"""``debug crypto isakmp`` text for IKE engine events, in two IOS dialects.
+
+The IKE engine emits :class:`~ikesim.ike.events.IkeEvent` data; this module turns one event into
+the lines an IOS router prints for it. Dialects:
+
+* ``"12.2"`` — IOS 12.2/12.3, as in the seed transcript: every line is ``ISAKMP (0:N): text``
+  with N the conn-id (the SA serial; 0 for a new responder SA's first packet).
+* ``"15"`` — IOS 12.4T/15.x: ``ISAKMP:(N):text`` with N the 15.x conn-id (0 until the keys
+  exist, then 1001, 1002 …), ports on packet lines and FSM ``Old State``/``New State`` lines.
+  Messages that carried a leading space in 12.2 (" sending packet", " processing …",
+  " retransmitting …") keep it after the 15.x prefix; the others are glued to it, as real
+  15.x output shows (``ISAKMP:(0):found peer pre-shared key matching …``).
+
+Each output line is ``(stamped, text)``: stamped lines get the uptime prefix from the caller,
+unstamped ones are raw continuation/blank lines IOS emits through embedded newlines (the seed's
+blank line after "peer does not do paranoid keepalives." and the "state (R) …" line after
+"deleting SA reason").
+
+Wording marked "uncertain" below is IOS's as best known but not confirmed by the seed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from typing import Any
+
+from ikesim.ike.events import IkeEvent
+
+DIALECTS: tuple[str, ...] = ("12.2", "15")
+
+Line = tuple[bool, str]
+
+# Seed: "ISAKMP:      encryption 3DES-CBC" — six spaces after the colon for attribute lines.
+_ATTR_PREFIX = "ISAKMP:      "
+
+# IOS logs mismatches per attribute while walking the offered transform against a policy.
+_MISMATCH_TEXT = {
+    "encryption": "Encryption algorithm offered does not match policy!",
+    "hash": "Hash algorithm offered does not match policy!",
+    "group": "Diffie-Hellman group offered does not match policy!",
+    "auth": "Authentication method offered does not match policy!",
+    # uncertain: IOS accepts a shorter offered lifetime; this wording is a best guess.
+    "lifetime": "Life duration offered does not match policy!",
+    # uncertain: seen as "Proposed key length does not match policy" in 12.4T/15.x output.
+    "key_length": "Proposed key length does not match policy",
+}
+
+# 15.x FSM inputs for transitions the engine may report without an explicit ``input`` field.
+_INPUT_FROM_PEER = "IKE_MESG_FROM_PEER, IKE_MM_EXCH"
+_INPUT_INTERNAL = "IKE_MESG_INTERNAL, IKE_PROCESS_COMPLETE"
+_DEFAULT_INPUTS = {
+    ("IKE_READY", "IKE_I_MM1"): "IKE_MESG_FROM_IPSEC, IKE_SA_REQ_MM",
+    ("IKE_READY", "IKE_R_MM1"): _INPUT_FROM_PEER,
+    ("IKE_I_MM1", "IKE_I_MM2"): _INPUT_FROM_PEER,
+    ("IKE_I_MM3", "IKE_I_MM4"): _INPUT_FROM_PEER,
+    ("IKE_I_MM5", "IKE_I_MM6"): _INPUT_FROM_PEER,
+    ("IKE_R_MM2", "IKE_R_MM3"): _INPUT_FROM_PEER,
+    ("IKE_R_MM4", "IKE_R_MM5"): _INPUT_FROM_PEER,
+    ("IKE_I_MM6", "IKE_P1_COMPLETE"): "IKE_MESG_INTERNAL, IKE_PHASE1_COMPLETE",
+    ("IKE_R_MM5", "IKE_P1_COMPLETE"): _INPUT_INTERNAL,
+}
+
+
+def _ip(value: Any) -> str:
+    """Event addresses are ints (or already-dotted strings); IOS prints dotted quads."""
+    if isinstance(value, bool):
+        raise ValueError(f"not an IPv4 address: {value!r}")
+    try:
+        return str(ipaddress.IPv4Address(value))
+    except (ipaddress.AddressValueError, ValueError, TypeError) as exc:
+        raise ValueError(f"not an IPv4 address: {value!r}") from exc
+
+
+def _vpi(data: bytes) -> str:
+    # Seed: 86400 s sent as 4 bytes prints "0x0 0x1 0x51 0x80" (IOS "%#X"-like, no zero pad).
+    return " ".join(f"0x{b:X}" for b in data)
+
+
+def _life_duration(value: Any) -> str:
+    # A variable-length (VPI) value prints byte by byte; a basic (TV, RFC 2408 §3.3) one in decimal.
+    if isinstance(value, bytes | bytearray):
+        return f"life duration (VPI) of  {_vpi(bytes(value))}"
+    if isinstance(value, list | tuple):
+        return f"life duration (VPI) of  {_vpi(bytes(value))}"
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        if value <= 0xFFFF:
+            return f"life duration (basic) of {value}"
+        return f"life duration (VPI) of  {_vpi(value.to_bytes(4, 'big'))}"
+    raise ValueError(f"bad life_duration value: {value!r}")
+
+
+def attribute_line(name: str, value: Any) -> str:
+    """One SA attribute line printed under "Checking ISAKMP transform …" (same in both dialects)."""
+    match name:
+        case "encryption":
+            text = f"encryption {value}"
+        case "hash":
+            text = f"hash {value}"
+        case "group":
+            text = f"default group {value}"
+        case "auth":
+            text = f"auth {value}"
+        case "life_type":
+            text = f"life type in {value}"
+        case "life_duration":
+            text = _life_duration(value)
+        case "key_length":
+            text = f"keylength of {value}"
+        case _:
+            raise ValueError(f"unknown ISAKMP attribute name: {name!r}")
+    return _ATTR_PREFIX + text
+
+
+class _Fmt:
+    """Per-call helper: field access with clear errors, and the dialect's line prefixes."""
+
+    def __init__(self, dialect: str, event: IkeEvent, local: str | None) -> None:
+        self.v15 = dialect == "15"
+        self.ev = event
+        self.local = local
+
+    def f(self, name: str) -> Any:
+        try:
+            return self.ev.fields[name]
+        except KeyError:
+            raise ValueError(f"event {self.ev.kind!r} lacks field {name!r}") from None
+
+    def ip(self, name: str = "peer") -> str:
+        return _ip(self.f(name))
+
+    def sa(self, text: str, *, space: bool = False) -> Line:
+        """A per-SA line: 12.2 ``ISAKMP (0:N): text``; 15.x ``ISAKMP:(N):text``."""
+        cid = self.ev.conn_id
+        if self.v15:
+            return (True, f"ISAKMP:({cid}):{' ' if space else ''}{text}")
+        return (True, f"ISAKMP (0:{cid}): {text}")
+
+    def sa_old(self, text: str) -> Line:
+        """Lines 15.x still prints in the old ``ISAKMP (0:N): `` form (rx, error counter)."""
+        return (True, f"ISAKMP (0:{self.ev.conn_id}): {text}")
+
+
+def _rx(x: _Fmt) -> list[Line]:
+    peer = x.ip()
+    where = "(N) NEW SA" if x.ev.fields.get("new_sa") else f"({x.f('role')}) {x.f('state')}"
+    if x.v15:
+        ports = f"dport {x.f('dport')} sport {x.f('sport')} Global"
+        return [x.sa_old(f"received packet from {peer} {ports} {where}")]
+    return [x.sa(f"received packet from {peer} {where}")]
+
+
+def _tx(x: _Fmt) -> list[Line]:
+    peer, where = x.ip(), f"({x.f('role')}) {x.f('state')}"
+    if x.v15:
+        ports = f"my_port {x.f('sport')} peer_port {x.f('dport')}"
+        return [
+            x.sa(f"sending packet to {peer} {ports} {where}", space=True),
+            x.sa("Sending an IKE IPv4 Packet."),
+        ]
+    return [x.sa(f"sending packet to {peer} {where}")]
+
+
+def _process_payload(x: _Fmt) -> list[Line]:
+    payload = x.f("payload")
+    if payload == "VENDOR":
+        return [x.sa("processing vendor id payload", space=True)]
+    return [x.sa(f"processing {payload} payload. message ID = {x.f('message_id')}", space=True)]
+
+
+def _check_transform(x: _Fmt) -> list[Line]:
+    head = x.sa(f"Checking ISAKMP transform {x.f('transform')} against priority "
+                f"{x.f('priority')} policy")
+    attrs = [(True, attribute_line(str(n), v)) for n, v in x.f("attributes")]
+    return [head, *attrs]
+
+
+def _attr_mismatch(x: _Fmt) -> list[Line]:
+    attribute = x.f("attribute")
+    if attribute not in _MISMATCH_TEXT:
+        raise ValueError(f"unknown mismatching attribute: {attribute!r}")
+    return [x.sa(_MISMATCH_TEXT[attribute])]
+
+
+def _policy_not_acceptable(x: _Fmt) -> list[Line]:
+    local = x.ev.fields.get("local", x.local)
+    text = "phase 1 SA policy not acceptable!"
+    if local is not None:
+        text += f" (local {_ip(local)} remote {x.ip()})"
+    return [x.sa(text)]
+
+
+def _error_counter(x: _Fmt) -> list[Line]:
+    reason = x.f("reason")
+    if x.v15:
+        # 15.x counts attempts when the engine reports them ("attempt 1 of 5").
+        attempt = x.ev.fields.get("attempt")
+        if attempt is not None:
+            limit = x.ev.fields.get("max_attempts", 5)
+            return [x.sa_old(f"incrementing error counter on sa, attempt {attempt} of {limit}: "
+                             f"{reason}")]
+        return [x.sa_old(f"incrementing error counter on sa: {reason}")]
+    return [x.sa(f"incrementing error counter on sa: {reason}")]
+
+
+def _delete(x: _Fmt) -> list[Line]:
+    reason, where, peer = x.f("reason"), f"({x.f('role')}) {x.f('state')}", x.ip()
+    if x.v15:
+        # 15.x capitalises the reason ("Death by retransmission P1") and prints one line.
+        reason = reason[:1].upper() + reason[1:]
+        return [x.sa(f'deleting SA reason "{reason}" state {where} (peer {peer})')]
+    # 12.2 embeds a newline: the state part comes out unstamped on its own line (seed).
+    return [x.sa(f'deleting SA reason "{reason}"'),
+            (False, f"state {where} (peer {peer}) input queue 0")]
+
+
+def _purge(x: _Fmt) -> list[Line]:
+    handle = x.f("sa_handle")
+    if not isinstance(handle, int) or isinstance(handle, bool) or not 0 <= handle <= 0xFFFFFFFF:
+        raise ValueError(f"sa_handle must be a 32-bit int: {handle!r}")
+    return [x.sa(f"purging SA., sa={handle:08X}, delme={handle:08X}")]
+
+
+def _authenticated(x: _Fmt) -> list[Line]:
+    done = x.sa(f"SA has been authenticated with {x.ip()}")
+    if x.v15:
+        return [x.sa("SA authentication status:"), (False, "\tauthenticated"), done]
+    return [done]
+
+
+def _state_change(x: _Fmt) -> list[Line]:
+    if not x.v15:
+        return []  # 12.2 has no FSM trace in debug crypto isakmp
+    old, new = x.f("old"), x.f("new")
+    inp = x.ev.fields.get("input") or _DEFAULT_INPUTS.get((old, new))
+    if inp is None and old == new:
+        inp = _INPUT_INTERNAL
+    lines = [x.sa(f"Input = {inp}")] if inp else []
+    # Two spaces before "New State", then IOS prints an empty line after each transition.
+    return [*lines, x.sa(f"Old State = {old}  New State = {new}"), (False, "")]
+
+
+def _syslog(text: str) -> Callable[[_Fmt], list[Line]]:
+    return lambda x: [(True, text.format(peer=x.ip()))]
+
+
+def _const(text: str, *, space: bool = False) -> Callable[[_Fmt], list[Line]]:
+    return lambda x: [x.sa(text, space=space)]
+
+
+def _nothing(x: _Fmt) -> list[Line]:
+    return []
+
+
+_BAD_MESSAGE = "%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from {peer} failed its sanity check or is malformed"
+
+_HANDLERS: dict[str, Callable[[_Fmt], list[Line]]] = {
+    "sa_created": _nothing,
+    "main_mode_begin": _const("beginning Main Mode exchange", space=True),
+    # uncertain: wording per 12.x/15.x field reports; the seed has no such line.
+    "no_psk": lambda x: [x.sa(f"No pre-shared key with {x.ip()}!")],
+    "rx": _rx,
+    "local_port": lambda x: [
+        (True, f"ISAKMP: local port {x.f('local_port')}, remote port {x.f('remote_port')}")],
+    "process_payload": _process_payload,
+    "psk_found": lambda x: [x.sa(f"found peer pre-shared key matching {x.ip()}")],
+    "check_transform": _check_transform,
+    "attr_mismatch": _attr_mismatch,
+    "atts_acceptable": lambda x: [
+        x.sa(f"atts are acceptable. Next payload is {x.f('next_payload')}")],
+    "atts_not_acceptable": lambda x: [
+        x.sa(f"atts are not acceptable. Next payload is {x.f('next_payload')}")],
+    "policy_not_acceptable": _policy_not_acceptable,
+    "auth_method": lambda x: [x.sa(f"SA is doing {x.f('method')} authentication using id type "
+                                   f"{x.f('id_type')}")],
+    "skeyid_generated": _const("SKEYID state generated"),
+    "tx": _tx,
+    "duplicate": _const("phase 1 packet is a duplicate of a previous packet.", space=True),
+    "retransmit_due_to_dup": _const("retransmitting due to retransmit phase 1", space=True),
+    "retransmit_tick": lambda x: [x.sa(f"retransmitting phase 1 {x.f('state')}...", space=True)],
+    "error_counter": _error_counter,
+    "retransmit": lambda x: [x.sa(f"retransmitting phase 1 {x.f('state')}", space=True)],
+    "no_keepalives": lambda x: [x.sa("peer does not do paranoid keepalives."), (False, "")],
+    "bad_message": _syslog(_BAD_MESSAGE),
+    # A codec failure on receive is reported by IOS with the same sanity-check message.
+    "malformed": _syslog(_BAD_MESSAGE),
+    "authenticated": _authenticated,
+    # uncertain: IOS message catalogue "Authentication method [dec] failed with host [IP]".
+    "auth_failed": lambda x: [(True, "%CRYPTO-6-IKMP_AUTH_FAIL: Authentication method "
+                                     f"{x.ev.fields.get('method_id', 1)} failed with host "
+                                     f"{x.ip()}")],
+    "state_change": _state_change,
+    "phase1_complete": _nothing,  # the state change / QM_IDLE show it; no extra line
+    "notify_tx": lambda x: [x.sa(f"sending NOTIFY {x.f('notify_type')} protocol 1", space=True)],
+    "notify_rx": lambda x: [
+        x.sa(f"processing NOTIFY {x.f('notify_type')} protocol 1", space=True)],
+    "delete": _delete,
+    "purge": _purge,
+    "lifetime_expired": _nothing,  # shown by the following delete's reason
+    "unknown_sa": _syslog("%CRYPTO-4-IKMP_NO_SA: IKE message from {peer} has no SA and is not "
+                          "an initialization offer"),
+}
+
+EVENT_KINDS: frozenset[str] = frozenset(_HANDLERS)
+
+
+def format_event(dialect: str, event: IkeEvent, *, local: str | None = None) -> list[Line]:
+    """Lines IOS prints for ``event`` in ``dialect`` ("12.2" or "15") as ``(stamped, text)``.
+
+    ``local`` is the device's own address where a line needs it (policy not acceptable).
+    Kinds with no IOS counterpart in the dialect give ``[]``; unknown kinds, unknown dialects
+    and events missing a needed field raise ``ValueError``.
+    """
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown IOS dialect {dialect!r}; expected one of {DIALECTS}")
+    handler = _HANDLERS.get(event.kind)
+    if handler is None:
+        raise ValueError(f"unknown IKE event kind {event.kind!r}")
+    return handler(_Fmt(dialect, event, local))

@@ -1,0 +1,330 @@
+"""The declarative engine: a payload is a list of fields, encoded and decoded from that list.
+
+Offsets in errors are absolute datagram offsets: ``base + index`` where ``index`` indexes the
+buffer being decoded.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .attributes import decode_attributes, encode_attributes
+from .constants import GENERIC_HEADER_LEN, NotifyType
+from .errors import IsakmpDecodeError
+
+Values = dict[str, Any]
+MALFORMED = NotifyType.PAYLOAD_MALFORMED
+
+
+@dataclass
+class Reader:
+    data: bytes
+    pos: int
+    end: int
+    base: int
+    at: dict[str, int] = field(default_factory=dict)  # field name → absolute offset
+
+    @property
+    def offset(self) -> int:
+        return self.base + self.pos
+
+    def take(self, n: int, what: str) -> bytes:
+        if n > self.end - self.pos:
+            raise IsakmpDecodeError(self.offset, f"truncated {what}", MALFORMED)
+        chunk = bytes(self.data[self.pos:self.pos + n])
+        self.pos += n
+        return chunk
+
+
+class Field:
+    """One wire field. ``encode`` appends from the object; ``decode`` fills ``values``."""
+
+    @property
+    def fixed_size(self) -> int:
+        """Octets this field always occupies."""
+        return 0
+
+    def encode(self, obj: Any, out: bytearray) -> None:
+        raise NotImplementedError
+
+    def decode(self, r: Reader, values: Values) -> None:
+        raise NotImplementedError
+
+
+def _pack_uint(value: int, size: int, what: str) -> bytes:
+    if not isinstance(value, int) or not 0 <= value < 1 << (8 * size):
+        raise ValueError(f"{what}={value!r} does not fit {size} octet(s)")
+    return value.to_bytes(size, "big")
+
+
+@dataclass
+class UInt(Field):
+    """Big-endian unsigned integer; ``valid`` rejects values with ``notify``."""
+
+    name: str
+    size: int
+    valid: Callable[[int], bool] | None = None
+    notify: int = MALFORMED
+
+    @property
+    def fixed_size(self) -> int:
+        return self.size
+
+    def encode(self, obj: Any, out: bytearray) -> None:
+        out += _pack_uint(getattr(obj, self.name), self.size, self.name)
+
+    def decode(self, r: Reader, values: Values) -> None:
+        r.at[self.name] = r.offset
+        value = int.from_bytes(r.take(self.size, self.name), "big")
+        if self.valid is not None and not self.valid(value):
+            raise IsakmpDecodeError(r.at[self.name], f"unsupported {self.name} {value}",
+                                    self.notify)
+        values[self.name] = value
+
+
+@dataclass
+class Reserved(Field):
+    """RESERVED octets: sent as zero, rejected when not zero (RFC 2408 §3)."""
+
+    size: int
+
+    @property
+    def fixed_size(self) -> int:
+        return self.size
+
+    def encode(self, obj: Any, out: bytearray) -> None:
+        out += bytes(self.size)
+
+    def decode(self, r: Reader, values: Values) -> None:
+        at = r.offset
+        if any(r.take(self.size, "reserved field")):
+            raise IsakmpDecodeError(at, "reserved field not zero", MALFORMED)
+
+
+@dataclass
+class SizeOf(Field):
+    """The octet length of a later ``Raw`` field (e.g. SPI Size)."""
+
+    target: str
+    size: int
+
+    @property
+    def fixed_size(self) -> int:
+        return self.size
+
+    def encode(self, obj: Any, out: bytearray) -> None:
+        out += _pack_uint(len(getattr(obj, self.target)), self.size, f"len({self.target})")
+
+    def decode(self, r: Reader, values: Values) -> None:
+        r.at["#len:" + self.target] = r.offset
+        values["#len:" + self.target] = int.from_bytes(r.take(self.size, "length"), "big")
+
+
+@dataclass
+class CountOf(Field):
+    """The item count of a later ``Chain`` or ``Items`` field (e.g. # of Transforms)."""
+
+    target: str
+    size: int
+
+    @property
+    def fixed_size(self) -> int:
+        return self.size
+
+    def encode(self, obj: Any, out: bytearray) -> None:
+        out += _pack_uint(len(getattr(obj, self.target)), self.size, f"count({self.target})")
+
+    def decode(self, r: Reader, values: Values) -> None:
+        r.at["#count:" + self.target] = r.offset
+        values["#count:" + self.target] = int.from_bytes(r.take(self.size, "count"), "big")
+
+
+@dataclass
+class Raw(Field):
+    """Octets: sized by an earlier ``SizeOf``, else ``fixed``, else the rest of the payload."""
+
+    name: str
+    fixed: int | None = None
+
+    @property
+    def fixed_size(self) -> int:
+        return self.fixed or 0
+
+    def encode(self, obj: Any, out: bytearray) -> None:
+        value = getattr(obj, self.name)
+        if not isinstance(value, bytes | bytearray):
+            raise TypeError(f"{self.name} must be bytes")
+        if self.fixed is not None and len(value) != self.fixed:
+            raise ValueError(f"{self.name} must be {self.fixed} octets")
+        out += value
+
+    def decode(self, r: Reader, values: Values) -> None:
+        r.at[self.name] = r.offset
+        size = values.get("#len:" + self.name, self.fixed)
+        values[self.name] = r.take(r.end - r.pos if size is None else size, self.name)
+
+
+@dataclass
+class Attrs(Field):
+    """The rest of the payload as data attributes (RFC 2408 §3.3)."""
+
+    name: str
+
+    def encode(self, obj: Any, out: bytearray) -> None:
+        out += encode_attributes(getattr(obj, self.name))
+
+    def decode(self, r: Reader, values: Values) -> None:
+        values[self.name] = decode_attributes(r.data, r.pos, r.end, r.base)
+        r.pos = r.end
+
+
+@dataclass
+class Items(Field):
+    """``#count`` octet strings of ``values[size_field]`` octets each (Delete SPIs, §3.15)."""
+
+    name: str
+    size_field: str
+
+    def encode(self, obj: Any, out: bytearray) -> None:
+        size = getattr(obj, self.size_field)
+        for item in getattr(obj, self.name):
+            if len(item) != size:
+                raise ValueError(f"{self.name} item is {len(item)} octets, not {size}")
+            out += item
+
+    def decode(self, r: Reader, values: Values) -> None:
+        count, size = values["#count:" + self.name], values[self.size_field]
+        if count * size != r.end - r.pos:
+            raise IsakmpDecodeError(r.at["#count:" + self.name],
+                                    f"{count} x {size}-octet {self.name} do not fill "
+                                    f"the {r.end - r.pos} octets left", MALFORMED)
+        values[self.name] = [r.take(size, self.name) for _ in range(count)]
+
+
+@dataclass
+class Check(Field):
+    """A cross-field rule evaluated at this point of decoding (no wire octets)."""
+
+    at: str
+    rule: Callable[[Values], bool]
+    reason: str
+    notify: int
+
+    def encode(self, obj: Any, out: bytearray) -> None:
+        return None
+
+    def decode(self, r: Reader, values: Values) -> None:
+        if not self.rule(values):
+            raise IsakmpDecodeError(r.at.get(self.at, r.offset), self.reason, self.notify)
+
+
+@dataclass
+class Chain(Field):
+    """The rest of the payload as a chain of sub-payloads of one type (proposals, transforms).
+
+    Each item has a generic header whose NextPayload is ``item_type`` or 0 for the last one
+    (RFC 2408 §3.5, §3.6). A preceding ``CountOf`` must agree with the chain length.
+    """
+
+    name: str
+    spec: Spec
+    item_type: int
+    notify: int = NotifyType.BAD_PROPOSAL_SYNTAX
+
+    def encode(self, obj: Any, out: bytearray) -> None:
+        items = getattr(obj, self.name)
+        out += encode_chain([(self.item_type, self.spec.encode(i)) for i in items])
+
+    def decode(self, r: Reader, values: Values) -> None:
+        at = r.offset
+        if r.pos == r.end:
+            raise IsakmpDecodeError(at, f"no {self.name}", self.notify)
+        spans, stop = walk_chain(r.data, r.pos, r.end, r.base, self.item_type, r.pos,
+                                 lambda t: t == self.item_type, self.notify,
+                                 f"in {self.name} chain")
+        if stop != r.end:
+            raise IsakmpDecodeError(r.base + stop, f"octets after the last of {self.name}",
+                                    MALFORMED)
+        count = values.get("#count:" + self.name)
+        if count is not None and count != len(spans):
+            raise IsakmpDecodeError(r.at["#count:" + self.name],
+                                    f"count says {count} {self.name}, chain has {len(spans)}",
+                                    self.notify)
+        values[self.name] = [self.spec.decode(r.data, s, e, r.base) for _, s, e in spans]
+        r.pos = r.end
+
+
+@dataclass
+class Spec:
+    """A payload (or proposal/transform) description: its class, type and fields."""
+
+    cls: type
+    ptype: int
+    fields: tuple[Field, ...]
+
+    @property
+    def min_body(self) -> int:
+        return sum(f.fixed_size for f in self.fields)
+
+    def encode(self, obj: Any) -> bytes:
+        out = bytearray()
+        for f in self.fields:
+            f.encode(obj, out)
+        return bytes(out)
+
+    def decode(self, data: bytes, pos: int, end: int, base: int) -> Any:
+        """Decode the body ``data[pos:end]`` (generic header already consumed)."""
+        if end - pos < self.min_body:
+            raise IsakmpDecodeError(base + pos - 2, f"{self.cls.__name__} length "
+                                    f"{end - pos + GENERIC_HEADER_LEN} is too short", MALFORMED)
+        r = Reader(data, pos, end, base)
+        values: Values = {}
+        for f in self.fields:
+            f.decode(r, values)
+        if r.pos != r.end:
+            raise IsakmpDecodeError(r.offset, f"extra octets in {self.cls.__name__}", MALFORMED)
+        return self.cls(**{k: v for k, v in values.items() if not k.startswith("#")})
+
+
+def encode_chain(items: list[tuple[int, bytes]]) -> bytes:
+    """Chain (type, body) pairs with generic headers (RFC 2408 §3.2)."""
+    out = bytearray()
+    for i, (_, body) in enumerate(items):
+        nxt = items[i + 1][0] if i + 1 < len(items) else 0
+        length = GENERIC_HEADER_LEN + len(body)
+        if length > 0xFFFF:
+            raise ValueError(f"payload length {length} exceeds 65535")
+        out += struct.pack("!BBH", nxt, 0, length) + body
+    return bytes(out)
+
+
+def walk_chain(data: bytes, pos: int, end: int, base: int, first_type: int, type_at: int,
+               accept: Callable[[int], bool], bad_type_notify: int,
+               context: str) -> tuple[list[tuple[int, int, int]], int]:
+    """Follow generic headers from ``pos`` until NextPayload 0.
+
+    Returns ([(type, body_start, body_end)], position after the last payload). ``type_at`` is
+    the index of the octet that announced ``first_type`` (for the error offset).
+    """
+    spans: list[tuple[int, int, int]] = []
+    ptype = first_type
+    while ptype != 0:
+        if not accept(ptype):
+            raise IsakmpDecodeError(base + type_at, f"unexpected payload type {ptype} {context}",
+                                    bad_type_notify)
+        if end - pos < GENERIC_HEADER_LEN:
+            raise IsakmpDecodeError(base + pos, "truncated generic payload header", MALFORMED)
+        nxt, reserved, length = struct.unpack_from("!BBH", data, pos)
+        if reserved:
+            raise IsakmpDecodeError(base + pos + 1, "reserved field not zero", MALFORMED)
+        if length < GENERIC_HEADER_LEN:
+            raise IsakmpDecodeError(base + pos + 2, f"payload length {length} < 4", MALFORMED)
+        if length > end - pos:
+            raise IsakmpDecodeError(base + pos + 2,
+                                    f"payload length {length} runs past the end", MALFORMED)
+        spans.append((ptype, pos + GENERIC_HEADER_LEN, pos + length))
+        type_at, pos, ptype = pos, pos + length, nxt
+    return spans, pos

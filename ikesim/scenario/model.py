@@ -1,0 +1,66 @@
+"""A scenario as validated data: the lab to build and the timed events to play."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ikesim.net.config import DeviceConfig
+
+
+@dataclass(slots=True)
+class DeviceSpec:
+    name: str
+    kind: str                 # "router" | "host"
+    config: DeviceConfig
+    platform: str = "ios12"   # timer/dialect profile (ikesim.ike.profiles.PROFILES)
+    uptime: float = 0.0       # device uptime at t = 0, for IOS timestamps
+    line: int = 0
+
+
+@dataclass(slots=True)
+class LinkSpec:
+    name: str
+    a: tuple[str, str]        # (device, canonical interface name)
+    b: tuple[str, str]
+    delay: float = 0.001
+    loss: float = 0.0
+    up: bool = True
+    line: int = 0
+
+
+@dataclass(slots=True)
+class EventSpec:
+    """One timed action. ``action`` is "exec", "configure", "link" or "phase1"."""
+
+    at: float
+    action: str
+    device: str | None = None
+    command: str = ""                       # exec line, as typed
+    lines: list[str] = field(default_factory=list)   # configure terminal lines
+    first_line: int = 0                     # scenario line of lines[0] (configure)
+    link: str | None = None
+    up: bool = True
+    peer: str | None = None                 # phase1: the peer to start main mode with
+    line: int = 0
+
+
+@dataclass(slots=True)
+class Scenario:
+    file: str
+    name: str
+    description: str
+    seed: int
+    duration: float
+    devices: dict[str, DeviceSpec]
+    links: list[LinkSpec]
+    events: list[EventSpec]
+    expect: Any = None                      # checked by ikesim.scenario.expect (later issue)
+
+    @property
+    def routers(self) -> list[DeviceSpec]:
+        return [d for d in self.devices.values() if d.kind == "router"]
+
+    @property
+    def hosts(self) -> list[DeviceSpec]:
+        return [d for d in self.devices.values() if d.kind == "host"]

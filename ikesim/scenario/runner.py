@@ -1,0 +1,98 @@
+"""Building a lab from a scenario and playing its events: the one place where the network
+model, the IOS personality and the exports meet."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+from ikesim.export.transcript import Transcript
+from ikesim.ios.device import IosDevice
+from ikesim.net.events import EventLog
+from ikesim.net.lab import Lab
+from ikesim.scenario.model import EventSpec, Scenario
+
+
+@dataclass
+class RunResult:
+    scenario: Scenario
+    transcript: Transcript
+    events: EventLog
+    end_time: float
+
+    def transcript_text(self) -> str:
+        return self.transcript.text()
+
+
+class Runtime:
+    def __init__(self, scenario: Scenario, *, seed: int | None = None) -> None:
+        self.scenario = scenario
+        self.seed = scenario.seed if seed is None else seed
+        self.events = EventLog()
+        self.lab = Lab(seed=self.seed, events=self.events)
+        self.transcript = Transcript()
+        self.devices: dict[str, IosDevice] = {}
+        for spec in scenario.devices.values():
+            if spec.kind == "router":
+                node = self.lab.add_router(spec.config, uptime=spec.uptime)
+            else:
+                node = self.lab.add_host(spec.config, uptime=spec.uptime)
+            self.devices[spec.name] = IosDevice(self, spec, node)
+        for link in scenario.links:
+            self.lab.connect(link.a[0], link.a[1], link.b[0], link.b[1], delay=link.delay,
+                             loss=link.loss, up=link.up, name=link.name)
+        self._attach_crypto()
+        for event in scenario.events:
+            self.lab.env.process(self._play(event))
+
+    def _attach_crypto(self) -> None:
+        try:
+            from ikesim.ios.crypto import CryptoService
+        except ImportError:      # the IKE layer is optional for pure-routing labs
+            return
+        for device in self.devices.values():
+            if device.kind == "router":
+                device.crypto = CryptoService(device, seed=self.seed)
+
+    # -- events --------------------------------------------------------------------------------
+    def _play(self, event: EventSpec) -> Generator[Any, Any, None]:
+        env = self.lab.env
+        if event.at > env.now:
+            yield env.timeout(event.at - env.now)
+        if event.action == "exec":
+            yield from self.devices[event.device].exec(event.command)
+        elif event.action == "configure":
+            self.devices[event.device].configure(event.lines, file=self.scenario.file,
+                                                 line_offset=event.first_line - 1)
+        elif event.action == "link":
+            self.lab.link(event.link).set_up(event.up)
+        elif event.action == "initiate":
+            device = self.devices[event.device]
+            if device.crypto is not None:
+                device.crypto.initiate_to(event.peer)
+
+    # -- console sinks (called by devices) -------------------------------------------------------
+    def console_command(self, device: IosDevice, command: str, output: list[str],
+                        started: float) -> None:
+        self.transcript.command(device.name, command, output)
+        self.events.emit(self.lab.env.now, device.name, "console", command=command,
+                         started=round(started, 6), output=output)
+
+    def console_async(self, device: IosDevice, lines: list[str]) -> None:
+        self.transcript.asynchronous(device.name, lines)
+        self.events.emit(self.lab.env.now, device.name, "console", lines=lines)
+
+    def console_config(self, device: IosDevice, lines: list[str]) -> None:
+        self.transcript.configure(device.name, lines)
+        self.events.emit(self.lab.env.now, device.name, "config", lines=lines)
+
+    def run(self, until: float | None = None) -> RunResult:
+        end = self.scenario.duration if until is None else until
+        self.lab.env.run(until=end)
+        return RunResult(self.scenario, self.transcript, self.events, end)
+
+
+def run_scenario(scenario: Scenario, *, seed: int | None = None,
+                 until: float | None = None) -> RunResult:
+    return Runtime(scenario, seed=seed).run(until)
