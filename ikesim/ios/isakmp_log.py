@@ -49,6 +49,13 @@ _MISMATCH_TEXT = {
 # 15.x FSM inputs for transitions the engine may report without an explicit ``input`` field.
 _INPUT_FROM_PEER = "IKE_MESG_FROM_PEER, IKE_MM_EXCH"
 _INPUT_INTERNAL = "IKE_MESG_INTERNAL, IKE_PROCESS_COMPLETE"
+# uncertain: phase-1 deletion (e.g. death by retransmission) seen as IKE_PHASE1_DEL.
+_DEST_INPUT = "IKE_MESG_INTERNAL, IKE_PHASE1_DEL"
+_INPUT_COMPLETION = {
+    "IKE_MESG_FROM_PEER": _INPUT_FROM_PEER,
+    "IKE_MESG_FROM_IPSEC": "IKE_MESG_FROM_IPSEC, IKE_SA_REQ_MM",
+    "IKE_MESG_FROM_TIMER": "IKE_MESG_FROM_TIMER, IKE_TIMER_EXPIRED",
+}
 _DEFAULT_INPUTS = {
     ("IKE_READY", "IKE_I_MM1"): "IKE_MESG_FROM_IPSEC, IKE_SA_REQ_MM",
     ("IKE_READY", "IKE_R_MM1"): _INPUT_FROM_PEER,
@@ -228,13 +235,27 @@ def _authenticated(x: _Fmt) -> list[Line]:
     return [done]
 
 
+def _fsm_input(old: str, new: str, given: str | None) -> str | None:
+    """15.x prints "Input = <message class>, <event>"; complete a bare class the engine gives."""
+    known = _DEFAULT_INPUTS.get((old, new))
+    if given is None or given == "":
+        if known is None and (old == new or new == "IKE_DEST_SA"):
+            return _DEST_INPUT if new == "IKE_DEST_SA" else _INPUT_INTERNAL
+        return known
+    if "," in given:
+        return given
+    if known is not None and known.startswith(given + ","):
+        return known
+    if given == "IKE_MESG_INTERNAL":
+        return _DEST_INPUT if new == "IKE_DEST_SA" else _INPUT_INTERNAL
+    return _INPUT_COMPLETION.get(given, given)
+
+
 def _state_change(x: _Fmt) -> list[Line]:
     if not x.v15:
         return []  # 12.2 has no FSM trace in debug crypto isakmp
     old, new = x.f("old"), x.f("new")
-    inp = x.ev.fields.get("input") or _DEFAULT_INPUTS.get((old, new))
-    if inp is None and old == new:
-        inp = _INPUT_INTERNAL
+    inp = _fsm_input(old, new, x.ev.fields.get("input"))
     lines = [x.sa(f"Input = {inp}")] if inp else []
     # Two spaces before "New State", then IOS prints an empty line after each transition.
     return [*lines, x.sa(f"Old State = {old}  New State = {new}"), (False, "")]

@@ -11,7 +11,7 @@ from .errors import IsakmpDecodeError
 _MIN_TLV_INT = 4  # IOS sends a long life duration as a 4-octet TLV (e.g. 0x00015180)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Attribute:
     """One data attribute. ``type`` excludes the AF bit.
 
@@ -19,6 +19,9 @@ class Attribute:
     TV iff the value is an int that fits 16 bits. An int encoded as TLV uses the minimal
     big-endian length, at least 4 octets. Decoded attributes keep ``tv`` set; a decoded TLV
     value is ``bytes`` exactly as received (use :attr:`int_value`).
+
+    Two attributes are equal when they have the same wire encoding, so
+    ``Attribute(12, 86400) == Attribute(12, b"\\x00\\x01\\x51\\x80", tv=False)``.
     """
 
     type: int
@@ -40,6 +43,14 @@ class Attribute:
                 raise ValueError("TLV attribute value longer than 65535 octets")
         else:
             raise TypeError(f"attribute value must be int or bytes, not {type(self.value)}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Attribute):
+            return NotImplemented
+        return self.encode() == other.encode()
+
+    def __hash__(self) -> int:
+        return hash(self.encode())
 
     @property
     def int_value(self) -> int:

@@ -105,11 +105,12 @@ def decode_payloads(first_type: int, body: bytes, *, base_offset: int = HEADER_L
                                  -HEADER_LEN + 16,  # the header's NextPayload octet
                                  SPECS_BY_TYPE.__contains__, NotifyType.INVALID_PAYLOAD_TYPE,
                                  "in the message")
+        payloads = [SPECS_BY_TYPE[t].decode(body, s, e, base_offset) for t, s, e in spans]
         if stop != len(body) and not allow_trailing:
             raise IsakmpDecodeError(base_offset + stop,
                                     f"{len(body) - stop} octets after the last payload",
                                     MALFORMED)
-        return [SPECS_BY_TYPE[t].decode(body, s, e, base_offset) for t, s, e in spans]
+        return payloads
     except IsakmpDecodeError:
         raise
     except Exception as exc:  # defensive: the contract is that nothing else escapes

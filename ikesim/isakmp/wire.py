@@ -239,21 +239,23 @@ class Chain(Field):
         out += encode_chain([(self.item_type, self.spec.encode(i)) for i in items])
 
     def decode(self, r: Reader, values: Values) -> None:
-        at = r.offset
+        r.at[self.name] = r.offset
         if r.pos == r.end:
-            raise IsakmpDecodeError(at, f"no {self.name}", self.notify)
+            raise IsakmpDecodeError(r.offset, f"no {self.name}", self.notify)
         spans, stop = walk_chain(r.data, r.pos, r.end, r.base, self.item_type, r.pos,
                                  lambda t: t == self.item_type, self.notify,
                                  f"in {self.name} chain")
+        # Inner errors first (in wire order), then the chain's own consistency.
+        items = [self.spec.decode(r.data, s, e, r.base) for _, s, e in spans]
         if stop != r.end:
             raise IsakmpDecodeError(r.base + stop, f"octets after the last of {self.name}",
                                     MALFORMED)
         count = values.get("#count:" + self.name)
-        if count is not None and count != len(spans):
+        if count is not None and count != len(items):
             raise IsakmpDecodeError(r.at["#count:" + self.name],
-                                    f"count says {count} {self.name}, chain has {len(spans)}",
+                                    f"count says {count} {self.name}, chain has {len(items)}",
                                     self.notify)
-        values[self.name] = [self.spec.decode(r.data, s, e, r.base) for _, s, e in spans]
+        values[self.name] = items
         r.pos = r.end
 
 

@@ -1,0 +1,1 @@
+"""ikesim benchmarks (``make bench``): figures are ratios measured within one run."""

@@ -1,0 +1,136 @@
+"""Packet capture export: ISAKMP datagrams as Ethernet/IPv4/UDP frames in a classic pcap file,
+and the Wireshark ``ikev1_decryption_table`` lines that let Wireshark decrypt MM5/MM6.
+
+The pcap format (a 24-octet global header, a 16-octet header per record) and the three frame
+headers are a few lines of ``struct``; writing them here avoids a dependency (dpkt/scapy) in the
+run-time path. Timestamps are the simulated times on a fixed epoch, so captures are reproducible.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ikesim.errors import InputError
+
+if TYPE_CHECKING:
+    from ikesim.scenario.runner import Runtime
+
+PCAP_MAGIC = 0xA1B2C3D4
+LINKTYPE_ETHERNET = 1
+EPOCH = 1303776000          # 2011-04-26 00:00:00 UTC, the seed write-up's date
+ETHERTYPE_IPV4 = 0x0800
+
+
+@dataclass(frozen=True, slots=True)
+class CapturedDatagram:
+    time: float
+    src: int
+    dst: int
+    sport: int
+    dport: int
+    data: bytes
+    protocol: int = 17      # UDP (ESP later)
+
+
+def _checksum(data: bytes) -> int:
+    """RFC 1071 Internet checksum."""
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def _mac(address: int) -> bytes:
+    """A locally administered MAC derived from the IPv4 address (02:00 + the address)."""
+    return b"\x02\x00" + address.to_bytes(4, "big")
+
+
+def frame(d: CapturedDatagram, ident: int) -> bytes:
+    """One Ethernet II / IPv4 / UDP frame carrying ``d.data``."""
+    src, dst = d.src.to_bytes(4, "big"), d.dst.to_bytes(4, "big")
+    udp_len = 8 + len(d.data)
+    pseudo = src + dst + struct.pack("!BBH", 0, 17, udp_len)
+    udp = struct.pack("!HHHH", d.sport, d.dport, udp_len, 0) + d.data
+    udp_sum = _checksum(pseudo + udp) or 0xFFFF
+    udp = udp[:6] + struct.pack("!H", udp_sum) + udp[8:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, ident & 0xFFFF, 0, 255, 17, 0,
+                     src, dst)
+    ip = ip[:10] + struct.pack("!H", _checksum(ip)) + ip[12:]
+    eth = _mac(d.dst) + _mac(d.src) + struct.pack("!H", ETHERTYPE_IPV4)
+    return eth + ip + udp
+
+
+def pcap_bytes(datagrams: list[CapturedDatagram]) -> bytes:
+    out = [struct.pack("<IHHiIII", PCAP_MAGIC, 2, 4, 0, 0, 65535, LINKTYPE_ETHERNET)]
+    for i, d in enumerate(datagrams):
+        data = frame(d, i + 1)
+        micros = round(d.time * 1_000_000)
+        sec, usec = divmod(micros, 1_000_000)
+        out.append(struct.pack("<IIII", EPOCH + sec, usec, len(data), len(data)) + data)
+    return b"".join(out)
+
+
+@dataclass
+class Capture:
+    """Collects ISAKMP datagrams during a run (all of them once each, or those seen on one
+    interface) and the phase-1 keys for Wireshark."""
+
+    device: str | None = None
+    interface: str | None = None
+    datagrams: list[CapturedDatagram] = field(default_factory=list)
+    keys: dict[bytes, bytes] = field(default_factory=dict)   # initiator cookie -> cipher key
+
+    @classmethod
+    def attach(cls, runtime: Runtime, capture_at: str | None) -> Capture:
+        capture = cls()
+        if capture_at is not None:
+            device, _, iface = capture_at.partition(":")
+            if device not in runtime.devices or not iface:
+                raise InputError("--capture-at takes DEVICE:INTERFACE of a device in the "
+                                 "scenario", text=capture_at)
+            from ikesim.ios.ifnames import canonical_interface_name
+
+            try:
+                capture.interface = canonical_interface_name(iface)
+            except ValueError:
+                raise InputError("% Invalid interface type and number", text=iface) from None
+            capture.device = device
+            node = runtime.devices[device].node
+            if capture.interface not in node.interfaces:
+                raise InputError(f"{device} has no interface {capture.interface}")
+            node.interfaces[capture.interface].taps.append(capture._on_wire)
+        for dev in runtime.devices.values():
+            if dev.crypto is not None:
+                if capture_at is None:
+                    dev.crypto.on_send.append(capture._on_send)
+                dev.crypto.on_keys.append(capture._on_keys)
+        return capture
+
+    def _on_send(self, now: float, src: int, sport: int, dst: int, dport: int,
+                 data: bytes) -> None:
+        self.datagrams.append(CapturedDatagram(now, src, dst, sport, dport, data))
+
+    def _on_wire(self, now: float, packet: Any, direction: str) -> None:
+        payload = getattr(packet, "payload", None)
+        if packet.protocol == 17 and payload is not None and 500 in (payload.sport,
+                                                                      payload.dport):
+            self.datagrams.append(CapturedDatagram(now, packet.src, packet.dst, payload.sport,
+                                                   payload.dport, payload.data))
+
+    def _on_keys(self, icookie: bytes, cipher_key: bytes) -> None:
+        self.keys[icookie] = cipher_key
+
+    def write_pcap(self, path: Path) -> None:
+        path.write_bytes(pcap_bytes(self.datagrams))
+
+    def key_table_lines(self) -> list[str]:
+        """``ikev1_decryption_table`` UAT lines: ``<icookie hex>,<cipher key hex>``."""
+        return [f"{ck.hex()},{key.hex()}" for ck, key in self.keys.items()]
+
+    def write_keys(self, path: Path) -> None:
+        path.write_text("".join(line + "\n" for line in self.key_table_lines()))

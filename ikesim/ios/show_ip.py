@@ -1,0 +1,83 @@
+"""``show ip route`` and ``show ip interface brief`` in the IOS 12.x layout."""
+
+from __future__ import annotations
+
+from ikesim.net.addr import MASKS, classful_length, int_to_ip
+from ikesim.net.device import Device
+from ikesim.net.routing import Route
+
+ROUTE_CODES = [
+    "Codes: C - connected, S - static, R - RIP, M - mobile, B - BGP",
+    "       D - EIGRP, EX - EIGRP external, O - OSPF, IA - OSPF inter area",
+    "       N1 - OSPF NSSA external type 1, N2 - OSPF NSSA external type 2",
+    "       E1 - OSPF external type 1, E2 - OSPF external type 2, E - EGP",
+    "       i - IS-IS, su - IS-IS summary, L1 - IS-IS level-1, L2 - IS-IS level-2",
+    "       ia - IS-IS inter area, * - candidate default, U - per-user static route",
+    "       o - ODR, P - periodic downloaded static route",
+]
+
+
+def _code(route: Route) -> str:
+    return route.code + ("*" if route.length == 0 else "")
+
+
+def _describe(route: Route) -> str:
+    if route.next_hop is None:
+        return f"is directly connected, {route.out_interface}"
+    text = f"[{route.distance}/0] via {int_to_ip(route.next_hop)}"
+    if route.interface is not None:
+        text += f", {route.interface}"
+    return text
+
+
+def _gateway_line(default: Route | None) -> str:
+    if default is None:
+        return "Gateway of last resort is not set"
+    via = int_to_ip(default.next_hop) if default.next_hop is not None else "0.0.0.0"
+    return f"Gateway of last resort is {via} to network 0.0.0.0"
+
+
+def show_ip_route(device: Device) -> list[str]:
+    routes = device.table.routes()
+    lines = [*ROUTE_CODES, "", _gateway_line(device.table.default_route()), ""]
+    # Group by classful major network; supernets (shorter than classful) stand alone.
+    groups: dict[tuple[int, int], list[Route]] = {}
+    for route in routes:
+        major_len = classful_length(route.prefix)
+        if route.length < major_len:
+            key = (route.prefix, route.length)
+        else:
+            key = (route.prefix & MASKS[major_len], major_len)
+        groups.setdefault(key, []).append(route)
+    # IOS lists major networks in the order their first route entered the table.
+    for (major, major_len), members in sorted(groups.items(),
+                                              key=lambda kv: min(r.order for r in kv[1])):
+        if len(members) == 1 and members[0].length <= major_len:
+            r = members[0]
+            lines.append(f"{_code(r):<5}{int_to_ip(r.prefix)}/{r.length} {_describe(r)}")
+            continue
+        masks = sorted({r.length for r in members})
+        if len(masks) == 1:
+            lines.append(f"     {int_to_ip(major)}/{masks[0]} is subnetted, "
+                         f"{len(members)} subnets")
+            for r in members:
+                lines.append(f"{_code(r):<8}{int_to_ip(r.prefix)} {_describe(r)}")
+        else:
+            lines.append(f"     {int_to_ip(major)}/{major_len} is variably subnetted, "
+                         f"{len(members)} subnets, {len(masks)} masks")
+            for r in members:
+                lines.append(f"{_code(r):<8}{int_to_ip(r.prefix)}/{r.length} {_describe(r)}")
+    return lines
+
+
+BRIEF_HEADER = ("Interface                  IP-Address      OK? Method Status"
+                "                Protocol")
+
+
+def show_ip_interface_brief(device: Device) -> list[str]:
+    lines = [BRIEF_HEADER]
+    for iface in device.interfaces.values():
+        address = int_to_ip(iface.address) if iface.address is not None else "unassigned"
+        lines.append(f"{iface.name:<27}{address:<16}YES {iface.method:<7}{iface.status:<22}"
+                     f"{iface.protocol}")
+    return lines

@@ -1,0 +1,100 @@
+"""The lab: a simpy environment, devices, links, and a networkx graph of the topology."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import networkx as nx
+import simpy
+
+from ikesim.errors import InputError
+from ikesim.net.config import DeviceConfig
+from ikesim.net.device import Device, Host, Interface, Router
+from ikesim.net.events import EventLog
+from ikesim.net.link import Link
+from ikesim.net.packet import Packet
+
+Tap = Callable[[float, Link, Packet, Interface], None]
+
+
+class Lab:
+    def __init__(self, seed: int = 0, events: EventLog | None = None) -> None:
+        self.seed = seed
+        self.env = simpy.Environment()
+        self.events = events if events is not None else EventLog()
+        self.graph: nx.Graph = nx.Graph()
+        self.devices: dict[str, Device] = {}
+        self.links: list[Link] = []
+        self._links_by_name: dict[str, Link] = {}
+        self.taps: list[Tap] = []       # called for every packet put on a link (captures)
+        self.packet_hops = 0            # packets carried by links so far
+        self.started = False            # interface state changes are events once running
+
+    # -- building ------------------------------------------------------------------------
+    def _add(self, device: Device) -> None:
+        if device.name in self.devices:
+            raise InputError(f"duplicate device name {device.name!r}")
+        self.devices[device.name] = device
+        self.graph.add_node(device.name, kind=device.kind)
+
+    def add_router(self, config: DeviceConfig, *, uptime: float = 0.0) -> Router:
+        router = Router(self, config, uptime=uptime)
+        self._add(router)
+        return router
+
+    def add_host(self, config: DeviceConfig, *, uptime: float = 0.0) -> Host:
+        host = Host(self, config, uptime=uptime)
+        self._add(host)
+        return host
+
+    def interface(self, device: str, name: str) -> Interface:
+        dev = self.devices.get(device)
+        if dev is None:
+            raise InputError(f"unknown device {device!r}")
+        iface = dev.find_interface(name)
+        if iface is None:
+            raise InputError(f"{device} has no interface {name!r}")
+        return iface
+
+    def connect(self, dev_a: str, if_a: str, dev_b: str, if_b: str, *, delay: float = 0.001,
+                loss: float = 0.0, up: bool = True, name: str | None = None) -> Link:
+        a, b = self.interface(dev_a, if_a), self.interface(dev_b, if_b)
+        for iface in (a, b):
+            if iface.link is not None:
+                raise InputError(f"{iface.device.name} {iface.name} is already connected "
+                                 f"({iface.link.name})")
+        if a is b:
+            raise InputError(f"cannot connect {dev_a} {a.name} to itself")
+        name = name or f"{dev_a}:{a.name}--{dev_b}:{b.name}"
+        if name in self._links_by_name:
+            raise InputError(f"duplicate link name {name!r}")
+        try:
+            link = Link(self, name, a, b, delay=delay, loss=loss, up=up)
+        except ValueError as err:
+            raise InputError(str(err)) from None
+        a.link = b.link = link
+        self.links.append(link)
+        self._links_by_name[name] = link
+        if self.graph.has_edge(dev_a, dev_b):
+            self.graph.edges[dev_a, dev_b]["links"].append(name)
+        else:
+            self.graph.add_edge(dev_a, dev_b, links=[name], delay=delay)
+        a.device.refresh()
+        if b.device is not a.device:
+            b.device.refresh()
+        return link
+
+    def link(self, name: str) -> Link:
+        try:
+            return self._links_by_name[name]
+        except KeyError:
+            raise InputError(f"unknown link {name!r}") from None
+
+    # -- queries / running ---------------------------------------------------------------
+    def path(self, a: str, b: str) -> list[str]:
+        """Device names on a shortest path between two devices (topology, not routing)."""
+        return nx.shortest_path(self.graph, a, b)
+
+    def run(self, until: float | None = None) -> None:
+        self.started = True
+        self.env.run(until=until)
