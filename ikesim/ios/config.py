@@ -35,6 +35,7 @@ IGNORED_LINES_DOC = """\
 Configuration lines ikesim accepts but does not model (recorded in DeviceConfig.ignored):
 
   !  (and any line starting with !), blank lines
+  Building configuration..., Current configuration : N bytes   (pasted show running-config)
   version X
   service ...                      / no service ...
   enable secret ... / enable password ...
@@ -59,7 +60,6 @@ Kept rather than ignored: interface `description TEXT` (InterfaceConfig.descript
 INVALID = "% Invalid input detected"
 INCOMPLETE = "% Incomplete command"
 AMBIGUOUS = "% Ambiguous command"
-UNSUPPORTED = "% Not supported by ikesim"
 INCONSISTENT = "%Inconsistent address and mask"   # IOS prints it without the space
 
 # Standard / extended numbered access-list ranges (IOS).
@@ -104,13 +104,20 @@ PFS_GROUPS = {"group1": 1, "group2": 2, "group5": 5, "group14": 14}
 class _Err(Exception):
     """A parse failure at token index ``pos`` (the furthest-parsed error wins, as on IOS)."""
 
-    def __init__(self, reason: str, pos: int) -> None:
+    def __init__(self, reason: str, pos: int, *, weak: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.pos = pos
+        self.weak = weak     # "known IOS keyword we do not model": loses ties
+
+    def rank(self) -> tuple[int, int]:
+        """Further wins; at the same word a specific reason beats a generic one."""
+        return (self.pos, -1 if self.weak else 0 if self.reason in (INVALID, INCOMPLETE) else 1)
 
 
 _SEMANTIC = 1000   # position of errors found after the whole line was read
+# The header of pasted `show running-config` output.
+_SHOW_RUN_HEADER = re.compile(r"Building configuration\.\.\.|Current configuration : \d+ bytes")
 
 
 @dataclass
@@ -153,7 +160,7 @@ class _Cur:
         if found == "":
             raise _Err(AMBIGUOUS, self.i - 1)
         if found not in supported:
-            raise _Err(f"{UNSUPPORTED}: '{found}'", self.i - 1)
+            raise _Err(f"% '{found}' is not supported by ikesim", self.i - 1, weak=True)
         return found
 
     def opt_kw(self, choices: Iterable[str]) -> str | None:
@@ -262,7 +269,7 @@ class _Parser:
     def feed(self, lineno: int, raw: str) -> None:
         self.lineno = lineno
         text = raw.strip()
-        if not text or text.startswith("!"):
+        if not text or text.startswith("!") or _SHOW_RUN_HEADER.fullmatch(text):
             self.ignore(text)
             return
         first = text.split()[0].lower()
@@ -289,7 +296,7 @@ class _Parser:
             try:
                 new_mode = self.global_line(_Cur.of(text))
             except _Err as glob_err:
-                raise glob_err if glob_err.pos > sub_err.pos else sub_err from None
+                raise glob_err if glob_err.rank() > sub_err.rank() else sub_err from None
             self.mode = new_mode or _GLOBAL
 
     def _submode_handlers(self) -> dict[str, Callable[[_Cur], None]]:
@@ -329,7 +336,7 @@ class _Parser:
             return None
         if cmd in ("set", "match"):
             raise _Err(f"% Invalid input detected ('{cmd}' is only valid under a crypto map)",
-                       0)
+                       1)
         # Accepted-and-ignored global commands (see IGNORED_LINES_DOC).
         if cmd == "version":
             cur.word()
@@ -359,8 +366,8 @@ class _Parser:
         body = cur.rest()
         delim = "^C" if body.startswith("^C") else body[0]
         if body.find(delim, len(delim)) < 0:
-            raise _Err(f"{UNSUPPORTED}: multi-line banners (end the banner with {delim} on "
-                       "the same line)", _SEMANTIC)
+            raise _Err("% Multi-line banners are not supported by ikesim (close the banner "
+                       f"with {delim} on the same line)", _SEMANTIC)
 
     def get_interface(self, cur: _Cur) -> InterfaceConfig:
         if cur.done():
@@ -588,7 +595,7 @@ class _Parser:
             if word.isdigit():
                 icmp_type = cur.integer(0, 255, "ICMP message type")
                 if (cur.peek() or "").isdigit():
-                    raise cur.fail(f"{UNSUPPORTED}: ICMP message codes")
+                    raise cur.fail("% ICMP message codes are not supported by ikesim")
             else:
                 icmp_type = ICMP_TYPES[cur.kw(tuple(ICMP_TYPES), ("port-unreachable",
                                                                    "host-unreachable",
@@ -713,8 +720,8 @@ class _Parser:
         first = cur.word()
         if first in ("0", "6") and cur.peek() is not None and cur.peek() != "address":
             if first == "6":
-                raise _Err(f"{UNSUPPORTED}: encrypted (type 6) keys; give the key in clear",
-                           cur.i - 1)
+                raise _Err("% Encrypted (type 6) keys are not supported by ikesim; give the "
+                           "key in clear", cur.i - 1)
             first = cur.word()
         key = first
         cur.kw(("address",), ("hostname", "ipv6"))

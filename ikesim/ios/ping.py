@@ -15,7 +15,7 @@ from ikesim.errors import InputError
 from ikesim.net.addr import int_to_ip, ip_to_int
 from ikesim.net.lab import Lab
 
-ECHO_OVERHEAD = 0.002     # seconds between one echo's outcome and the next echo
+ECHO_OVERHEAD = 0.002  # seconds between one echo's outcome and the next echo
 MARKS_PER_ROW = 70
 MIN_SIZE, MAX_SIZE = 36, 18024
 MAX_REPEAT = 2147483647
@@ -42,17 +42,27 @@ def _source_address(lab: Lab, device_name: str, source: str | None) -> int | Non
         if iface is None:
             raise InputError("% Invalid input detected at '^' marker.", text=source) from None
         if iface.address is None or not iface.line_up:
-            raise InputError(f"% Invalid source interface - IP not enabled or interface is "
-                             f"down on {iface.name}") from None
+            raise InputError(
+                f"% Invalid source interface - IP not enabled or interface is down on {iface.name}"
+            ) from None
         return iface.address
     if address not in device.local_addresses:
-        raise InputError("% Invalid source address- IP address not on any of our up "
-                         "interfaces", text=source)
+        raise InputError(
+            "% Invalid source address- IP address not on any of our up interfaces", text=source
+        )
     return address
 
 
-def ping(lab: Lab, device_name: str, dst: str, *, count: int = 5, size: int = 100,
-         timeout: float = 2.0, source: str | None = None) -> Generator[Any, Any, PingResult]:
+def ping(
+    lab: Lab,
+    device_name: str,
+    dst: str,
+    *,
+    count: int = 5,
+    size: int = 100,
+    timeout: float = 2.0,
+    source: str | None = None,
+) -> Generator[Any, Any, PingResult]:
     """The ping as a simpy process generator: ``result = yield env.process(ping(...))``.
 
     Arguments are checked at call time (InputError), before the process runs.
@@ -62,8 +72,9 @@ def ping(lab: Lab, device_name: str, dst: str, *, count: int = 5, size: int = 10
     try:
         dst_int = ip_to_int(dst)
     except ValueError:
-        raise InputError("% Unrecognized host or address, or protocol not running.",
-                         text=dst) from None
+        raise InputError(
+            "% Unrecognized host or address, or protocol not running.", text=dst
+        ) from None
     if not 1 <= count <= MAX_REPEAT:
         raise InputError(f"% Invalid repeat count {count}")
     if not MIN_SIZE <= size <= MAX_SIZE:
@@ -74,8 +85,9 @@ def ping(lab: Lab, device_name: str, dst: str, *, count: int = 5, size: int = 10
     return _run(lab, device_name, dst_int, count, size, timeout, src)
 
 
-def _run(lab: Lab, device_name: str, dst: int, count: int, size: int, timeout: float,
-         src: int | None) -> Generator[Any, Any, PingResult]:
+def _run(
+    lab: Lab, device_name: str, dst: int, count: int, size: int, timeout: float, src: int | None
+) -> Generator[Any, Any, PingResult]:
     env = lab.env
     device = lab.devices[device_name]
     ident = device.next_icmp_ident()
@@ -98,26 +110,37 @@ def _run(lab: Lab, device_name: str, dst: int, count: int, size: int, timeout: f
             marks.append(".")
         yield env.timeout(ECHO_OVERHEAD)
     received = len(rtts)
-    return PingResult("".join(marks), count, received, rtts,
-                      int_to_ip(src) if src is not None else None)
+    return PingResult(
+        "".join(marks), count, received, rtts, int_to_ip(src) if src is not None else None
+    )
 
 
 def _ms(value: float) -> int:
-    return int(value + 1e-9)          # IOS reports whole milliseconds (truncated)
+    return int(value + 1e-9)  # IOS reports whole milliseconds (truncated)
 
 
-def format_ping(dst: str, count: int, size: int, timeout: float, result: PingResult, *,
-                source: str | None = None) -> list[str]:
+def format_ping(
+    dst: str,
+    count: int,
+    size: int,
+    timeout: float,
+    result: PingResult,
+    *,
+    source: str | None = None,
+) -> list[str]:
     """IOS's console text for a ping, starting with the blank line IOS prints first."""
-    lines = ["", "Type escape sequence to abort.",
-             f"Sending {count}, {size}-byte ICMP Echos to {dst}, timeout is "
-             f"{_ms(timeout * 1000) // 1000} seconds:"]
+    lines = [
+        "",
+        "Type escape sequence to abort.",
+        f"Sending {count}, {size}-byte ICMP Echos to {dst}, timeout is "
+        f"{_ms(timeout * 1000) // 1000} seconds:",
+    ]
     source = source if source is not None else result.source
     if source is not None:
         lines.append(f"Packet sent with a source address of {source} ")
     marks = result.marks
     for i in range(0, len(marks), MARKS_PER_ROW):
-        lines.append(marks[i:i + MARKS_PER_ROW])
+        lines.append(marks[i : i + MARKS_PER_ROW])
     percent = result.received * 100 // result.sent if result.sent else 0
     summary = f"Success rate is {percent} percent ({result.received}/{result.sent})"
     if result.received:
@@ -143,8 +166,9 @@ def _keyword(word: str) -> str:
 
 def _number(keyword: str, text: str, low: int, high: int) -> int:
     if not text.isdigit() or not low <= int(text) <= high:
-        raise InputError(f"% Invalid input detected at '^' marker. ({keyword} {low}-{high})",
-                         text=text)
+        raise InputError(
+            f"% Invalid input detected at '^' marker. ({keyword} {low}-{high})", text=text
+        )
     return int(text)
 
 
@@ -162,10 +186,10 @@ def parse_ping_command(args: list[str]) -> dict[str, Any]:
     try:
         ip_to_int(dst)
     except ValueError:
-        raise InputError("% Unrecognized host or address, or protocol not running.",
-                         text=dst) from None
-    result: dict[str, Any] = {"dst": dst, "count": 5, "size": 100, "timeout": 2.0,
-                              "source": None}
+        raise InputError(
+            "% Unrecognized host or address, or protocol not running.", text=dst
+        ) from None
+    result: dict[str, Any] = {"dst": dst, "count": 5, "size": 100, "timeout": 2.0, "source": None}
     i = 1
     while i < len(words):
         key = _keyword(words[i])

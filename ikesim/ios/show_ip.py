@@ -50,34 +50,38 @@ def show_ip_route(device: Device) -> list[str]:
             key = (route.prefix & MASKS[major_len], major_len)
         groups.setdefault(key, []).append(route)
     # IOS lists major networks in the order their first route entered the table.
-    for (major, major_len), members in sorted(groups.items(),
-                                              key=lambda kv: min(r.order for r in kv[1])):
+    for (major, major_len), members in sorted(
+        groups.items(), key=lambda kv: min(r.order for r in kv[1])
+    ):
         if len(members) == 1 and members[0].length <= major_len:
             r = members[0]
             lines.append(f"{_code(r):<5}{int_to_ip(r.prefix)}/{r.length} {_describe(r)}")
             continue
         masks = sorted({r.length for r in members})
         if len(masks) == 1:
-            lines.append(f"     {int_to_ip(major)}/{masks[0]} is subnetted, "
-                         f"{len(members)} subnets")
+            lines.append(f"     {int_to_ip(major)}/{masks[0]} is subnetted, {len(members)} subnets")
             for r in members:
                 lines.append(f"{_code(r):<8}{int_to_ip(r.prefix)} {_describe(r)}")
         else:
-            lines.append(f"     {int_to_ip(major)}/{major_len} is variably subnetted, "
-                         f"{len(members)} subnets, {len(masks)} masks")
+            lines.append(
+                f"     {int_to_ip(major)}/{major_len} is variably subnetted, "
+                f"{len(members)} subnets, {len(masks)} masks"
+            )
             for r in members:
                 lines.append(f"{_code(r):<8}{int_to_ip(r.prefix)}/{r.length} {_describe(r)}")
     return lines
 
 
-BRIEF_HEADER = ("Interface                  IP-Address      OK? Method Status"
-                "                Protocol")
+BRIEF_HEADER = (
+    "Interface                  IP-Address      OK? Method Status                Protocol"
+)
 
 
 def show_ip_interface_brief(device: Device) -> list[str]:
     lines = [BRIEF_HEADER]
     for iface in device.interfaces.values():
         address = int_to_ip(iface.address) if iface.address is not None else "unassigned"
-        lines.append(f"{iface.name:<27}{address:<16}YES {iface.method:<7}{iface.status:<22}"
-                     f"{iface.protocol}")
+        lines.append(
+            f"{iface.name:<27}{address:<16}YES {iface.method:<7}{iface.status:<22}{iface.protocol}"
+        )
     return lines

@@ -41,8 +41,8 @@ if TYPE_CHECKING:
     from ikesim.net.lab import Lab
     from ikesim.net.link import Link
 
-UNREACH_ADMIN = 13                  # ICMP unreachable "administratively prohibited" (RFC 1812)
-UNREACHABLE_INTERVAL = 0.5          # IOS `ip icmp rate-limit unreachable 500` (the default)
+UNREACH_ADMIN = 13  # ICMP unreachable "administratively prohibited" (RFC 1812)
+UNREACHABLE_INTERVAL = 0.5  # IOS `ip icmp rate-limit unreachable 500` (the default)
 
 EgressHook = Callable[[Packet, "Interface"], bool]
 PacketHandler = Callable[[Packet, "Interface"], None]
@@ -51,9 +51,23 @@ PacketHandler = Callable[[Packet, "Interface"], None]
 class Interface:
     """One interface. ``egress_hooks`` survive reconfiguration (the crypto map installs one)."""
 
-    __slots__ = ("name", "device", "address", "length", "admin_up", "link", "acl_in",
-                 "acl_out", "acl_in_name", "acl_out_name", "crypto_map", "description",
-                 "egress_hooks", "method", "_state")
+    __slots__ = (
+        "name",
+        "device",
+        "address",
+        "length",
+        "admin_up",
+        "link",
+        "acl_in",
+        "acl_out",
+        "acl_in_name",
+        "acl_out_name",
+        "crypto_map",
+        "description",
+        "egress_hooks",
+        "method",
+        "_state",
+    )
 
     def __init__(self, device: Device, name: str) -> None:
         self.name = name
@@ -69,7 +83,7 @@ class Interface:
         self.crypto_map: str | None = None
         self.description: str | None = None
         self.egress_hooks: list[EgressHook] = []
-        self.method = "unset"       # `show ip interface brief` Method: NVRAM, manual, unset
+        self.method = "unset"  # `show ip interface brief` Method: NVRAM, manual, unset
         self._state: tuple[str, str] | None = None
 
     @property
@@ -80,8 +94,7 @@ class Interface:
     def line_up(self) -> bool:
         """Line protocol up: admin up, cabled, cable up and the far end not shut down."""
         link = self.link
-        return (self.admin_up and link is not None and link.up
-                and link.peer(self).admin_up)
+        return self.admin_up and link is not None and link.up and link.peer(self).admin_up
 
     @property
     def status(self) -> str:
@@ -143,9 +156,13 @@ class Device:
         if not m:
             return None
         kind, number = m.group(1).lower(), m.group(2)
-        found = [i for n, i in self.interfaces.items()
-                 if (mm := _IFNAME.match(n)) and mm.group(2) == number
-                 and mm.group(1).lower().startswith(kind)]
+        found = [
+            i
+            for n, i in self.interfaces.items()
+            if (mm := _IFNAME.match(n))
+            and mm.group(2) == number
+            and mm.group(1).lower().startswith(kind)
+        ]
         return found[0] if len(found) == 1 else None
 
     def _apply_config(self, config: DeviceConfig, *, boot: bool = True) -> None:
@@ -179,9 +196,15 @@ class Device:
             if r.interface is not None:
                 found = self.find_interface(r.interface)
                 ifname = found.name if found is not None else r.interface
-            statics.append(StaticSpec(int(r.prefix.network_address), r.prefix.prefixlen,
-                                      int(r.next_hop) if r.next_hop is not None else None,
-                                      ifname, r.distance))
+            statics.append(
+                StaticSpec(
+                    int(r.prefix.network_address),
+                    r.prefix.prefixlen,
+                    int(r.next_hop) if r.next_hop is not None else None,
+                    ifname,
+                    r.distance,
+                )
+            )
         self._statics = statics
 
     def reconfigure(self, config: DeviceConfig) -> None:
@@ -206,24 +229,39 @@ class Device:
         for iface in self.interfaces.values():
             state = (iface.status, iface.protocol)
             if iface._state is not None and state != iface._state and started:
-                self.lab.events.emit(self.env.now, self.name, "interface", interface=iface.name,
-                                     status=state[0], protocol=state[1])
+                self.lab.events.emit(
+                    self.env.now,
+                    self.name,
+                    "interface",
+                    interface=iface.name,
+                    status=state[0],
+                    protocol=state[1],
+                )
             iface._state = state
             if iface.line_up:
                 up.add(iface.name)
                 if iface.address is not None:
-                    connected.append((iface.address & MASKS[iface.length], iface.length,
-                                      iface.name))
+                    connected.append(
+                        (iface.address & MASKS[iface.length], iface.length, iface.name)
+                    )
                     local.setdefault(iface.address, iface)
         self.local_addresses = local
         self.table = RoutingTable.build(connected, self._statics + self._extra_statics(), up)
 
     # -- events --------------------------------------------------------------------------
     def drop(self, reason: str, packet: Packet, iface: Interface | None, **extra: Any) -> None:
-        self.lab.events.emit(self.env.now, self.name, "drop", reason=reason,
-                             interface=iface.name if iface is not None else None,
-                             src=int_to_ip(packet.src), dst=int_to_ip(packet.dst),
-                             protocol=packet.protocol, summary=packet.summary(), **extra)
+        self.lab.events.emit(
+            self.env.now,
+            self.name,
+            "drop",
+            reason=reason,
+            interface=iface.name if iface is not None else None,
+            src=int_to_ip(packet.src),
+            dst=int_to_ip(packet.dst),
+            protocol=packet.protocol,
+            summary=packet.summary(),
+            **extra,
+        )
 
     # -- receive path --------------------------------------------------------------------
     def receive(self, packet: Packet, iface: Interface) -> None:
@@ -278,9 +316,13 @@ class Device:
 
     def _deliver_icmp(self, packet: Packet, icmp: Icmp, iface: Interface) -> None:
         if icmp.type == ICMP_ECHO:
-            reply = icmp_packet(packet.dst, packet.src,
-                                Icmp(ICMP_ECHO_REPLY, 0, icmp.ident, icmp.seq, icmp.data),
-                                ttl=self.default_ttl, ident=self._next_ip_ident())
+            reply = icmp_packet(
+                packet.dst,
+                packet.src,
+                Icmp(ICMP_ECHO_REPLY, 0, icmp.ident, icmp.seq, icmp.data),
+                ttl=self.default_ttl,
+                ident=self._next_ip_ident(),
+            )
             self.send_packet(reply)
             return
         if icmp.type == ICMP_ECHO_REPLY:
@@ -288,8 +330,11 @@ class Device:
         else:
             quoted = quoted_echo(icmp.data)
             if quoted is not None and quoted[0] in self.local_addresses_all():
-                mark = "U" if icmp.type == ICMP_UNREACHABLE else (
-                    "&" if icmp.type == ICMP_TIME_EXCEEDED else "?")
+                mark = (
+                    "U"
+                    if icmp.type == ICMP_UNREACHABLE
+                    else ("&" if icmp.type == ICMP_TIME_EXCEEDED else "?")
+                )
                 self._wake(quoted[1], quoted[2], mark)
         for listener in self.icmp_listeners:
             listener(packet, iface)
@@ -307,7 +352,7 @@ class Device:
         """Send an ICMP error about ``offending`` back to its source (RFC 1812 §4.3.2)."""
         payload = offending.payload
         if isinstance(payload, Icmp) and payload.type not in (ICMP_ECHO, ICMP_ECHO_REPLY):
-            return                        # never an error about an error (RFC 1812 §4.3.2.7)
+            return  # never an error about an error (RFC 1812 §4.3.2.7)
         if offending.src in self.local_addresses_all():
             return
         if icmp_type == ICMP_UNREACHABLE:
@@ -315,14 +360,17 @@ class Device:
             if now - self._last_unreachable < UNREACHABLE_INTERVAL:
                 return
             self._last_unreachable = now
-        error = icmp_packet(0, offending.src, Icmp(icmp_type, code, 0, 0,
-                                                   icmp_error_quote(offending)),
-                            ttl=self.default_ttl, ident=self._next_ip_ident())
+        error = icmp_packet(
+            0,
+            offending.src,
+            Icmp(icmp_type, code, 0, 0, icmp_error_quote(offending)),
+            ttl=self.default_ttl,
+            ident=self._next_ip_ident(),
+        )
         self.send_packet(error)
 
     # -- output path ---------------------------------------------------------------------
-    def _output(self, packet: Packet, route: Route, *, local: bool,
-                hooks: bool = True) -> bool:
+    def _output(self, packet: Packet, route: Route, *, local: bool, hooks: bool = True) -> bool:
         iface = self.interfaces[route.out_interface]
         if hooks:
             for hook in iface.egress_hooks:
@@ -334,8 +382,9 @@ class Device:
                 self.drop("acl-out", packet, iface, acl=acl.name)
                 self._icmp_error(packet, ICMP_UNREACHABLE, UNREACH_ADMIN)
                 return False
-        return self.transmit(packet, iface,
-                             route.gateway if route.gateway is not None else packet.dst)
+        return self.transmit(
+            packet, iface, route.gateway if route.gateway is not None else packet.dst
+        )
 
     def transmit(self, packet: Packet, iface: Interface, gateway: int) -> bool:
         """Send on ``iface`` towards neighbour ``gateway`` (no hooks, no ACL)."""
@@ -376,16 +425,24 @@ class Device:
             packet.src = address if address is not None else 0
         return self._output(packet, route, local=True, hooks=hooks)
 
-    def send_udp(self, dst: int, sport: int, dport: int, data: bytes,
-                 src: int | None = None) -> bool:
-        packet = udp_packet(src or 0, dst, sport, dport, data, ttl=self.default_ttl,
-                            ident=self._next_ip_ident())
+    def send_udp(
+        self, dst: int, sport: int, dport: int, data: bytes, src: int | None = None
+    ) -> bool:
+        packet = udp_packet(
+            src or 0, dst, sport, dport, data, ttl=self.default_ttl, ident=self._next_ip_ident()
+        )
         return self.send_packet(packet)
 
-    def send_echo(self, dst: int, ident: int, seq: int, size: int = 100,
-                  src: int | None = None) -> bool:
-        packet = icmp_packet(src or 0, dst, Icmp(ICMP_ECHO, 0, ident, seq, echo_data(size)),
-                             ttl=self.default_ttl, ident=self._next_ip_ident())
+    def send_echo(
+        self, dst: int, ident: int, seq: int, size: int = 100, src: int | None = None
+    ) -> bool:
+        packet = icmp_packet(
+            src or 0,
+            dst,
+            Icmp(ICMP_ECHO, 0, ident, seq, echo_data(size)),
+            ttl=self.default_ttl,
+            ident=self._next_ip_ident(),
+        )
         return self.send_packet(packet)
 
     def next_icmp_ident(self) -> int:
@@ -414,8 +471,10 @@ class Host(Device):
 
     def __init__(self, lab: Lab, config: DeviceConfig, *, uptime: float = 0.0) -> None:
         if len(config.interfaces) != 1:
-            raise InputError(f"host {config.hostname} must have exactly one interface, "
-                             f"not {len(config.interfaces)}")
+            raise InputError(
+                f"host {config.hostname} must have exactly one interface, "
+                f"not {len(config.interfaces)}"
+            )
         super().__init__(lab, config, uptime=uptime)
 
     @property

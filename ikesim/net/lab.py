@@ -26,9 +26,9 @@ class Lab:
         self.devices: dict[str, Device] = {}
         self.links: list[Link] = []
         self._links_by_name: dict[str, Link] = {}
-        self.taps: list[Tap] = []       # called for every packet put on a link (captures)
-        self.packet_hops = 0            # packets carried by links so far
-        self.started = False            # interface state changes are events once running
+        self.taps: list[Tap] = []  # called for every packet put on a link (captures)
+        self.packet_hops = 0  # packets carried by links so far
+        self.started = False  # interface state changes are events once running
 
     # -- building ------------------------------------------------------------------------
     def _add(self, device: Device) -> None:
@@ -56,13 +56,24 @@ class Lab:
             raise InputError(f"{device} has no interface {name!r}")
         return iface
 
-    def connect(self, dev_a: str, if_a: str, dev_b: str, if_b: str, *, delay: float = 0.001,
-                loss: float = 0.0, up: bool = True, name: str | None = None) -> Link:
+    def connect(
+        self,
+        dev_a: str,
+        if_a: str,
+        dev_b: str,
+        if_b: str,
+        *,
+        delay: float = 0.001,
+        loss: float = 0.0,
+        up: bool = True,
+        name: str | None = None,
+    ) -> Link:
         a, b = self.interface(dev_a, if_a), self.interface(dev_b, if_b)
         for iface in (a, b):
             if iface.link is not None:
-                raise InputError(f"{iface.device.name} {iface.name} is already connected "
-                                 f"({iface.link.name})")
+                raise InputError(
+                    f"{iface.device.name} {iface.name} is already connected ({iface.link.name})"
+                )
         if a is b:
             raise InputError(f"cannot connect {dev_a} {a.name} to itself")
         name = name or f"{dev_a}:{a.name}--{dev_b}:{b.name}"

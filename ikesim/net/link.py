@@ -27,8 +27,17 @@ def link_seed(lab_seed: int, name: str) -> int:
 class Link:
     __slots__ = ("name", "lab", "a", "b", "delay", "loss", "up", "rng")
 
-    def __init__(self, lab: Lab, name: str, a: Interface, b: Interface, *, delay: float,
-                 loss: float, up: bool) -> None:
+    def __init__(
+        self,
+        lab: Lab,
+        name: str,
+        a: Interface,
+        b: Interface,
+        *,
+        delay: float,
+        loss: float,
+        up: bool,
+    ) -> None:
         if delay < 0:
             raise ValueError(f"link {name}: negative delay {delay}")
         if not 0.0 <= loss <= 1.0:
@@ -51,9 +60,15 @@ class Link:
             return
         self.up = up
         lab = self.lab
-        lab.events.emit(lab.env.now, "", "link", name=self.name, up=up,
-                        a=f"{self.a.device.name} {self.a.name}",
-                        b=f"{self.b.device.name} {self.b.name}")
+        lab.events.emit(
+            lab.env.now,
+            "",
+            "link",
+            name=self.name,
+            up=up,
+            a=f"{self.a.device.name} {self.a.name}",
+            b=f"{self.b.device.name} {self.b.name}",
+        )
         self.a.device.refresh()
         if self.b.device is not self.a.device:
             self.b.device.refresh()

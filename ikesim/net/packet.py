@@ -64,8 +64,12 @@ class Packet:
         if isinstance(payload, Udp):
             return f"UDP {src}:{payload.sport} > {dst}:{payload.dport} len {len(payload.data)}"
         if isinstance(payload, Icmp):
-            names = {ICMP_ECHO: "echo request", ICMP_ECHO_REPLY: "echo reply",
-                     ICMP_UNREACHABLE: "unreachable", ICMP_TIME_EXCEEDED: "time exceeded"}
+            names = {
+                ICMP_ECHO: "echo request",
+                ICMP_ECHO_REPLY: "echo reply",
+                ICMP_UNREACHABLE: "unreachable",
+                ICMP_TIME_EXCEEDED: "time exceeded",
+            }
             name = names.get(payload.type, f"type {payload.type}")
             if payload.type in (ICMP_ECHO, ICMP_ECHO_REPLY):
                 return f"ICMP {name} {src} > {dst} id {payload.ident} seq {payload.seq}"
@@ -73,15 +77,24 @@ class Packet:
         return f"IP proto {self.protocol} {src} > {dst} len {self.size}"
 
 
-def udp_packet(src: int, dst: int, sport: int, dport: int, data: bytes, *, ttl: int = 255,
-               ident: int = 0) -> Packet:
-    return Packet(src, dst, PROTO_UDP, ttl, Udp(sport, dport, data),
-                  IP_HEADER_LEN + UDP_HEADER_LEN + len(data), ident)
+def udp_packet(
+    src: int, dst: int, sport: int, dport: int, data: bytes, *, ttl: int = 255, ident: int = 0
+) -> Packet:
+    return Packet(
+        src,
+        dst,
+        PROTO_UDP,
+        ttl,
+        Udp(sport, dport, data),
+        IP_HEADER_LEN + UDP_HEADER_LEN + len(data),
+        ident,
+    )
 
 
 def icmp_packet(src: int, dst: int, icmp: Icmp, *, ttl: int = 255, ident: int = 0) -> Packet:
-    return Packet(src, dst, PROTO_ICMP, ttl, icmp,
-                  IP_HEADER_LEN + ICMP_HEADER_LEN + len(icmp.data), ident)
+    return Packet(
+        src, dst, PROTO_ICMP, ttl, icmp, IP_HEADER_LEN + ICMP_HEADER_LEN + len(icmp.data), ident
+    )
 
 
 def echo_data(size: int) -> bytes:
@@ -106,20 +119,33 @@ def encode_payload(packet: Packet) -> bytes:
         length = UDP_HEADER_LEN + len(payload.data)
         pseudo = struct.pack("!IIBBH", packet.src, packet.dst, 0, PROTO_UDP, length)
         header = struct.pack("!HHHH", payload.sport, payload.dport, length, 0)
-        csum = checksum(pseudo + header + payload.data) or 0xFFFF   # RFC 768: 0 sent as all ones
+        csum = checksum(pseudo + header + payload.data) or 0xFFFF  # RFC 768: 0 sent as all ones
         return struct.pack("!HHHH", payload.sport, payload.dport, length, csum) + payload.data
     if isinstance(payload, Icmp):
         body = struct.pack("!BBHHH", payload.type, payload.code, 0, payload.ident, payload.seq)
         csum = checksum(body + payload.data)
-        return struct.pack("!BBHHH", payload.type, payload.code, csum, payload.ident,
-                           payload.seq) + payload.data
+        return (
+            struct.pack("!BBHHH", payload.type, payload.code, csum, payload.ident, payload.seq)
+            + payload.data
+        )
     return bytes(payload)
 
 
 def encode_header(packet: Packet, payload_len: int | None = None) -> bytes:
     total = packet.size if payload_len is None else IP_HEADER_LEN + payload_len
-    header = struct.pack("!BBHHHBBHII", 0x45, 0, total, packet.ident & 0xFFFF, 0,
-                         packet.ttl, packet.protocol, 0, packet.src, packet.dst)
+    header = struct.pack(
+        "!BBHHHBBHII",
+        0x45,
+        0,
+        total,
+        packet.ident & 0xFFFF,
+        0,
+        packet.ttl,
+        packet.protocol,
+        0,
+        packet.src,
+        packet.dst,
+    )
     csum = checksum(header)
     return header[:10] + struct.pack("!H", csum) + header[12:]
 
@@ -132,7 +158,7 @@ def encode_packet(packet: Packet) -> bytes:
 
 def icmp_error_quote(packet: Packet) -> bytes:
     """What an ICMP error carries: the offending IP header plus 64 bits of its data (RFC 792)."""
-    return encode_packet(packet)[:IP_HEADER_LEN + 8]
+    return encode_packet(packet)[: IP_HEADER_LEN + 8]
 
 
 def quoted_echo(data: bytes) -> tuple[int, int, int] | None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ikesim.net.addr import MASKS
 
-MAX_RECURSION = 8   # IOS gives up on deeper recursive next-hop chains
+MAX_RECURSION = 8  # IOS gives up on deeper recursive next-hop chains
 
 
 @dataclass(slots=True)
@@ -40,11 +40,11 @@ class Route:
 
     prefix: int
     length: int
-    code: str                       # "C" connected, "S" static
+    code: str  # "C" connected, "S" static
     distance: int
     next_hop: int | None
     interface: str | None
-    order: int                      # position among candidates (interfaces first, then statics)
+    order: int  # position among candidates (interfaces first, then statics)
     out_interface: str = ""
     gateway: int | None = None
 
@@ -75,8 +75,10 @@ class RoutingTable:
 
     def routes(self) -> list[Route]:
         """Installed routes sorted by prefix then length."""
-        return sorted((r for t in self._by_len.values() for r in t.values()),
-                      key=lambda r: (r.prefix, r.length))
+        return sorted(
+            (r for t in self._by_len.values() for r in t.values()),
+            key=lambda r: (r.prefix, r.length),
+        )
 
     def default_route(self) -> Route | None:
         return self.get(0, 0)
@@ -85,22 +87,36 @@ class RoutingTable:
         return sum(len(t) for t in self._by_len.values())
 
     @classmethod
-    def build(cls, connected: list[tuple[int, int, str]], statics: list[StaticSpec],
-              up_interfaces: set[str]) -> RoutingTable:
+    def build(
+        cls,
+        connected: list[tuple[int, int, str]],
+        statics: list[StaticSpec],
+        up_interfaces: set[str],
+    ) -> RoutingTable:
         """Compute the table from up/up connected networks (prefix, length, interface name)
         and the configured static routes."""
         candidates: list[Route] = []
         seen: set[tuple[int, int]] = set()
         for prefix, length, ifname in connected:
-            if (prefix, length) in seen:      # IOS refuses overlapping addresses; first wins
+            if (prefix, length) in seen:  # IOS refuses overlapping addresses; first wins
                 continue
             seen.add((prefix, length))
-            candidates.append(Route(prefix, length, "C", 0, None, ifname, len(candidates),
-                                    ifname, None))
+            candidates.append(
+                Route(prefix, length, "C", 0, None, ifname, len(candidates), ifname, None)
+            )
         for spec in statics:
             prefix = spec.prefix & MASKS[spec.length]
-            candidates.append(Route(prefix, spec.length, "S", spec.distance, spec.next_hop,
-                                    spec.interface, len(candidates)))
+            candidates.append(
+                Route(
+                    prefix,
+                    spec.length,
+                    "S",
+                    spec.distance,
+                    spec.next_hop,
+                    spec.interface,
+                    len(candidates),
+                )
+            )
 
         # Routes valid without recursion: connected, and statics whose exit interface is up.
         valid: list[Route] = []
@@ -154,8 +170,9 @@ def _best(routes: list[Route]) -> list[Route]:
     return list(best.values())
 
 
-def _lookup_excluding(table: RoutingTable, addr: int,
-                      exclude: set[tuple[int, int]]) -> Route | None:
+def _lookup_excluding(
+    table: RoutingTable, addr: int, exclude: set[tuple[int, int]]
+) -> Route | None:
     for length in table._lengths:
         prefix = addr & MASKS[length]
         if (prefix, length) in exclude:
