@@ -49,10 +49,10 @@ def _replace(old: str, new: str) -> str:
 
 # (scenario text, expected line, a fragment of the expected message)
 CASES = [
-    ("name: [unclosed\n", 1, "YAML syntax error"),
+    ("name: [unclosed\n", 2, "while parsing a flow sequence started on line 1"),
     ("", 1, "empty"),
     ("- just\n- a list\n", 1, "must be a mapping"),
-    (_replace("seed: 3", "seed: 3\ncolour: blue"), 4, "unknown key 'colour'"),
+    (_replace("seed: 3", "seed: 3\ncolour: blue"), 3, "unknown key 'colour'"),
     (_replace("name: lab\n", ""), 1, "missing required key 'name'"),
     (_replace("seed: 3", "seed: three"), 2, "seed must be an integer"),
     (_replace("duration: 30s", "duration: 30 parsecs"), 3, "must be a time"),

@@ -103,7 +103,10 @@ class Capture:
             node = runtime.devices[device].node
             if capture.interface not in node.interfaces:
                 raise InputError(f"{device} has no interface {capture.interface}")
-            node.interfaces[capture.interface].taps.append(capture._on_wire)
+            watched = node.interfaces[capture.interface]
+            runtime.lab.taps.append(
+                lambda now, link, packet, sender: capture._on_wire(now, packet)
+                if link is watched.link else None)
         for dev in runtime.devices.values():
             if dev.crypto is not None:
                 if capture_at is None:
@@ -115,7 +118,7 @@ class Capture:
                  data: bytes) -> None:
         self.datagrams.append(CapturedDatagram(now, src, dst, sport, dport, data))
 
-    def _on_wire(self, now: float, packet: Any, direction: str) -> None:
+    def _on_wire(self, now: float, packet: Any) -> None:
         payload = getattr(packet, "payload", None)
         if packet.protocol == 17 and payload is not None and 500 in (payload.sport,
                                                                       payload.dport):

@@ -90,7 +90,7 @@ class CryptoService:
                 continue
             peer = int(entry.peers[0])
             if self.engine.phase1_status(peer) == "none":
-                local = iface.address_int
+                local = iface.address or 0
                 self._apply(self.engine.initiate(self.env.now, local, peer))
             self.device.lab.events.emit(self.env.now, self.device.name, "drop",
                                         reason="crypto-no-ipsec-sa", interface=iface.name,
@@ -103,7 +103,8 @@ class CryptoService:
 
     def initiate_to(self, peer: str) -> None:
         peer_int = int(ipaddress.IPv4Address(peer))
-        local = self.node.source_address_for(peer_int)
+        route = self.node.table.lookup(peer_int)
+        local = self.node.interfaces[route.out_interface].address if route else None
         self._apply(self.engine.initiate(self.env.now, local or 0, peer_int))
 
     def clear(self, conn_id: int | None) -> None:

@@ -114,7 +114,7 @@ def parse_scenario(text: str, *, file: str = "<scenario>", base_dir: Path | None
     devices: dict[str, DeviceSpec] = {}
     routers = _mapping(root["routers"], ctx, root.value_line("routers"), "routers")
     for rname, spec in routers.items():
-        devices[rname] = _router(rname, spec, routers.value_line(rname), ctx, base_dir)
+        devices[rname] = _router(rname, spec, routers.key_line(rname), ctx, base_dir)
     if "hosts" in root:
         hosts = _mapping(root["hosts"], ctx, root.value_line("hosts"), "hosts")
         for hname, spec in hosts.items():
@@ -154,7 +154,7 @@ def _router(name: str, spec: Any, line: int, ctx: _Ctx, base_dir: Path | None) -
         config = parse_config(text, file=str(cfg_path), hostname=name)
     if config.hostname != name:
         raise ctx.error(f"router '{name}' has 'hostname {config.hostname}' in its configuration;"
-                        " the names must agree", spec.line)
+                        " the names must agree", line)
     platform = spec.get("platform", "ios12")
     if platform not in PLATFORMS:
         raise ctx.error(f"unknown platform '{platform}' (expected one of: "

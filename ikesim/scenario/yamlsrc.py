@@ -82,8 +82,11 @@ def load_yaml(text: str, file: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        raise InputError(f"YAML syntax error: {exc.problem or exc.context}", file=file,
-                         line=line) from None
+        reason = f"YAML syntax error: {exc.problem or exc.context}"
+        if exc.context and exc.context_mark is not None and exc.problem_mark is not None \
+                and exc.context_mark.line != exc.problem_mark.line:
+            reason += f" ({exc.context} started on line {exc.context_mark.line + 1})"
+        raise InputError(reason, file=file, line=line) from None
     except yaml.YAMLError as exc:  # pragma: no cover - non-marked errors are rare
         raise InputError(f"YAML error: {exc}", file=file) from None
     if node is None:
