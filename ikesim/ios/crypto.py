@@ -138,11 +138,11 @@ class CryptoService:
             self._apply(self.engine.timer_expired(self.env.now, key))
 
     def _export_keys(self) -> None:
-        for icookie, key in self.engine.cipher_keys():
-            if icookie not in self._keys_seen:
-                self._keys_seen.add(icookie)
+        for sa in self.engine.sas():
+            if sa.cipher_key and sa.icookie not in self._keys_seen:
+                self._keys_seen.add(sa.icookie)
                 for callback in self.on_keys:
-                    callback(icookie, key)
+                    callback(sa.icookie, sa.cipher_key)
 
     def _log(self, event: Any) -> None:
         fields = {k: (str(ipaddress.IPv4Address(v)) if k in ("peer", "local") and
