@@ -339,7 +339,7 @@ class IsakmpEngine:
               "dport": dport}
         if sa is None:
             if (exchange == EXCHANGE_MAIN and header.rcookie == ZERO_COOKIE
-                    and not header.encrypted and header.next_payload == PayloadType.SA):
+                    and header.message_id == 0 and not header.encrypted and header.next_payload == PayloadType.SA):
                 self._new_responder(out, now, header, data, src, sport, dst, dport, rx)
                 return
             self._emit(out, None, "unknown_sa", peer=src, reason="invalid cookie")
@@ -357,8 +357,10 @@ class IsakmpEngine:
         if exchange == EXCHANGE_INFO:
             self._receive_info(out, now, sa, header, data)
             return
-        if exchange != EXCHANGE_MAIN:
-            self._emit(out, sa, "bad_message", peer=src, reason=f"exchange type {exchange}")
+        if exchange != EXCHANGE_MAIN or header.message_id != 0:
+            # phase 1 is main mode only, always with message ID 0 (RFC 2409 §5)
+            self._emit(out, sa, "bad_message", peer=src,
+                       reason=f"exchange type {exchange} message ID {header.message_id}")
             return
         if header.encrypted:
             message, payloads = ("MM5" if sa.role == "R" else "MM6"), None

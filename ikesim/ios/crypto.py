@@ -48,6 +48,7 @@ class CryptoService:
         self.on_send: list[Callable[[float, int, int, int, int, bytes], None]] = []
         self.on_keys: list[Callable[[bytes, bytes], None]] = []
         self._keys_seen: set[bytes] = set()
+        self._sa_by_serial: dict[int, Any] = {}
         self.node.udp_listeners[ISAKMP_PORT] = self._on_datagram
         self._install_hooks(device.config)
 
@@ -147,6 +148,12 @@ class CryptoService:
     def _log(self, event: Any) -> None:
         fields = {k: (str(ipaddress.IPv4Address(v)) if k in ("peer", "local") and
                       isinstance(v, int) else v) for k, v in event.fields.items()}
+        sa = self._sa_by_serial.get(event.sa_serial)
+        if sa is None and event.sa_serial:
+            self._sa_by_serial = {s.serial: s for s in self.engine.sas()}
+            sa = self._sa_by_serial.get(event.sa_serial)
+        if sa is not None:      # cookies tie JSON events to captured datagrams
+            fields["icookie"], fields["rcookie"] = sa.icookie.hex(), sa.rcookie.hex()
         self.device.lab.events.emit(self.env.now, self.device.name, "ike", event=event.kind,
                                     conn_id=event.conn_id, sa=event.sa_serial, **fields)
         lines = format_event(self.device.dialect, event)
