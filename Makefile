@@ -39,7 +39,6 @@ bench: $(STAMP_TEST)
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check ikesim tests bench
-	$(BIN)/ruff format --check ikesim tests bench
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

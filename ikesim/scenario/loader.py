@@ -347,7 +347,7 @@ def _repeat(spec: EventSpec, item: LocatedDict, duration: float, ctx: _Ctx) -> l
 
 
 def _validate_exec(command: str, device: DeviceSpec, ctx: _Ctx, line: int) -> None:
-    from ikesim.ios.commands import validate_exec_args   # the exec handlers' own checks
+    from ikesim.ios.commands import validate_exec_args  # the exec handlers' own checks
 
     try:
         parsed = parse_exec(command)
