@@ -32,6 +32,7 @@ class IosDevice:
         self.debug: set[str] = set()
         self.console_lock = simpy.Resource(runtime.lab.env, capacity=1)
         self.crypto: Any = None          # ikesim.ios.crypto.CryptoService on routers
+        self.running: tuple[str, float] | None = None   # command in progress and its start
 
     @property
     def lab(self) -> Any:
@@ -50,7 +51,9 @@ class IosDevice:
         with self.console_lock.request() as turn:
             yield turn
             started = self.env.now
+            self.running = (command, started)
             output = yield from run_exec(self, parse_exec(command))
+            self.running = None
             self.runtime.console_command(self, command, output, started)
         return output
 

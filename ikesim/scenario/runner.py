@@ -90,6 +90,12 @@ class Runtime:
     def run(self, until: float | None = None) -> RunResult:
         end = self.scenario.duration if until is None else until
         self.lab.env.run(until=end)
+        for device in self.devices.values():      # a ping cut short by the end of the run
+            if device.running is not None:
+                command, started = device.running
+                self.console_command(device, command, [
+                    f"% still running when the simulation stopped at {end:g} s "
+                    f"(started at {started:g} s)"], started)
         return RunResult(self.scenario, self.transcript, self.events, end)
 
 
