@@ -24,6 +24,7 @@ from ikesim.crypto import (
     phase2_iv,
     private_value_from_bytes,
 )
+from ikesim.ike.engine import DH_PRIVATE_LEN
 
 _PSK = b"cisco123"
 _CKY_I, _CKY_R = bytes.fromhex("67ab4d4450ed213d"), bytes.fromhex("9a0c51d4e2b87f13")
@@ -36,7 +37,9 @@ _IDIR_B = bytes.fromhex("011101f40a000002")
 
 
 def _private(group_id: int, label: bytes) -> int:
-    return private_value_from_bytes(group_id, hashlib.sha512(label).digest())
+    # The same exponent size as the engine (DH_PRIVATE_LEN octets of RNG material), so the
+    # floor does exactly the modular exponentiations a simulated main mode does.
+    return private_value_from_bytes(group_id, hashlib.sha512(label).digest()[:DH_PRIVATE_LEN])
 
 
 def _body(id_b: bytes, digest: bytes) -> bytes:
