@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -160,13 +161,11 @@ def run_one(file: str) -> Outcome:
         name = scenario.name
         expectations = expectations_of(scenario)
     except IkesimError as exc:
-        return Outcome(file, name, "invalid", time.perf_counter() - start, first=str(exc),
-                       failures=(str(exc),))
+        return _invalid(file, name, start, exc)
     try:
         _, failures = check_scenario(scenario, expectations)
     except IkesimError as exc:      # e.g. a configure event rejected at run time
-        return Outcome(file, name, "invalid", time.perf_counter() - start, first=str(exc),
-                       failures=(str(exc),))
+        return _invalid(file, name, start, exc)
     except Exception as exc:  # noqa: BLE001 - reported as this scenario's error, not a crash
         text = f"internal error: {type(exc).__name__}: {exc}"
         return Outcome(file, name, "error", time.perf_counter() - start, len(expectations),
@@ -174,9 +173,23 @@ def run_one(file: str) -> Outcome:
     elapsed = time.perf_counter() - start
     if failures:
         return Outcome(file, name, "fail", elapsed, len(expectations),
-                       tuple(f.render() for f in failures), failures[0].headline())
+                       tuple(f.render() for f in failures), _short(failures[0]))
     return Outcome(file, name, "pass" if len(expectations) else "ran", elapsed,
                    len(expectations))
+
+
+def _invalid(file: str, name: str, start: float, exc: IkesimError) -> Outcome:
+    reason = getattr(exc, "reason", None)
+    line = getattr(exc, "line", None)
+    first = f"line {line}: {reason}" if reason and line else str(exc)
+    return Outcome(file, name, "invalid", time.perf_counter() - start, first=first,
+                   failures=(str(exc),))
+
+
+def _short(failure: Any) -> str:
+    """The table's one-line summary: the expectation's line, what, and what happened."""
+    happened = failure.actual[0].strip() if failure.actual else ""
+    return f"line {failure.line}: {failure.title}: {happened}"
 
 
 def run_all(files: list[Path], jobs: int) -> list[Outcome]:
@@ -201,6 +214,8 @@ def exit_code(outcomes: Iterable[Outcome]) -> int:
 # -- reporting -------------------------------------------------------------------------------
 _STYLE = {"pass": "green", "ran": "green", "fail": "bold red", "invalid": "bold magenta",
           "error": "bold red"}
+_WORD = {"pass": "passed", "ran": "ran", "fail": "failed", "invalid": "invalid",
+         "error": "errors"}
 
 
 def print_report(outcomes: list[Outcome], wall: float, jobs: int) -> None:
@@ -208,14 +223,16 @@ def print_report(outcomes: list[Outcome], wall: float, jobs: int) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+    console = Console(highlight=False, emoji=False, width=None if sys.stdout.isatty() else 120)
+    labels = [o.file for o in outcomes]
+    room = console.width - max(map(len, labels), default=8) - 7 - 7 - 9
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     table.add_column("scenario", no_wrap=True)
-    table.add_column("result", no_wrap=True)
-    table.add_column("time", justify="right", no_wrap=True)
-    table.add_column("first failure", overflow="ellipsis", no_wrap=True)
-    for o in outcomes:
-        label = f"{o.name} ({o.file})" if o.name != Path(o.file).stem else o.file
+    table.add_column("result", no_wrap=True, min_width=7)
+    table.add_column("time", justify="right", no_wrap=True, min_width=6)
+    table.add_column("first failure", overflow="ellipsis", no_wrap=True,
+                     max_width=max(20, room))
+    for label, o in zip(labels, outcomes, strict=True):
         table.add_row(escape(label), f"[{_STYLE[o.status]}]{o.status.upper()}[/]",
                       f"{o.seconds:.2f}s", escape(o.first))
     console.print(table)
@@ -226,8 +243,8 @@ def print_report(outcomes: list[Outcome], wall: float, jobs: int) -> None:
         for text in o.failures:
             console.print(escape(text), soft_wrap=True)
     counts = {s: sum(o.status == s for o in outcomes) for s in _STYLE}
-    summary = ", ".join(f"{n} {'passed' if s == 'pass' else s}" for s, n in counts.items()
-                        if n)
+    summary = ", ".join(f"{n} {_WORD[s].removesuffix('s') if n == 1 and s == 'error' else _WORD[s]}"
+                        for s, n in counts.items() if n)
     console.print()
     console.print(f"{summary} in {wall:.2f}s (-j {jobs})")
 
@@ -243,7 +260,8 @@ def write_junit(outcomes: list[Outcome], path: Path, wall: float) -> None:
                                                             "time")})
     suite = ET.SubElement(root, "testsuite", attrs)
     for o in outcomes:
-        parent = Path(o.file).parent.as_posix().strip("./").replace("/", ".") or "scenarios"
+        parts = [p for p in Path(o.file).parent.parts if p not in (".", "..", "/")]
+        parent = ".".join(parts) or "scenarios"
         case = ET.SubElement(suite, "testcase", {"classname": parent, "name": o.name,
                                                  "file": o.file, "time": f"{o.seconds:.3f}"})
         if o.status == "fail":

@@ -119,5 +119,13 @@ def validate(scenarios: tuple[Path, ...]) -> None:
         sys.exit(EXIT_INVALID)
 
 
+def _register_check() -> None:
+    from ikesim.check import check
+
+    main.add_command(check)
+
+
+_register_check()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

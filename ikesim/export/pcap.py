@@ -1,5 +1,6 @@
-"""Packet capture export: ISAKMP datagrams as Ethernet/IPv4/UDP frames in a classic pcap file,
-and the Wireshark ``ikev1_decryption_table`` lines that let Wireshark decrypt MM5/MM6.
+"""Packet capture export: ISAKMP datagrams as Ethernet/IPv4/UDP frames and ESP packets as
+Ethernet/IPv4/ESP frames in a classic pcap file, the Wireshark ``ikev1_decryption_table`` lines
+that let Wireshark decrypt MM5/MM6 and quick mode, and ``esp_sa`` lines for the ESP payloads.
 
 The pcap format (a 24-octet global header, a 16-octet header per record) and the three frame
 headers are a few lines of ``struct``; writing them here avoids a dependency (dpkt/scapy) in the
@@ -32,7 +33,7 @@ class CapturedDatagram:
     sport: int
     dport: int
     data: bytes
-    protocol: int = 17      # UDP (ESP later)
+    protocol: int = 17      # 17 UDP (ISAKMP) or 50 ESP (``data`` is then the ESP payload)
 
 
 def _checksum(data: bytes) -> int:
@@ -51,8 +52,13 @@ def _mac(address: int) -> bytes:
 
 
 def frame(d: CapturedDatagram, ident: int) -> bytes:
-    """One Ethernet II / IPv4 / UDP frame carrying ``d.data``."""
+    """One Ethernet II / IPv4 / UDP frame carrying ``d.data`` (IPv4 / ESP for protocol 50)."""
     src, dst = d.src.to_bytes(4, "big"), d.dst.to_bytes(4, "big")
+    if d.protocol != 17:
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(d.data), ident & 0xFFFF, 0, 255,
+                         d.protocol, 0, src, dst)
+        ip = ip[:10] + struct.pack("!H", _checksum(ip)) + ip[12:]
+        return _mac(d.dst) + _mac(d.src) + struct.pack("!H", ETHERTYPE_IPV4) + ip + d.data
     udp_len = 8 + len(d.data)
     pseudo = src + dst + struct.pack("!BBH", 0, 17, udp_len)
     udp = struct.pack("!HHHH", d.sport, d.dport, udp_len, 0) + d.data
@@ -84,6 +90,7 @@ class Capture:
     interface: str | None = None
     datagrams: list[CapturedDatagram] = field(default_factory=list)
     keys: dict[bytes, bytes] = field(default_factory=dict)   # initiator cookie -> cipher key
+    services: list[Any] = field(default_factory=list)         # CryptoServices (ESP SA export)
 
     @classmethod
     def attach(cls, runtime: Runtime, capture_at: str | None) -> Capture:
@@ -111,15 +118,23 @@ class Capture:
             if dev.crypto is not None:
                 if capture_at is None:
                     dev.crypto.on_send.append(capture._on_send)
+                    dev.crypto.on_esp.append(capture._on_esp)
                 dev.crypto.on_keys.append(capture._on_keys)
+                capture.services.append(dev.crypto)
         return capture
 
     def _on_send(self, now: float, src: int, sport: int, dst: int, dport: int,
                  data: bytes) -> None:
         self.datagrams.append(CapturedDatagram(now, src, dst, sport, dport, data))
 
+    def _on_esp(self, now: float, src: int, dst: int, esp: bytes) -> None:
+        self.datagrams.append(CapturedDatagram(now, src, dst, 0, 0, esp, 50))
+
     def _on_wire(self, now: float, packet: Any) -> None:
         payload = getattr(packet, "payload", None)
+        if packet.protocol == 50 and isinstance(payload, bytes | bytearray):
+            self._on_esp(now, packet.src, packet.dst, bytes(payload))
+            return
         if packet.protocol == 17 and payload is not None and 500 in (payload.sport,
                                                                       payload.dport):
             self.datagrams.append(CapturedDatagram(now, packet.src, packet.dst, payload.sport,
@@ -137,3 +152,31 @@ class Capture:
 
     def write_keys(self, path: Path) -> None:
         path.write_text("".join(line + "\n" for line in self.key_table_lines()))
+
+    def esp_sa_lines(self) -> list[str]:
+        """Wireshark ``esp_sa`` UAT records (Wireshark 4.0 columns: protocol, source, destination,
+        SPI, encryption, key, authentication, key), one per direction: every router's inbound
+        SAs (its peer's outbound ones are the same SAs)."""
+        lines: list[str] = []
+        seen: set[tuple[int, int]] = set()
+        for service in self.services:
+            for pair in service.engine.ipsec_pairs():
+                sa = pair.inbound
+                if (sa.spi, sa.dst) in seen:
+                    continue
+                seen.add((sa.spi, sa.dst))
+                t = sa.transform
+                fields = ["IPv4", _dotted(sa.src), _dotted(sa.dst), f"0x{sa.spi:08x}",
+                          t.cipher.wireshark, f"0x{sa.enc_key.hex()}", t.auth.wireshark,
+                          f"0x{sa.auth_key.hex()}"]
+                lines.append(",".join(f'"{f}"' for f in fields))
+        return lines
+
+    def write_esp_keys(self, path: Path) -> None:
+        """``--esp-keys FILE``: the ``esp_sa`` table (copy it into the Wireshark profile's
+        ``esp_sa`` file, or pass each line as ``-o uat:esp_sa:LINE`` to tshark)."""
+        path.write_text("".join(line + "\n" for line in self.esp_sa_lines()))
+
+
+def _dotted(address: int) -> str:
+    return ".".join(str(b) for b in address.to_bytes(4, "big"))

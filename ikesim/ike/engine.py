@@ -32,6 +32,7 @@ from ikesim.ike.events import IkeEvent
 from ikesim.ike.policy import CryptoConfig
 from ikesim.ike.profiles import Profile
 from ikesim.ike.protect import EXCHANGE_INFO, EXCHANGE_MAIN, ProtectionError
+from ikesim.ike.quick import EXCHANGE_QUICK, Phase2Policy, QmExchange, QuickModeMixin
 from ikesim.ike.sa import (
     IKE_PORT,
     MM_NO_STATE,
@@ -99,7 +100,7 @@ class _Reject(Exception):
         self.fields = fields
 
 
-class IsakmpEngine:
+class IsakmpEngine(QuickModeMixin):
     def __init__(self, *, crypto: CryptoConfig, profile: Profile, rng: random.Random,
                  local_addresses: Iterable[int] = (), dh_backend: str = "auto") -> None:
         self.crypto = crypto
@@ -111,6 +112,14 @@ class IsakmpEngine:
         self._serial = 0
         self._next_1001 = 1001
         self.taken: Counter[Transition] = Counter()   # table rows dispatched (observability)
+        # Phase 2 (ikesim.ike.quick): crypto map entries, exchanges in progress keyed by
+        # (ISAKMP SA serial, message ID), requests waiting for phase 1, IPsec SA pairs.
+        self.phase2_policies: list[Phase2Policy] = []
+        self._qm: dict[tuple[int, int], QmExchange] = {}
+        self._qm_done: dict[int, set[int]] = {}
+        self._pending: dict[int, list[tuple[Phase2Policy, Any]]] = {}
+        self._ipsec: list[Any] = []
+        self._next_ipsec_conn = 2000
 
     # ------------------------------------------------------------------ public API
     def initiate(self, now: float, local: int, peer: int) -> Output:
@@ -167,6 +176,8 @@ class IsakmpEngine:
         elif kind == "purge":
             self._emit(out, sa, "purge", sa_handle=sa.handle)
             del self._sas[sa.serial]
+        elif isinstance(kind, str) and kind.startswith("qm:"):
+            self._qm_on_timer(out, now, sa, int(kind[3:]))
         elif kind == "lifetime" and not sa.deleted:
             self._emit(out, sa, "lifetime_expired", peer=sa.peer)
             self._delete(out, now, sa, REASON_LIFETIME, notify_peer=True)
@@ -298,6 +309,11 @@ class IsakmpEngine:
         self._internal(out, sa, "IKE_DEST_SA", "IKE_MESG_INTERNAL, IKE_PHASE1_DEL")
         sa.deleted, sa.deleted_at, sa.awaiting_reply = True, now, False
         self._arm(out, sa, "purge", now + self.profile.purge_delay)
+        # Quick modes under this SA die with it; IPsec SAs already made live on (IOS).
+        for x in [x for x in self._qm.values() if x.isakmp is sa]:
+            self._qm_forget(out, x)
+        if not any(s.peer == sa.peer and not s.deleted for s in self._sas.values()):
+            self._pending.pop(sa.peer, None)
 
     def _on_retransmit_timer(self, out: Output, now: float, sa: IsakmpSa) -> None:
         if sa.deleted or sa.last_sent is None:
@@ -357,6 +373,9 @@ class IsakmpEngine:
         if exchange == EXCHANGE_INFO:
             self._receive_info(out, now, sa, header, data)
             return
+        if exchange == EXCHANGE_QUICK:
+            self._receive_qm(out, now, sa, header, data)
+            return
         if exchange != EXCHANGE_MAIN or header.message_id != 0:
             # phase 1 is main mode only, always with message ID 0 (RFC 2409 §5)
             self._emit(out, sa, "bad_message", peer=src,
@@ -407,6 +426,7 @@ class IsakmpEngine:
             assert sa.negotiated is not None
             self._arm(out, sa, "lifetime", now + sa.negotiated.lifetime)
             self._emit(out, sa, "phase1_complete", peer=sa.peer, role=sa.role)
+            self._qm_pending_start(out, now, sa)
         else:
             sa.awaiting_reply = True
             self._arm_retransmit(out, now, sa)
@@ -664,7 +684,7 @@ class IsakmpEngine:
                         p: NotificationPayload) -> None:
         code = int(p.notify_type)
         self._emit(out, sa, "notify_rx", peer=sa.peer, notify_type=_notify_name(code),
-                   notify_code=code)
+                   notify_code=code, protocol=int(p.protocol))
 
     def _act_peer_delete(self, out: Output, now: float, sa: IsakmpSa, p: DeletePayload) -> None:
         self._delete(out, now, sa, REASON_PEER_DELETE, notify_peer=False)

@@ -48,6 +48,30 @@ The catalogue below is the contract between ``ikesim.ike`` (producer) and ``ikes
   purge           sa_handle (int, an IOS-like hex pointer value, deterministic)
   lifetime_expired peer
   unknown_sa      peer, reason                      (packet for no SA: INVALID_COOKIE etc.)
+
+Phase 2 (quick mode, ``ikesim.ike.quick``; message_id is the unsigned 32-bit M-ID; proxy fields
+local_net, local_mask, remote_net, remote_mask, protocol are ints from this router's view):
+
+  ipsec_sa_request  local, peer, proxy fields, transform ("esp-3des esp-sha-hmac"),
+                    lifetime_seconds, lifetime_kb       (debug crypto ipsec "IPSEC(sa_request)")
+  qm_begin          message_id, peer                    ("beginning Quick Mode exchange, M-ID of")
+  qm_state_change   old, new, input, message_id         (15.x IKE_QM_READY … PHASE2_COMPLETE)
+  ipsec_proposal_check proposal, transform, transform_name ("ESP_3DES"), attributes: list of
+                    [name, value], names "encaps","life_type","life_duration","authenticator",
+                    "key_length","group"
+  ipsec_atts_acceptable proposal
+  ipsec_atts_not_acceptable proposal, reason ("transform"|"pfs"|"no_map"), offered_group,
+                    local_groups, transform_id, auth_id
+  proxy_mismatch    peer, proxy fields                  ("proxy identities not supported")
+  qm_sa_not_acceptable peer, notify_type                ("SA not acceptable!", IKMP_MODE_FAILURE)
+  ipsec_sas_creating peer                               ("Creating IPSec SAs")
+  ipsec_sa_created  direction ("inbound"|"outbound"), src, dst, spi, sa_conn_id, transform,
+                    lifetime_seconds, lifetime_kb, proxy fields
+  qm_complete       message_id, peer, role
+  qm_retransmit     message_id, state, role
+  qm_duplicate      message_id, peer
+  qm_delete         message_id, reason ("death by retransmission P2"), peer
+  (notify_tx / notify_rx gain ``protocol``: 1 ISAKMP, 3 ESP)
 """
 
 from __future__ import annotations

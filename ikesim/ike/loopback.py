@@ -63,6 +63,10 @@ class Loopback:
     def initiate(self, addr: int, peer: int) -> Output:
         return self.apply(addr, self.engines[addr].initiate(self.now, addr, peer))
 
+    def request_ipsec(self, addr: int, policy: Any, proxy: Any) -> Output:
+        """Interesting traffic at ``addr`` for ``proxy`` (see IsakmpEngine.request_ipsec)."""
+        return self.apply(addr, self.engines[addr].request_ipsec(self.now, addr, policy, proxy))
+
     def clear(self, addr: int, conn_id: int | None = None) -> Output:
         return self.apply(addr, self.engines[addr].clear(self.now, conn_id))
 

@@ -15,10 +15,12 @@ if TYPE_CHECKING:
     from ikesim.ios.device import IosDevice
 
 ROUTER_ONLY = {"show_ip_route", "show_crypto_isakmp_sa", "show_crypto_isakmp_policy",
-               "debug_crypto_isakmp", "clear_crypto_isakmp"}
+               "debug_crypto_isakmp", "clear_crypto_isakmp", "debug_crypto_ipsec",
+               "show_crypto_ipsec_sa", "show_crypto_session"}
 NO_ARGS = {"show_ip_route", "show_ip_interface_brief", "show_running_config",
            "show_crypto_isakmp_sa", "show_crypto_isakmp_policy", "show_access_lists",
-           "debug_crypto_isakmp", "undebug_all"}
+           "debug_crypto_isakmp", "undebug_all", "debug_crypto_ipsec", "show_crypto_ipsec_sa",
+           "show_crypto_session"}
 
 
 def validate_exec_args(cmd: ExecCommand, device_kind: str) -> None:
@@ -129,6 +131,47 @@ def _debug_crypto_isakmp(device: IosDevice, cmd: ExecCommand) -> list[str]:
     return ["Crypto ISAKMP debugging is on"]
 
 
+def _debug_crypto_ipsec(device: IosDevice, cmd: ExecCommand) -> list[str]:
+    device.debug.add("crypto ipsec")
+    return ["Crypto IPSEC debugging is on"]
+
+
+def _ipsec_flows(device: IosDevice) -> list[Any]:
+    from ikesim.ios.show_ipsec import flows
+
+    if device.crypto is None:
+        return []
+    service = device.crypto
+
+    def local_of(iface: str) -> int:
+        return service.node.interfaces[iface].address or 0
+
+    return flows(service.phase2_policies(device.config), service.engine.ipsec_pairs(),
+                 local_of)
+
+
+def _show_crypto_ipsec_sa(device: IosDevice, cmd: ExecCommand) -> list[str]:
+    from ikesim.ios.show_ipsec import show_crypto_ipsec_sa
+
+    return show_crypto_ipsec_sa(device.dialect, device.env.now, _ipsec_flows(device))
+
+
+def _show_crypto_session(device: IosDevice, cmd: ExecCommand) -> list[str]:
+    from ikesim.ios.show_ipsec import show_crypto_session
+
+    engine = device.crypto.engine if device.crypto is not None else None
+
+    def status(peer: int) -> str:
+        return engine.phase1_status(peer) if engine is not None else "none"
+
+    def local(peer: int) -> int | None:
+        live = [sa for sa in (engine.sas() if engine is not None else [])
+                if sa.peer == peer and not sa.deleted]
+        return live[-1].local if live else None
+
+    return show_crypto_session(_ipsec_flows(device), status, local)
+
+
 def _undebug_all(device: IosDevice, cmd: ExecCommand) -> list[str]:
     device.debug.clear()
     return ["All possible debugging has been turned off"]
@@ -151,5 +194,8 @@ _HANDLERS = {
     "show_crypto_isakmp_policy": _show_crypto_isakmp_policy,
     "debug_crypto_isakmp": _debug_crypto_isakmp,
     "undebug_all": _undebug_all,
+    "debug_crypto_ipsec": _debug_crypto_ipsec,
+    "show_crypto_ipsec_sa": _show_crypto_ipsec_sa,
+    "show_crypto_session": _show_crypto_session,
     "clear_crypto_isakmp": _clear_crypto_isakmp,
 }

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ikesim.ike.events import IkeEvent
+from ikesim.ike.quick import signed_mid
 
 DIALECTS: tuple[str, ...] = ("12.2", "15")
 
@@ -168,11 +169,17 @@ def _tx(x: _Fmt) -> list[Line]:
     return [x.sa(f"sending packet to {peer} {where}")]
 
 
+def _mid(x: _Fmt) -> int:
+    """12.2 prints message IDs as signed 32-bit numbers, 15.x unsigned."""
+    mid = int(x.f("message_id"))
+    return mid if x.v15 else signed_mid(mid)
+
+
 def _process_payload(x: _Fmt) -> list[Line]:
     payload = x.f("payload")
     if payload == "VENDOR":
         return [x.sa("processing vendor id payload", space=True)]
-    return [x.sa(f"processing {payload} payload. message ID = {x.f('message_id')}", space=True)]
+    return [x.sa(f"processing {payload} payload. message ID = {_mid(x)}", space=True)]
 
 
 def _check_transform(x: _Fmt) -> list[Line]:
@@ -273,6 +280,137 @@ def _nothing(x: _Fmt) -> list[Line]:
     return []
 
 
+# ---------------------------------------------------------------- quick mode (phase 2)
+# Sources: IOS 12.2/12.3 `debug crypto isakmp` captures of quick mode (Cisco TAC "IPsec
+# troubleshooting" documents); 15.x wording from 12.4T/15.x field output. Uncertain details
+# are marked.
+_QM_ATTR = {
+    "encaps": lambda v, v15: f"encaps is {v}" + (" (Tunnel)" if v15 and v == 1 else ""),
+    "life_type": lambda v, v15: f"SA life type in {v}",
+    "life_duration": lambda v, v15: "SA " + _life_duration(v),
+    "authenticator": lambda v, v15: f"authenticator is {v}",
+    "key_length": lambda v, v15: f"key length is {v}",
+    "group": lambda v, v15: f"group is {v}",
+}
+
+
+def _ipsec_check(x: _Fmt) -> list[Line]:
+    lines = [x.sa(f"Checking IPSec proposal {x.f('proposal')}"),
+             (True, f"ISAKMP: transform {x.f('transform')}, {x.f('transform_name')}"),
+             (True, "ISAKMP:   attributes in transform:")]
+    for name, value in x.f("attributes"):
+        text = _QM_ATTR[name](value, x.v15) if name in _QM_ATTR else f"{name} is {value}"
+        lines.append((True, _ATTR_PREFIX + text))
+    return lines
+
+
+def _qm_begin(x: _Fmt) -> list[Line]:
+    return [x.sa(f"beginning Quick Mode exchange, M-ID of {_mid(x)}", space=not x.v15)]
+
+
+def _qm_state(x: _Fmt) -> list[Line]:
+    if not x.v15:
+        return []
+    return [x.sa(f"Node {x.f('message_id')}, Input = {x.f('input')}"),
+            x.sa(f"Old State = {x.f('old')}  New State = {x.f('new')}"), (False, "")]
+
+
+def _dotted(v: int) -> str:
+    return str(ipaddress.IPv4Address(v))
+
+
+def _sa_created(x: _Fmt) -> list[Line]:
+    inbound = x.f("direction") == "inbound"
+    local, remote = _dotted(x.f("local_net")), _dotted(x.f("remote_net"))
+    proxy = f"(proxy {remote} to {local})" if inbound else f"(proxy {local} to {remote})"
+    head = f"        {x.f('direction')} SA from {x.ip('src')} to {x.ip('dst')}"
+    spi = x.f("spi")
+    # IOS 12.2 prints the inbound SPI in hex and the outbound one in decimal (as captured).
+    shown = f"0x{spi:X}" if inbound or x.v15 else str(spi)
+    conn = x.f("sa_conn_id")
+    flags = "4" if inbound else "C"
+    life = [(False, f"        lifetime of {x.f('lifetime_seconds')} seconds"),
+            (False, f"        lifetime of {x.f('lifetime_kb')} kilobytes")]
+    if x.v15:
+        return [(False, f"{head} (f/i)  0/ 0"), (False, f"        {proxy}"),
+                (False, f"        has spi {shown} and conn_id 0"), *life]
+    return [(False, f"{head} {proxy}"),
+            (False, f"        has spi {shown} and conn_id {conn} and flags {flags}"), *life]
+
+
+def _qm_retransmit(x: _Fmt) -> list[Line]:
+    return [x.sa(f"retransmitting phase 2 {x.f('state')}       {_mid(x)} ...", space=True),
+            x.sa("incrementing error counter on node: retransmit phase 2"),
+            x.sa(f"retransmitting phase 2 {_mid(x)} {x.f('state')}", space=True)]
+
+
+def _quick_mode_handlers() -> dict[str, Callable[[_Fmt], list[Line]]]:
+    return {
+        "qm_begin": _qm_begin,
+        "qm_state_change": _qm_state,
+        "ipsec_proposal_check": _ipsec_check,
+        "ipsec_atts_acceptable": _const("atts are acceptable."),
+        "ipsec_atts_not_acceptable": _const("atts are not acceptable."),
+        "proxy_mismatch": _const("IPSec policy invalidated proposal"),
+        "qm_sa_not_acceptable": lambda x: [
+            x.sa("SA not acceptable!"),
+            (True, f"%CRYPTO-6-IKMP_MODE_FAILURE: Processing of Quick mode failed with peer "
+                   f"at {x.ip()}")],
+        "ipsec_sas_creating": _const("Creating IPSec SAs"),
+        "ipsec_sa_created": _sa_created,
+        "qm_complete": _nothing,
+        "ipsec_sa_request": _nothing,     # debug crypto ipsec only (format_ipsec_event)
+        "qm_retransmit": _qm_retransmit,
+        # uncertain: wording of the duplicate-QM1 line.
+        "qm_duplicate": _const("phase 2 packet is a duplicate of a previous packet.",
+                               space=True),
+        "qm_delete": lambda x: [x.sa(f'deleting node {_mid(x)} error TRUE reason '
+                                     f'"{x.f("reason")}"')],
+    }
+
+
+def _proxy_text(f: dict[str, Any], side: str) -> str:
+    mask = f[f"{side}_mask"]
+    kind = 1 if mask == 0xFFFFFFFF else 4
+    return (f"{_dotted(f[f'{side}_net'])}/{_dotted(mask)}/{f.get('protocol', 0)}/0 "
+            f"(type={kind})")
+
+
+def format_ipsec_event(dialect: str, event: IkeEvent) -> list[Line]:
+    """`debug crypto ipsec` lines for an engine event (``[]`` for most kinds)."""
+    f = event.fields
+    kind = event.kind
+    if kind == "ipsec_sa_request":
+        return [(True, "IPSEC(sa_request): ,"),
+                (False, f"  (key eng. msg.) OUTBOUND local= {_ip(f['local'])}, "
+                        f"remote= {_ip(f['peer'])},"),
+                (False, f"    local_proxy= {_proxy_text(f, 'local')},"),
+                (False, f"    remote_proxy= {_proxy_text(f, 'remote')},"),
+                (False, f"    protocol= ESP, transform= {f['transform']} ,"),
+                (False, f"    lifedur= {f['lifetime_seconds']}s and {f['lifetime_kb']}kb,"),
+                (False, "    spi= 0x0(0), conn_id= 0, keysize= 0, flags= 0x400C")]
+    if kind == "proxy_mismatch":
+        return [(True, "IPSEC(validate_transform_proposal): proxy identities not supported")]
+    if kind == "ipsec_atts_not_acceptable":
+        if f.get("reason") == "pfs":
+            # uncertain: IOS reports a PFS group mismatch through the generic validation path.
+            offered = f.get("offered_group")
+            wanted = ", ".join(f"group{g}" for g in f.get("local_groups", []) if g)
+            return [(True, "IPSEC(validate_proposal_request): "
+                           + (f"PFS group{offered} offered" if offered else "no PFS offered")
+                           + f", policy requires {wanted or 'no PFS'}")]
+        return [(True, f"IPSEC(validate_proposal): transform proposal (prot 3, trans "
+                       f"{f.get('transform_id', 0)}, hmac_alg {f.get('auth_id', 0)}) not "
+                       "supported")]
+    if kind == "ipsec_sa_created":
+        spi = int(f["spi"])
+        return [(True, "IPSEC(create_sa): sa created,"),
+                (False, f"  (sa) sa_dest= {_ip(f['dst'])}, sa_prot= 50,"),
+                (False, f"    sa_spi= 0x{spi:X}({spi}),"),
+                (False, f"    sa_trans= {f['transform']} , sa_conn_id= {f['sa_conn_id']}")]
+    return []
+
+
 _BAD_MESSAGE = "%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from {peer} failed its sanity check or is malformed"
 
 _HANDLERS: dict[str, Callable[[_Fmt], list[Line]]] = {
@@ -312,15 +450,19 @@ _HANDLERS: dict[str, Callable[[_Fmt], list[Line]]] = {
                                      f"{x.ip()}")],
     "state_change": _state_change,
     "phase1_complete": _nothing,  # the state change / QM_IDLE show it; no extra line
-    "notify_tx": lambda x: [x.sa(f"sending NOTIFY {x.f('notify_type')} protocol 1", space=True)],
+    "notify_tx": lambda x: [x.sa(f"sending NOTIFY {x.f('notify_type')} protocol "
+                                 f"{x.ev.fields.get('protocol', 1)}", space=True)],
     "notify_rx": lambda x: [
-        x.sa(f"processing NOTIFY {x.f('notify_type')} protocol 1", space=True)],
+        x.sa(f"processing NOTIFY {x.f('notify_type')} protocol "
+             f"{x.ev.fields.get('protocol', 1)}", space=True)],
     "delete": _delete,
     "purge": _purge,
     "lifetime_expired": _nothing,  # shown by the following delete's reason
     "unknown_sa": _syslog("%CRYPTO-4-IKMP_NO_SA: IKE message from {peer} has no SA and is not "
                           "an initialization offer"),
 }
+
+_HANDLERS.update(_quick_mode_handlers())
 
 EVENT_KINDS: frozenset[str] = frozenset(_HANDLERS)
 

@@ -21,7 +21,9 @@ from ikesim.scenario.yamlsrc import BlockText, LocatedDict, LocatedList, load_ya
 
 PLATFORMS = ("ios12", "ios15")
 TOP_KEYS = ("name", "description", "seed", "duration", "routers", "hosts", "links", "events",
-            "expect")
+            "expect", "teach")
+# `teach:` holds the prose of a fault's teaching page (docs/faults/<name>.md, `make docs`).
+TEACH_KEYS = ("title", "broken", "why", "diagnose", "fix", "fixed_variant", "dialect_of")
 ROUTER_KEYS = ("config", "config_file", "platform", "uptime")
 HOST_KEYS = ("address", "gateway", "interface", "uptime")
 LINK_KEYS = ("name", "a", "b", "delay", "loss", "up")
@@ -125,9 +127,23 @@ def parse_scenario(text: str, *, file: str = "<scenario>", base_dir: Path | None
                    root.value_line("links") if "links" in root else root.line)
     events = _events(root.get("events", LocatedList()), devices, links, duration, ctx,
                      root.value_line("events") if "events" in root else root.line)
+    teach = _teach(root["teach"], ctx, root.value_line("teach")) if "teach" in root else {}
+    expect = None
+    if "expect" in root:
+        from ikesim.scenario.expect import validate_expectations
+
+        expect = validate_expectations(root["expect"], file=file,
+                                       devices={n: d.kind for n, d in devices.items()})
     return Scenario(file=file, name=name, description=description, seed=seed,
                     duration=duration, devices=devices, links=links, events=events,
-                    expect=root.get("expect"))
+                    expect=expect, teach=teach)
+
+
+def _teach(raw: Any, ctx: _Ctx, line: int) -> dict[str, str]:
+    node = _mapping(raw, ctx, line, "teach")
+    _check_keys(node, TEACH_KEYS, ctx, "teach")
+    return {key: _text(value, ctx, node.value_line(key), f"teach.{key}")[0].strip()
+            for key, value in node.items()}
 
 
 def _router(name: str, spec: Any, line: int, ctx: _Ctx, base_dir: Path | None) -> DeviceSpec:

@@ -55,7 +55,8 @@ class Scenario:
     devices: dict[str, DeviceSpec]
     links: list[LinkSpec]
     events: list[EventSpec]
-    expect: Any = None                      # checked by ikesim.scenario.expect (later issue)
+    expect: Any = None                      # ikesim.scenario.expect.Expectations, or None
+    teach: dict[str, str] = field(default_factory=dict)   # teaching-page prose (make docs)
 
     @property
     def routers(self) -> list[DeviceSpec]:

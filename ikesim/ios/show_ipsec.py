@@ -1,0 +1,167 @@
+"""``show crypto ipsec sa`` and ``show crypto session`` in the IOS 12.2 and 15.x layouts.
+
+Best knowledge of real output (12.2/12.3 TAC documents, 15.x field output); ikesim prints one
+block per IPsec SA pair (flow), and for a crypto map entry without SAs one block per permit line
+of its ACL with zero counters and empty SA lists, as IOS does.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ikesim.ike.quick import Phase2Policy
+from ikesim.ipsec.sa import IpsecSa, IpsecSaPair, Proxy
+
+
+def _ip(v: int) -> str:
+    return str(ipaddress.IPv4Address(v))
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """What one block shows: the map entry, its proxy, the interface and the SA pair if any."""
+
+    interface: str
+    local: int
+    policy: Phase2Policy
+    proxy: Proxy
+    pair: IpsecSaPair | None
+
+
+def _ident(net: int, mask: int, proto: int, port: int) -> str:
+    return f"({_ip(net)}/{_ip(mask)}/{proto}/{port})"
+
+
+def _remaining(sa: IpsecSa, now: float) -> str:
+    kb = sa.lifetime_kb - (sa.octets + 1023) // 1024
+    secs = max(0, sa.lifetime_seconds - int(now - sa.created_at))
+    return f"({kb}/{secs})"
+
+
+def _sa_lines(sa: IpsecSa | None, v15: bool, map_name: str, now: float,
+              flow_id: int) -> list[str]:
+    if sa is None:
+        return []
+    t = sa.transform
+    conn = (f"        conn id: {sa.conn_id}, flow_id: SW:{flow_id}, sibling_flags 80000046, "
+            f"crypto map: {map_name}" if v15 else
+            f"        slot: 0, conn id: {sa.conn_id}, flow_id: {flow_id}, crypto map: {map_name}")
+    lines = [f"      spi: 0x{sa.spi:X}({sa.spi})",
+             f"        transform: {t.ios_text} ,",
+             f"        in use settings ={{{t.mode.capitalize()}, }}",
+             conn,
+             f"        sa timing: remaining key lifetime (k/sec): {_remaining(sa, now)}",
+             f"        IV size: {t.cipher.block} bytes",
+             "        replay detection support: Y"]
+    if v15:
+        lines.append("        Status: ACTIVE")
+    return lines + [""]
+
+
+def _flow_block(flow: Flow, v15: bool, now: float, flow_index: int) -> list[str]:
+    pair, proxy, peer = flow.pair, flow.proxy, flow.policy.peer
+    enc = pair.outbound.packets if pair else 0
+    dec = pair.inbound.packets if pair else 0
+    recv_errors = sum(pair.errors.values()) if pair else 0
+    colon = ":" if v15 else ""
+    lines = ["", f"interface: {flow.interface}",
+             f"    Crypto map tag: {flow.policy.map_name}, local addr"
+             f"{' ' if v15 else '. '}{_ip(flow.local)}", ""]
+    if v15:
+        lines.append("   protected vrf: (none)")
+    lines += [f"   local  ident (addr/mask/prot/port): "
+              f"{_ident(proxy.local_net, proxy.local_mask, proxy.protocol, proxy.local_port)}",
+              f"   remote ident (addr/mask/prot/port): "
+              f"{_ident(proxy.remote_net, proxy.remote_mask, proxy.protocol, proxy.remote_port)}",
+              f"   current_peer {_ip(peer)} port 500" if v15
+              else f"   current_peer: {_ip(peer)}:500",
+              "     PERMIT, flags={origin_is_acl,}",
+              f"    #pkts encaps: {enc}, #pkts encrypt: {enc}, #pkts digest{colon} {enc}",
+              f"    #pkts decaps: {dec}, #pkts decrypt: {dec}, #pkts verify{colon} {dec}",
+              "    #pkts compressed: 0, #pkts decompressed: 0"]
+    if v15:
+        lines += ["    #pkts not compressed: 0, #pkts compr. failed: 0",
+                  "    #pkts not decompressed: 0, #pkts decompress failed: 0"]
+    else:
+        lines.append("    #pkts not compressed: 0, #pkts compr. failed: 0, "
+                     "#pkts decompress failed: 0")
+    lines += [f"    #send errors 0, #recv errors {recv_errors}", "",
+              f"     local crypto endpt.: {_ip(flow.local)}, remote crypto endpt.: {_ip(peer)}"]
+    out_spi = pair.outbound.spi if pair else 0
+    if v15:
+        lines += [f"     path mtu 1500, ip mtu 1500, ip mtu idb {flow.interface}",
+                  f"     current outbound spi: 0x{out_spi:X}({out_spi})"]
+        group = pair.pfs_group if pair else None
+        lines.append(f"     PFS (Y/N): {'Y' if group else 'N'}, DH group: "
+                     f"{f'group{group}' if group else 'none'}")
+    else:
+        lines += ["     path mtu 1500, media mtu 1500", f"     current outbound spi: {out_spi:X}"]
+    name = flow.policy.map_name
+    lines += ["", "     inbound esp sas:",
+              *_sa_lines(pair.inbound if pair else None, v15, name, now, 2 * flow_index + 1),
+              "", "     inbound ah sas:", "", "     inbound pcp sas:", "",
+              "     outbound esp sas:",
+              *_sa_lines(pair.outbound if pair else None, v15, name, now, 2 * flow_index + 2),
+              "", "     outbound ah sas:", "", "     outbound pcp sas:"]
+    # the SA sections end with their own blank line; avoid doubling it
+    return [line for i, line in enumerate(lines)
+            if not (line == "" and i > 0 and lines[i - 1] == "")]
+
+
+def flows(policies: list[Phase2Policy], pairs: list[IpsecSaPair],
+          local_of: Callable[[str], int]) -> list[Flow]:
+    """One flow per SA pair; map entries without SAs list their ACL permit lines."""
+    out: list[Flow] = []
+    for policy in policies:
+        local = local_of(policy.interface)
+        mine = [p for p in pairs if p.map_name == policy.map_name
+                and p.map_sequence == policy.sequence and p.peer == policy.peer]
+        shown = {p.proxy for p in mine}
+        for p in mine:
+            out.append(Flow(policy.interface, local, policy, p.proxy, p))
+        for proxy in policy.proxies:
+            if not any(proxy.covers(s) for s in shown):
+                out.append(Flow(policy.interface, local, policy, proxy, None))
+    return out
+
+
+def show_crypto_ipsec_sa(dialect: str, now: float, flow_list: list[Flow]) -> list[str]:
+    v15 = dialect == "15"
+    lines: list[str] = []
+    for i, flow in enumerate(flow_list):
+        lines += _flow_block(flow, v15, now, i)
+    return lines + [""]
+
+
+def show_crypto_session(flow_list: list[Flow], ike_status: Callable[[int], str],
+                        ike_local: Callable[[int], int | None]) -> list[str]:
+    """`show crypto session` (12.3T+/15.x layout): one entry per interface and peer."""
+    lines = ["Crypto session current status", ""]
+    seen: dict[tuple[str, int], list[Flow]] = {}
+    for flow in flow_list:
+        seen.setdefault((flow.interface, flow.policy.peer), []).append(flow)
+    for (iface, peer), group in seen.items():
+        ike = ike_status(peer)
+        has_sa = any(f.pair is not None for f in group)
+        if ike == "established":
+            status = "UP-ACTIVE" if has_sa else "UP-IDLE"
+        elif has_sa:
+            status = "UP-NO-IKE"
+        else:
+            status = "DOWN-NEGOTIATING" if ike == "negotiating" else "DOWN"
+        lines += [f"Interface: {iface}", f"Session status: {status}",
+                  f"Peer: {_ip(peer)} port 500"]
+        local = ike_local(peer)
+        if local is not None:
+            state = "Active" if ike == "established" else "Inactive"
+            lines.append(f"  IKE SA: local {_ip(local)}/500 remote {_ip(peer)}/500 {state}")
+        for f in group:
+            p = f.proxy
+            proto = "ip" if p.protocol == 0 else str(p.protocol)
+            lines += [f"  IPSEC FLOW: permit {proto} {_ip(p.local_net)}/{_ip(p.local_mask)} "
+                      f"{_ip(p.remote_net)}/{_ip(p.remote_mask)} ",
+                      f"        Active SAs: {2 if f.pair else 0}, origin: crypto map"]
+        lines.append("")
+    return lines
