@@ -46,9 +46,9 @@ def run(text: str, file: str = "lab.yaml"):  # type: ignore[no-untyped-def]
 
 
 def invalid(text: str) -> InputError:
-    sc = parse_scenario(text, file="lab.yaml")
+    """The loader validates `expect:` as it reads the file (with the device list)."""
     with pytest.raises(InputError) as err:
-        expectations_of(sc)
+        expectations_of(parse_scenario(text, file="lab.yaml"))
     return err.value
 
 
@@ -309,12 +309,11 @@ def test_expect_must_be_a_list() -> None:
     assert "expect must be a list" in str(err) and err.line == line_of(text, "  phase1:")
 
 
-def test_without_device_list_names_are_checked_at_run_time() -> None:
-    sc = parse_scenario(with_expect(STUCK, "  - phase1: {between: [RT1, RT9], "
-                                           "outcome: established}\n"), file="lab.yaml")
-    exp = validate_expectations(sc.expect, file=sc.file)     # no devices given: accepted
-    failures = check_scenario(sc, exp)[1]
-    assert "no device named RT9" in failures[0].render()
+def test_unknown_device_names_are_rejected_when_the_file_loads() -> None:
+    text = with_expect(STUCK, "  - phase1: {between: [RT1, RT9], outcome: established}\n")
+    err = invalid(text)
+    assert "'RT9' is not a router of this scenario" in str(err)
+    assert err.line == len(text.splitlines())
 
 
 def test_every_example_in_the_docs_is_valid() -> None:
