@@ -17,7 +17,6 @@ from ikesim.scenario.expect import (
     evaluate,
     expectations_of,
     prepare,
-    validate_expectations,
 )
 from ikesim.scenario.loader import parse_scenario
 from ikesim.scenario.runner import Runtime
