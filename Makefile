@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: demo test bench lint system-deps clean
+.PHONY: demo test bench lint docs system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: $(STAMP_TEST) system-deps
 
 bench: $(STAMP_TEST)
 	$(BIN)/python -m bench
+
+# Teaching pages: runs every catalogue scenario and regenerates docs/faults/*.md and docs/index.md.
+docs: $(STAMP_RUN)
+	$(BIN)/python -m ikesim.teach docs/
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check ikesim tests bench
