@@ -60,9 +60,12 @@ def main() -> None:
               help="Capture on DEVICE:IFACE only (default: every datagram once).")
 @click.option("--keys", "keys_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Write Wireshark ikev1_decryption_table lines.")
+@click.option("--esp-keys", "esp_keys_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Write Wireshark esp_sa lines (both directions of each SA).")
 @_guarded
 def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | None,
-        pcap_path: Path | None, capture_at: str | None, keys_path: Path | None) -> None:
+        pcap_path: Path | None, capture_at: str | None, keys_path: Path | None,
+        esp_keys_path: Path | None) -> None:
     """Run SCENARIO and print the IOS console transcript."""
     from ikesim.scenario.loader import load_scenario, parse_time_arg
     from ikesim.scenario.runner import Runtime
@@ -71,7 +74,7 @@ def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | N
     end = parse_time_arg(until) if until is not None else None
     runtime = Runtime(sc, seed=seed)
     capture = None
-    if pcap_path is not None or keys_path is not None:
+    if pcap_path is not None or keys_path is not None or esp_keys_path is not None:
         from ikesim.export.pcap import Capture
 
         capture = Capture.attach(runtime, capture_at)
@@ -87,6 +90,8 @@ def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | N
             capture.write_pcap(pcap_path)
         if keys_path is not None:
             capture.write_keys(keys_path)
+        if esp_keys_path is not None:
+            capture.write_esp_keys(esp_keys_path)
 
 
 def _json_default(value: object) -> object:

@@ -76,8 +76,13 @@ local_net, local_mask, remote_net, remote_mask, protocol are ints from this rout
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+# The kinds documented above, in catalogue order: the docstring is the single list.
+EVENT_KINDS: tuple[str, ...] = tuple(dict.fromkeys(
+    re.findall(r"^  ([a-z][a-z0-9_]+)\b", __doc__ or "", re.MULTILINE)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ikesim.errors import InputError
+from ikesim.ike.events import EVENT_KINDS
 from ikesim.ike.sa import STATES
 from ikesim.ios.ifnames import canonical_interface_name
 from ikesim.scenario.yamlsrc import BlockText, LocatedDict, LocatedList
@@ -35,16 +36,7 @@ REASONS = ("no-psk", "no-proposal-chosen", "auth-failed", "bad-message",
            "death-by-retransmission", "not-attempted", "incomplete")
 
 
-def _ike_event_kinds() -> tuple[str, ...]:
-    """IKE event kinds: the catalogue documented in ikesim/ike/events.py (the engine's contract;
-    a kind documented there is usable in ``count``), in catalogue order."""
-    import ikesim.ike.events as catalogue
-
-    kinds = re.findall(r"^  ([a-z][a-z0-9_]+)\b", catalogue.__doc__ or "", re.MULTILINE)
-    return tuple(dict.fromkeys(kinds))
-
-
-IKE_EVENTS = _ike_event_kinds()
+IKE_EVENTS = EVENT_KINDS   # the engine's documented catalogue (ikesim/ike/events.py)
 # Drop reasons emitted by ikesim.net.device, ikesim.net.link and ikesim.ios.crypto.
 DROP_REASONS = ("link-down", "interface-down", "acl-in", "acl-out", "not-for-us", "ttl",
                 "no-route", "port-unreachable", "protocol-unreachable", "arp", "loss",
