@@ -39,7 +39,9 @@ def test_seed_option_changes_cookies_but_not_the_story(tmp_path: Path) -> None:
                                  str(tmp_path / f"{s}.jsonl")]) for s in ("1", "2")]
     # The console shows random values only where IOS does (quick-mode message IDs, SPIs).
     def mask(out: str) -> str:
-        return re.sub(r"(M-ID of|message ID =|spi:?|SPI) -?(0x)?[0-9A-Fa-f]+", r"\1 N", out)
+        out = re.sub(r"(M-ID of|message ID =|spi:?|SPI|spi) -?(0x)?[0-9A-Fa-f]+(\(\d+\))?",
+                     r"\1 N", out)
+        return re.sub(r"(outbound spi:) [0-9A-F]+", r"\1 N", out)
 
     assert mask(runs[0].output) == mask(runs[1].output)
     assert (tmp_path / "1.jsonl").read_bytes() != (tmp_path / "2.jsonl").read_bytes()

@@ -182,7 +182,7 @@ class CryptoService:
         for tap in self.on_esp:
             tap(self.env.now, outer.src, outer.dst, esp)
         self.device.lab.events.emit(self.env.now, self.device.name, "esp", direction="out",
-                                    spi=sa.spi, seq=sa.seq, peer=str(ipaddress.IPv4Address(
+                                    spi=sa.spi, esp_seq=sa.seq, peer=str(ipaddress.IPv4Address(
                                         pair.peer)), inner=packet.summary())
         self.node.send_packet(outer, hooks=False)
 
@@ -226,7 +226,7 @@ class CryptoService:
             self._esp_drop("inner-malformed", packet, spi, None)
             return
         self.device.lab.events.emit(self.env.now, self.device.name, "esp", direction="in",
-                                    spi=spi, seq=pair.inbound.replay_top, peer=str(src),
+                                    spi=spi, esp_seq=pair.inbound.replay_top, peer=str(src),
                                     inner=inner.summary())
         self.node.receive(inner, iface)
 

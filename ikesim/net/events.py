@@ -35,7 +35,12 @@ class EventLog:
     def subscribe(self, callback: Callable[[SimEvent], None]) -> None:
         self._subscribers.append(callback)
 
+    RESERVED = frozenset(("time", "seq", "device", "kind"))
+
     def emit(self, time: float, device: str, kind: str, **fields: Any) -> SimEvent:
+        clash = self.RESERVED.intersection(fields)
+        if clash:    # a field may not shadow the record's own keys in the JSON output
+            raise ValueError(f"event field name(s) reserved: {sorted(clash)}")
         event = SimEvent(time, len(self.events), device, kind, fields)
         self.events.append(event)
         for callback in self._subscribers:
