@@ -26,7 +26,7 @@ from ikesim.errors import IkesimError
 EXIT_OK, EXIT_FAIL, EXIT_INVALID = 0, 1, 2
 PASSING = ("pass", "ran")
 SUFFIXES = (".yaml", ".yml")
-_NAME = re.compile(r"^name:\s*['\"]?(.*?)['\"]?\s*$", re.MULTILINE)
+_NAME = re.compile(r"^name:\s*['\"]?(.*?)['\"]?\s*(?:#.*)?$", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,15 +156,13 @@ def run_one(file: str) -> Outcome:
 
     start = time.perf_counter()
     name = Path(file).stem
+    expectations: Any = ()
     try:
         scenario = load_scenario(file)
         name = scenario.name
         expectations = expectations_of(scenario)
-    except IkesimError as exc:
-        return _invalid(file, name, start, exc)
-    try:
         _, failures = check_scenario(scenario, expectations)
-    except IkesimError as exc:      # e.g. a configure event rejected at run time
+    except IkesimError as exc:      # bad input, found at load time or while running
         return _invalid(file, name, start, exc)
     except Exception as exc:  # noqa: BLE001 - reported as this scenario's error, not a crash
         text = f"internal error: {type(exc).__name__}: {exc}"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from ikesim.errors import IkesimError
+from ikesim.errors import IkesimError, InputError
 
 EXIT_OK, EXIT_FAIL, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -29,6 +29,8 @@ def _guarded(fn):  # type: ignore[no-untyped-def]
             return fn(*args, **kwargs)
         except IkesimError as exc:
             _fail(f"error: {exc}", EXIT_INVALID)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise              # click reports usage errors itself (exit 2)
         except KeyboardInterrupt:
             _fail("interrupted", EXIT_FAIL)
         except Exception as exc:  # noqa: BLE001 - the promise is: no traceback for users
@@ -72,6 +74,12 @@ def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | N
 
     sc = load_scenario(scenario)
     end = parse_time_arg(until) if until is not None else None
+    outputs = [p for p in (json_path, pcap_path, keys_path, esp_keys_path) if p is not None]
+    for path in outputs:          # fail before a long run, not after it
+        try:
+            path.open("a").close()
+        except OSError as exc:
+            raise InputError(f"cannot write {path}: {exc.strerror}") from None
     runtime = Runtime(sc, seed=seed)
     capture = None
     if pcap_path is not None or keys_path is not None or esp_keys_path is not None:
@@ -97,7 +105,9 @@ def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | N
 def _json_default(value: object) -> object:
     if isinstance(value, bytes):
         return value.hex()
-    if isinstance(value, set | frozenset | tuple):
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    if isinstance(value, tuple):
         return list(value)
     return str(value)
 
@@ -127,6 +137,7 @@ def validate(scenarios: tuple[Path, ...]) -> None:
 def _register_check() -> None:
     from ikesim.check import check
 
+    check.callback = _guarded(check.callback)     # one-line errors, never a traceback
     main.add_command(check)
 
 

@@ -30,12 +30,3 @@ class InputError(IkesimError):
             where = f"line {self.line}: "
         tail = f": {self.text!r}" if self.text is not None else ""
         return f"{where}{self.reason}{tail}"
-
-    def located(self, file: str, line_offset: int = 0) -> InputError:
-        """The same error placed in ``file``, its line shifted by ``line_offset``.
-
-        Used when a configuration text embedded in a scenario file is parsed alone: its line 1
-        is line ``line_offset + 1`` of the scenario file.
-        """
-        line = None if self.line is None else self.line + line_offset
-        return InputError(self.reason, file=file, line=line, text=self.text)

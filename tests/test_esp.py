@@ -10,7 +10,6 @@ import pytest
 
 from ikesim.crypto import decrypt_cbc
 from ikesim.ipsec.esp import EspError, decapsulate, encapsulate
-from ikesim.ipsec.inner import DecodeError, decode_packet
 from ikesim.ipsec.sa import IpsecSa, Proxy
 from ikesim.ipsec.transforms import (
     AUTHS,
@@ -20,6 +19,7 @@ from ikesim.ipsec.transforms import (
     from_wire,
 )
 from ikesim.net.packet import Icmp, Udp, echo_data, encode_packet, icmp_packet, udp_packet
+from ikesim.net.packet_decode import DecodeError, decode_packet
 
 TRANSFORMS = [["esp-des", "esp-md5-hmac"], ["esp-3des", "esp-sha-hmac"],
               ["esp-aes", "esp-sha-hmac"], ["esp-aes 192", "esp-md5-hmac"],

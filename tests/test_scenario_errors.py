@@ -81,6 +81,14 @@ CASES = [
      23, "Incomplete"),
     (GOOD + "  - {at: 2s, device: RT1, exec: sh ip ro, every: 0s}\n", 20, "every must be positive"),
     (_replace("seed: 3", "seed: 3\nseed: 4"), 3, "duplicate key 'seed'"),
+    (_replace("duration: 30s", "duration: .nan"), 3, "must be a finite time"),
+    (_replace("device: PC1,", "device: [PC1],"), 19, "device must be a name"),
+    (_replace("delay: 2ms}", "delay: 2ms, name: PC1-RT1}") .replace(
+        "{a: PC1 Fa0/0, b: RT1 Fa0/0}", "{a: PC1 Fa0/0, b: RT1 Fa0/0, name: PC1-RT1}"), 17,
+     "link name 'PC1-RT1' is used twice"),
+    (GOOD + "  - {at: 9s, every: 1s, until: 5s, device: RT1, exec: sh ip ro}\n", 20,
+     "'until' is earlier than 'at'"),
+    (GOOD + "  - {at: 2s, link: [RT1-PC2], state: down}\n", 20, "link must be a name"),
 ]
 
 
@@ -111,6 +119,20 @@ def test_config_file_errors_name_the_config_file(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         load_scenario(tmp_path / "lab.yaml")
     assert info.value.file == str(tmp_path / "rt1.cfg") and info.value.line == 3
+
+
+def test_configure_events_are_checked_in_time_order_against_the_running_config() -> None:
+    later_removal = GOOD + (
+        "  - at: 20s\n    device: RT1\n    configure: |\n"
+        "      no ip route 9.9.9.0 255.255.255.0 10.0.0.2\n"
+        "  - at: 10s\n    device: RT1\n    configure: |\n"
+        "      ip route 9.9.9.0 255.255.255.0 10.0.0.2\n")
+    sc = parse_scenario(later_removal, file="lab.yaml")      # added at 10 s, removed at 20 s
+    assert [e.at for e in sc.events if e.action == "configure"] == [10.0, 20.0]
+    removal_first = later_removal.replace("at: 20s", "at: 5s")
+    with pytest.raises(InputError, match="No matching route to delete") as info:
+        parse_scenario(removal_first, file="lab.yaml")
+    assert info.value.line == 23
 
 
 def test_repeated_events_expand_in_order() -> None:

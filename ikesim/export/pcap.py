@@ -2,9 +2,9 @@
 Ethernet/IPv4/ESP frames in a classic pcap file, the Wireshark ``ikev1_decryption_table`` lines
 that let Wireshark decrypt MM5/MM6 and quick mode, and ``esp_sa`` lines for the ESP payloads.
 
-The pcap format (a 24-octet global header, a 16-octet header per record) and the three frame
-headers are a few lines of ``struct``; writing them here avoids a dependency (dpkt/scapy) in the
-run-time path. Timestamps are the simulated times on a fixed epoch, so captures are reproducible.
+The pcap format (a 24-octet global header, a 16-octet header per record) and the Ethernet
+header are a few lines of ``struct`` (the IPv4/UDP bytes come from ``ikesim.net.packet``);
+writing them here avoids a dependency (dpkt/scapy) in the run-time path. Timestamps are the simulated times on a fixed epoch, so captures are reproducible.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ikesim.errors import InputError
+from ikesim.net.acl import PROTO_UDP
+from ikesim.net.packet import IP_HEADER_LEN, UDP_HEADER_LEN, Packet, Udp, encode_packet
 
 if TYPE_CHECKING:
     from ikesim.scenario.runner import Runtime
@@ -36,39 +38,18 @@ class CapturedDatagram:
     protocol: int = 17      # 17 UDP (ISAKMP) or 50 ESP (``data`` is then the ESP payload)
 
 
-def _checksum(data: bytes) -> int:
-    """RFC 1071 Internet checksum."""
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
-
-
 def _mac(address: int) -> bytes:
     """A locally administered MAC derived from the IPv4 address (02:00 + the address)."""
     return b"\x02\x00" + address.to_bytes(4, "big")
 
 
 def frame(d: CapturedDatagram, ident: int) -> bytes:
-    """One Ethernet II / IPv4 / UDP frame carrying ``d.data`` (IPv4 / ESP for protocol 50)."""
-    src, dst = d.src.to_bytes(4, "big"), d.dst.to_bytes(4, "big")
-    if d.protocol != 17:
-        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(d.data), ident & 0xFFFF, 0, 255,
-                         d.protocol, 0, src, dst)
-        ip = ip[:10] + struct.pack("!H", _checksum(ip)) + ip[12:]
-        return _mac(d.dst) + _mac(d.src) + struct.pack("!H", ETHERTYPE_IPV4) + ip + d.data
-    udp_len = 8 + len(d.data)
-    pseudo = src + dst + struct.pack("!BBH", 0, 17, udp_len)
-    udp = struct.pack("!HHHH", d.sport, d.dport, udp_len, 0) + d.data
-    udp_sum = _checksum(pseudo + udp) or 0xFFFF
-    udp = udp[:6] + struct.pack("!H", udp_sum) + udp[8:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, ident & 0xFFFF, 0, 255, 17, 0,
-                     src, dst)
-    ip = ip[:10] + struct.pack("!H", _checksum(ip)) + ip[12:]
-    eth = _mac(d.dst) + _mac(d.src) + struct.pack("!H", ETHERTYPE_IPV4)
-    return eth + ip + udp
+    """One Ethernet II frame: the datagram's real IPv4 bytes (UDP for ISAKMP, raw for ESP) as the
+    network model encodes them, behind MAC addresses derived from the IP addresses."""
+    payload: Udp | bytes = Udp(d.sport, d.dport, d.data) if d.protocol == PROTO_UDP else d.data
+    size = IP_HEADER_LEN + (UDP_HEADER_LEN if d.protocol == PROTO_UDP else 0) + len(d.data)
+    ip = encode_packet(Packet(d.src, d.dst, d.protocol, 255, payload, size, ident & 0xFFFF))
+    return _mac(d.dst) + _mac(d.src) + struct.pack("!H", ETHERTYPE_IPV4) + ip
 
 
 def pcap_bytes(datagrams: list[CapturedDatagram]) -> bytes:

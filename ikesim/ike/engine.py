@@ -91,6 +91,12 @@ def _ip(addr: int) -> ipaddress.IPv4Address:
     return ipaddress.IPv4Address(addr)
 
 
+def _first_payload_body(data: bytes) -> bytes:
+    """Body of the payload right after the header (MM1's SA payload: SAi_b as on the wire)."""
+    length = int.from_bytes(data[HEADER_LEN + 2:HEADER_LEN + 4], "big")
+    return data[HEADER_LEN + 4:HEADER_LEN + length]
+
+
 class _Reject(Exception):
     """A check of a transition failed: report ``kind`` (with ``fields``) and stop quietly."""
 
@@ -141,9 +147,9 @@ class IsakmpEngine(QuickModeMixin):
         self._internal(out, sa, "IKE_I_MM1", "IKE_MESG_FROM_IPSEC, IKE_SA_REQ_MM")
         self._emit(out, sa, "main_mode_begin")
         sa.offered = props.initiator_sa(policies)
-        sa.sai_b = payload_body(sa.offered)
         data = encode_message(Message(Header(sa.icookie, ZERO_COOKIE, 0, EXCHANGE_MAIN),
                                       [sa.offered]))
+        sa.sai_b = _first_payload_body(data)
         self._send(out, sa, data, EXCHANGE_MAIN, 0)
         sa.last_sent, sa.awaiting_reply, sa.resends = data, True, 0
         self._arm_retransmit(out, now, sa)
@@ -540,9 +546,7 @@ class IsakmpEngine(QuickModeMixin):
             raise _Reject(None)            # already reported and deleted
         sa.negotiated = result.negotiated
         self._auth_method(out, sa)
-        # SAi_b exactly as received: the SA payload is first, right after the header.
-        length = int.from_bytes(data[HEADER_LEN + 2:HEADER_LEN + 4], "big")
-        sa.sai_b = data[HEADER_LEN + 4:HEADER_LEN + length]
+        sa.sai_b = _first_payload_body(data)   # SAi_b exactly as received
         sa.rcookie = self.rng.randbytes(8)
         assert result.proposal is not None and result.transform is not None
         chosen = SaPayload([props.Proposal(result.proposal.number, PROTO_ISAKMP, b"",

@@ -43,6 +43,8 @@ LIFE_TYPE_NAMES = {1: "seconds", 2: "kilobytes"}
 ATTR_NAMES = {ATTR_ENCRYPTION: "encryption", ATTR_HASH: "hash", ATTR_AUTH: "auth",
               ATTR_GROUP: "group", ATTR_LIFE_TYPE: "life_type",
               ATTR_LIFE_DURATION: "life_duration", ATTR_KEY_LENGTH: "key_length"}
+VALUE_NAMES = {ATTR_ENCRYPTION: ENCRYPTION_NAMES, ATTR_HASH: HASH_NAMES, ATTR_AUTH: AUTH_NAMES,
+               ATTR_LIFE_TYPE: LIFE_TYPE_NAMES}
 
 
 def life_duration_attribute(seconds: int) -> Attribute:
@@ -90,8 +92,8 @@ def display_attributes(transform: Transform) -> list[list[Any]]:
             value = bytes(a.value)
         else:
             v = _int(a)
-            value = {ATTR_ENCRYPTION: ENCRYPTION_NAMES, ATTR_HASH: HASH_NAMES,
-                     ATTR_AUTH: AUTH_NAMES, ATTR_LIFE_TYPE: LIFE_TYPE_NAMES}.get(t, {}).get(v, v)
+            names = VALUE_NAMES.get(t)
+            value = names.get(v, v) if names is not None else v
         out.append([name, value])
     return out
 

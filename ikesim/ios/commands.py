@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
+from ikesim.errors import InputError
 from ikesim.ios.exec_parse import ExecCommand, ExecError
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def validate_exec_args(cmd: ExecCommand, device_kind: str) -> None:
 
         try:
             parse_ping_command(cmd.args)
-        except ValueError as exc:
+        except (InputError, ValueError) as exc:
             raise ExecError(str(exc)) from None
     if cmd.handler == "clear_crypto_isakmp" and cmd.args:
         if len(cmd.args) > 1 or not cmd.args[0].isdigit():
@@ -53,7 +54,11 @@ def _ping(device: IosDevice, cmd: ExecCommand) -> Generator[Any, Any, list[str]]
     from ikesim.ios.ping import format_ping, parse_ping_command, ping
 
     opts = parse_ping_command(cmd.args)
-    result = yield device.env.process(ping(device.lab, device.name, **opts))
+    try:      # what only the running device can judge (e.g. `source` not one of its addresses)
+        process = ping(device.lab, device.name, **opts)
+    except InputError as exc:
+        return [exc.reason]
+    result = yield device.env.process(process)
     return format_ping(opts["dst"], opts.get("count", 5), opts.get("size", 100),
                        opts.get("timeout", 2.0), result)
 

@@ -1106,9 +1106,22 @@ def _entry_key(entry: AclEntry) -> tuple[object, ...]:
 
 
 def _run(parser: _Parser, lines: Iterable[str]) -> DeviceConfig:
+    lines = list(lines)
+    before = {id(r) for r in parser.config.static_routes}
     for n, raw in enumerate(lines, start=1):
         parser.feed(n, raw)
-    return parser.config
+    # IOS only accepts an exit interface that exists; interfaces may be configured after the
+    # route in a hand-written text, so this is checked once the whole text is read.
+    config = parser.config
+    for route in config.static_routes:
+        missing = route.interface and route.interface not in config.interfaces \
+            and not route.interface.startswith("Null")      # Null0 always exists
+        if id(route) not in before and missing:
+            raise InputError(f"% Invalid input detected: no interface {route.interface} on "
+                             f"{config.hostname}", file=parser.file,
+                             line=parser.line_offset + route.line,
+                             text=lines[route.line - 1].strip())
+    return config
 
 
 def parse_config(text: str, *, file: str | None = None, line_offset: int = 0,

@@ -27,11 +27,11 @@ from ikesim.ike.profiles import PROFILES
 from ikesim.ike.quick import Phase2Policy
 from ikesim.ios.isakmp_log import format_event, format_ipsec_event
 from ikesim.ipsec.esp import EspError, decapsulate, encapsulate, peek_spi
-from ikesim.ipsec.inner import DecodeError, decode_packet
 from ikesim.ipsec.sa import Proxy
 from ikesim.ipsec.transforms import TransformError, from_keywords
 from ikesim.net.acl import PROTO_ESP, PROTO_ICMP, AclEntry
 from ikesim.net.packet import IP_HEADER_LEN, Packet, encode_packet
+from ikesim.net.packet_decode import DecodeError, decode_packet
 
 if TYPE_CHECKING:
     from ikesim.ios.device import IosDevice

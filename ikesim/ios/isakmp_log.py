@@ -70,7 +70,7 @@ _DEFAULT_INPUTS = {
 }
 
 
-def _ip(value: Any) -> str:
+def dotted(value: Any) -> str:
     """Event addresses are ints (or already-dotted strings); IOS prints dotted quads."""
     if isinstance(value, bool):
         raise ValueError(f"not an IPv4 address: {value!r}")
@@ -135,7 +135,7 @@ class _Fmt:
             raise ValueError(f"event {self.ev.kind!r} lacks field {name!r}") from None
 
     def ip(self, name: str = "peer") -> str:
-        return _ip(self.f(name))
+        return dotted(self.f(name))
 
     def sa(self, text: str, *, space: bool = False) -> Line:
         """A per-SA line: 12.2 ``ISAKMP (0:N): text``; 15.x ``ISAKMP:(N):text``."""
@@ -200,7 +200,7 @@ def _policy_not_acceptable(x: _Fmt) -> list[Line]:
     local = x.ev.fields.get("local", x.local)
     text = "phase 1 SA policy not acceptable!"
     if local is not None:
-        text += f" (local {_ip(local)} remote {x.ip()})"
+        text += f" (local {dotted(local)} remote {x.ip()})"
     return [x.sa(text)]
 
 
@@ -382,8 +382,8 @@ def format_ipsec_event(dialect: str, event: IkeEvent) -> list[Line]:
     kind = event.kind
     if kind == "ipsec_sa_request":
         return [(True, "IPSEC(sa_request): ,"),
-                (False, f"  (key eng. msg.) OUTBOUND local= {_ip(f['local'])}, "
-                        f"remote= {_ip(f['peer'])},"),
+                (False, f"  (key eng. msg.) OUTBOUND local= {dotted(f['local'])}, "
+                        f"remote= {dotted(f['peer'])},"),
                 (False, f"    local_proxy= {_proxy_text(f, 'local')},"),
                 (False, f"    remote_proxy= {_proxy_text(f, 'remote')},"),
                 (False, f"    protocol= ESP, transform= {f['transform']} ,"),
@@ -405,7 +405,7 @@ def format_ipsec_event(dialect: str, event: IkeEvent) -> list[Line]:
     if kind == "ipsec_sa_created":
         spi = int(f["spi"])
         return [(True, "IPSEC(create_sa): sa created,"),
-                (False, f"  (sa) sa_dest= {_ip(f['dst'])}, sa_prot= 50,"),
+                (False, f"  (sa) sa_dest= {dotted(f['dst'])}, sa_prot= 50,"),
                 (False, f"    sa_spi= 0x{spi:X}({spi}),"),
                 (False, f"    sa_trans= {f['transform']} , sa_conn_id= {f['sa_conn_id']}")]
     return []
@@ -480,3 +480,4 @@ def format_event(dialect: str, event: IkeEvent, *, local: str | None = None) -> 
     if handler is None:
         raise ValueError(f"unknown IKE event kind {event.kind!r}")
     return handler(_Fmt(dialect, event, local))
+

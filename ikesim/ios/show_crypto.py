@@ -11,8 +11,9 @@ was deleted in MM_SA_SETUP and is listed as MM_NO_STATE).
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
+
+from ikesim.ios.isakmp_log import dotted
 
 # 12.2, character for character from the seed:
 # "dst             src             state           conn-id    slot"
@@ -30,15 +31,6 @@ _HEADER_122 = "dst             src             state           conn-id    slot"
 _HEADER_15 = "dst             src             state          conn-id status"
 
 
-def _ip(value: Any) -> str:
-    if isinstance(value, bool):
-        raise ValueError(f"not an IPv4 address: {value!r}")
-    try:
-        return str(ipaddress.IPv4Address(value))
-    except (ipaddress.AddressValueError, ValueError, TypeError) as exc:
-        raise ValueError(f"not an IPv4 address: {value!r}") from exc
-
-
 def _state(row: Any) -> str:
     state = str(row.state)
     if row.deleted:
@@ -48,7 +40,7 @@ def _state(row: Any) -> str:
 
 def _row_122(row: Any) -> str:
     slot = getattr(row, "slot", 0)
-    line = f"{_ip(row.dst):<15} {_ip(row.src):<15} {_state(row):<15} {row.conn_id:>7} {slot:>7}"
+    line = f"{dotted(row.dst):<15} {dotted(row.src):<15} {_state(row):<15} {row.conn_id:>7} {slot:>7}"
     return line + ("   (deleted)" if row.deleted else "")
 
 
@@ -56,7 +48,7 @@ def _row_15(row: Any) -> str:
     status = getattr(row, "status", "ACTIVE")
     if row.deleted:
         status += " (deleted)"
-    return f"{_ip(row.dst):<15} {_ip(row.src):<15} {_state(row):<14} {row.conn_id:>7} {status}"
+    return f"{dotted(row.dst):<15} {dotted(row.src):<15} {_state(row):<14} {row.conn_id:>7} {status}"
 
 
 def show_crypto_isakmp_sa(dialect: str, rows: list[Any]) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import struct
 from dataclasses import dataclass, field
 
@@ -48,15 +47,20 @@ class Message:
 
 def encode_header(h: Header) -> bytes:
     """The 28-octet header, ``h.length`` used as given."""
+    return _pack_header(h, h.next_payload, h.length)
+
+
+def _pack_header(h: Header, next_payload: int, length: int) -> bytes:
+    """``h`` encoded with the given NextPayload and Length (``h`` itself is left untouched)."""
     if len(h.icookie) != 8 or len(h.rcookie) != 8:
         raise ValueError("cookies must be 8 octets")
-    for name, value, bits in (("next_payload", h.next_payload, 8), ("exchange", h.exchange, 8),
+    for name, value, bits in (("next_payload", next_payload, 8), ("exchange", h.exchange, 8),
                               ("flags", h.flags, 8), ("version", h.version, 8),
-                              ("message_id", h.message_id, 32), ("length", h.length, 32)):
+                              ("message_id", h.message_id, 32), ("length", length, 32)):
         if not 0 <= value < 1 << bits:
             raise ValueError(f"header {name}={value} out of range")
-    return _HEADER.pack(h.icookie, h.rcookie, h.next_payload, h.version, h.exchange, h.flags,
-                        h.message_id, h.length)
+    return _HEADER.pack(h.icookie, h.rcookie, next_payload, h.version, h.exchange, h.flags,
+                        h.message_id, length)
 
 
 def decode_header(data: bytes) -> Header:
@@ -121,8 +125,7 @@ def decode_payloads(first_type: int, body: bytes, *, base_offset: int = HEADER_L
 def encode_message(msg: Message) -> bytes:
     """A plaintext message; the header's next_payload and length are filled in."""
     first, body = encode_payloads(msg.payloads)
-    header = dataclasses.replace(msg.header, next_payload=first, length=HEADER_LEN + len(body))
-    return encode_header(header) + body
+    return _pack_header(msg.header, first, HEADER_LEN + len(body)) + body
 
 
 def decode_message(data: bytes) -> Message:

@@ -17,9 +17,10 @@ from .errors import IsakmpDecodeError
 
 Values = dict[str, Any]
 MALFORMED = NotifyType.PAYLOAD_MALFORMED
+_GENERIC_HEADER = struct.Struct("!BBH")   # NextPayload, RESERVED, Payload Length (§3.2)
 
 
-@dataclass
+@dataclass(slots=True)
 class Reader:
     data: bytes
     pos: int
@@ -32,15 +33,18 @@ class Reader:
         return self.base + self.pos
 
     def take(self, n: int, what: str) -> bytes:
-        if n > self.end - self.pos:
-            raise IsakmpDecodeError(self.offset, f"truncated {what}", MALFORMED)
-        chunk = bytes(self.data[self.pos:self.pos + n])
-        self.pos += n
-        return chunk
+        pos = self.pos
+        if n > self.end - pos:
+            raise IsakmpDecodeError(self.base + pos, f"truncated {what}", MALFORMED)
+        self.pos = pos + n
+        return bytes(self.data[pos:pos + n])
 
 
 class Field:
     """One wire field. ``encode`` appends from the object; ``decode`` fills ``values``."""
+
+    # The payload attribute this field decodes into (a constructor argument), if any.
+    produces: str | None = None
 
     @property
     def fixed_size(self) -> int:
@@ -69,6 +73,9 @@ class UInt(Field):
     valid: Callable[[int], bool] | None = None
     notify: int = MALFORMED
 
+    def __post_init__(self) -> None:
+        self.produces = self.name
+
     @property
     def fixed_size(self) -> int:
         return self.size
@@ -77,11 +84,10 @@ class UInt(Field):
         out += _pack_uint(getattr(obj, self.name), self.size, self.name)
 
     def decode(self, r: Reader, values: Values) -> None:
-        r.at[self.name] = r.offset
+        at = r.at[self.name] = r.base + r.pos
         value = int.from_bytes(r.take(self.size, self.name), "big")
         if self.valid is not None and not self.valid(value):
-            raise IsakmpDecodeError(r.at[self.name], f"unsupported {self.name} {value}",
-                                    self.notify)
+            raise IsakmpDecodeError(at, f"unsupported {self.name} {value}", self.notify)
         values[self.name] = value
 
 
@@ -149,6 +155,10 @@ class Raw(Field):
     name: str
     fixed: int | None = None
 
+    def __post_init__(self) -> None:
+        self.produces = self.name
+        self._size_key = "#len:" + self.name
+
     @property
     def fixed_size(self) -> int:
         return self.fixed or 0
@@ -162,8 +172,8 @@ class Raw(Field):
         out += value
 
     def decode(self, r: Reader, values: Values) -> None:
-        r.at[self.name] = r.offset
-        size = values.get("#len:" + self.name, self.fixed)
+        r.at[self.name] = r.base + r.pos
+        size = values.get(self._size_key, self.fixed)
         values[self.name] = r.take(r.end - r.pos if size is None else size, self.name)
 
 
@@ -172,6 +182,9 @@ class Attrs(Field):
     """The rest of the payload as data attributes (RFC 2408 §3.3)."""
 
     name: str
+
+    def __post_init__(self) -> None:
+        self.produces = self.name
 
     def encode(self, obj: Any, out: bytearray) -> None:
         out += encode_attributes(getattr(obj, self.name))
@@ -187,6 +200,9 @@ class Items(Field):
 
     name: str
     size_field: str
+
+    def __post_init__(self) -> None:
+        self.produces = self.name
 
     def encode(self, obj: Any, out: bytearray) -> None:
         size = getattr(obj, self.size_field)
@@ -234,17 +250,21 @@ class Chain(Field):
     item_type: int
     notify: int = NotifyType.BAD_PROPOSAL_SYNTAX
 
+    def __post_init__(self) -> None:
+        self.produces = self.name
+        self._context = f"in {self.name} chain"
+        self._accept = self.item_type.__eq__
+
     def encode(self, obj: Any, out: bytearray) -> None:
         items = getattr(obj, self.name)
         out += encode_chain([(self.item_type, self.spec.encode(i)) for i in items])
 
     def decode(self, r: Reader, values: Values) -> None:
-        r.at[self.name] = r.offset
+        r.at[self.name] = r.base + r.pos
         if r.pos == r.end:
             raise IsakmpDecodeError(r.offset, f"no {self.name}", self.notify)
         spans, stop = walk_chain(r.data, r.pos, r.end, r.base, self.item_type, r.pos,
-                                 lambda t: t == self.item_type, self.notify,
-                                 f"in {self.name} chain")
+                                 self._accept, self.notify, self._context)
         # Inner errors first (in wire order), then the chain's own consistency.
         items = [self.spec.decode(r.data, s, e, r.base) for _, s, e in spans]
         if stop != r.end:
@@ -266,10 +286,11 @@ class Spec:
     cls: type
     ptype: int
     fields: tuple[Field, ...]
+    min_body: int = field(init=False)      # octets the fixed-size fields need (from ``fields``)
 
-    @property
-    def min_body(self) -> int:
-        return sum(f.fixed_size for f in self.fields)
+    def __post_init__(self) -> None:
+        self.min_body = sum(f.fixed_size for f in self.fields)
+        self._produces = tuple(f.produces for f in self.fields if f.produces is not None)
 
     def encode(self, obj: Any) -> bytes:
         out = bytearray()
@@ -288,7 +309,7 @@ class Spec:
             f.decode(r, values)
         if r.pos != r.end:
             raise IsakmpDecodeError(r.offset, f"extra octets in {self.cls.__name__}", MALFORMED)
-        return self.cls(**{k: v for k, v in values.items() if not k.startswith("#")})
+        return self.cls(**{name: values[name] for name in self._produces})
 
 
 def encode_chain(items: list[tuple[int, bytes]]) -> bytes:
@@ -299,7 +320,8 @@ def encode_chain(items: list[tuple[int, bytes]]) -> bytes:
         length = GENERIC_HEADER_LEN + len(body)
         if length > 0xFFFF:
             raise ValueError(f"payload length {length} exceeds 65535")
-        out += struct.pack("!BBH", nxt, 0, length) + body
+        out += _GENERIC_HEADER.pack(nxt, 0, length)
+        out += body
     return bytes(out)
 
 
@@ -319,7 +341,7 @@ def walk_chain(data: bytes, pos: int, end: int, base: int, first_type: int, type
                                     bad_type_notify)
         if end - pos < GENERIC_HEADER_LEN:
             raise IsakmpDecodeError(base + pos, "truncated generic payload header", MALFORMED)
-        nxt, reserved, length = struct.unpack_from("!BBH", data, pos)
+        nxt, reserved, length = _GENERIC_HEADER.unpack_from(data, pos)
         if reserved:
             raise IsakmpDecodeError(base + pos + 1, "reserved field not zero", MALFORMED)
         if length < GENERIC_HEADER_LEN:

@@ -28,10 +28,6 @@ def int_to_ip(value: int) -> str:
     return f"{value >> 24 & 255}.{value >> 16 & 255}.{value >> 8 & 255}.{value & 255}"
 
 
-def len_to_mask(length: int) -> int:
-    return MASKS[length]
-
-
 def mask_to_len(mask: int | str) -> int:
     """Prefix length of a contiguous netmask; ValueError for a non-contiguous one."""
     if isinstance(mask, str):
@@ -40,10 +36,6 @@ def mask_to_len(mask: int | str) -> int:
     if MASKS[length] != mask:
         raise ValueError(f"non-contiguous netmask: {int_to_ip(mask)}")
     return length
-
-
-def network_of(addr: int, length: int) -> int:
-    return addr & MASKS[length]
 
 
 def classful_length(addr: int) -> int:
@@ -61,5 +53,3 @@ def classful_length(addr: int) -> int:
     return 32
 
 
-def in_prefix(addr: int, prefix: int, length: int) -> bool:
-    return addr & MASKS[length] == prefix

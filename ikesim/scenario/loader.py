@@ -6,7 +6,9 @@ by :mod:`ikesim.ios.config` with line numbers mapped back into the scenario file
 
 from __future__ import annotations
 
+import copy
 import ipaddress
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,8 @@ def parse_time(value: Any, ctx: _Ctx, line: int, what: str) -> float:
         seconds = float(m.group(1)) * _UNIT[m.group(2)]
     else:
         raise ctx.error(f"{what} must be a time such as 10, 10s or 500ms", line, str(value))
+    if not math.isfinite(seconds):
+        raise ctx.error(f"{what} must be a finite time", line, str(value))
     if seconds < 0:
         raise ctx.error(f"{what} must not be negative", line, str(value))
     return seconds
@@ -254,11 +258,14 @@ def _links(raw: Any, devices: dict[str, DeviceSpec], ctx: _Ctx, line: int) -> li
             used[end] = item.line
         if a[0] == b[0]:
             raise ctx.error("a link must join two different devices", item.line)
-        name = str(item.get("name", f"{a[0]}-{b[0]}"))
-        if name in names:
-            name = f"{a[0]}:{a[1]}-{b[0]}:{b[1]}"
-        if name in names:
-            raise ctx.error(f"link name '{name}' is used twice", item.line)
+        if "name" in item:
+            name = _word(item["name"], ctx, item.value_line("name"), "link name")
+            if name in names:
+                raise ctx.error(f"link name '{name}' is used twice", item.value_line("name"))
+        else:
+            name = f"{a[0]}-{b[0]}"
+            if name in names:          # parallel links: name them by their interfaces
+                name = f"{a[0]}:{a[1]}-{b[0]}:{b[1]}"
         names.add(name)
         delay = parse_time(item.get("delay", 0.001), ctx, item.value_line("delay"), "delay")
         loss = item.get("loss", 0.0)
@@ -296,6 +303,8 @@ def _events(raw: Any, devices: dict[str, DeviceSpec], links: list[LinkSpec], dur
                             item.line)
         action = actions[0]
         device = item.get("device")
+        if device is not None:
+            device = _word(device, ctx, item.value_line("device"), "device")
         if action != "link":
             if device is None:
                 raise ctx.error(f"'{action}' event needs 'device'", item.line)
@@ -317,12 +326,12 @@ def _events(raw: Any, devices: dict[str, DeviceSpec], links: list[LinkSpec], dur
             if devices[device].kind != "router":
                 raise ctx.error("configure events apply to routers", item.line)
             spec.lines, spec.first_line = text.splitlines(), first
-            _validate_configure(spec, devices[device], ctx)
         elif action == "link":
-            if item["link"] not in link_names:
+            link_name = _word(item["link"], ctx, item.value_line("link"), "link")
+            if link_name not in link_names:
                 raise ctx.error(f"unknown link '{item['link']}' (links: "
                                 f"{', '.join(sorted(link_names))})", item.value_line("link"))
-            spec.link = item["link"]
+            spec.link = link_name
             state = item.get("state")
             if state not in ("up", "down"):
                 raise ctx.error("link event needs 'state: up' or 'state: down'",
@@ -338,6 +347,7 @@ def _events(raw: Any, devices: dict[str, DeviceSpec], links: list[LinkSpec], dur
                                 item.value_line("initiate"), str(item["initiate"])) from None
         out.extend(_repeat(spec, item, duration, ctx))
     out.sort(key=lambda e: e.at)   # stable: events at the same time keep file order
+    _validate_configure_sequence(out, devices, ctx)
     return out
 
 
@@ -350,7 +360,10 @@ def _repeat(spec: EventSpec, item: LocatedDict, duration: float, ctx: _Ctx) -> l
     if every <= 0:
         raise ctx.error("every must be positive", item.value_line("every"))
     until = parse_time(item.get("until", duration), ctx, item.value_line("until"), "until")
-    count = int((until - spec.at) / every + 1e-9) + 1 if until >= spec.at else 0
+    if until < spec.at:
+        raise ctx.error("'until' is earlier than 'at': the event would never happen",
+                        item.value_line("until"))
+    count = int((until - spec.at) / every + 1e-9) + 1
     if count > MAX_REPEATED_EVENTS:
         raise ctx.error(f"'every' would repeat this event {count} times (limit "
                         f"{MAX_REPEATED_EVENTS})", item.value_line("every"))
@@ -372,10 +385,25 @@ def _validate_exec(command: str, device: DeviceSpec, ctx: _Ctx, line: int) -> No
         raise ctx.error(str(exc), line, command) from None
 
 
-def _validate_configure(spec: EventSpec, device: DeviceSpec, ctx: _Ctx) -> None:
+def _validate_configure_sequence(events: list[EventSpec], devices: dict[str, DeviceSpec],
+                                 ctx: _Ctx) -> None:
+    """Check `configure` events in time order, each against the configuration the device will
+    have by then (so a later `no ip route` may remove a route an earlier event added)."""
     from ikesim.ios.config import apply_config_lines
 
-    apply_config_lines(device.config, spec.lines, file=ctx.file, line_offset=spec.first_line - 1)
+    running = {name: copy.deepcopy(d.config) for name, d in devices.items()}
+    for event in events:
+        if event.action == "configure":
+            running[event.device] = apply_config_lines(
+                running[event.device], event.lines, file=ctx.file,
+                line_offset=event.first_line - 1)
+
+
+def _word(value: Any, ctx: _Ctx, line: int, what: str) -> str:
+    """A name (device, link): a plain word, not a list or a mapping."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float) or not str(value):
+        raise ctx.error(f"{what} must be a name", line, str(value))
+    return str(value)
 
 
 def parse_time_arg(value: str) -> float:

@@ -31,7 +31,7 @@ class LinkSpec:
 
 @dataclass(slots=True)
 class EventSpec:
-    """One timed action. ``action`` is "exec", "configure", "link" or "phase1"."""
+    """One timed action. ``action`` is "exec", "configure", "link" or "initiate"."""
 
     at: float
     action: str
@@ -41,7 +41,7 @@ class EventSpec:
     first_line: int = 0                     # scenario line of lines[0] (configure)
     link: str | None = None
     up: bool = True
-    peer: str | None = None                 # phase1: the peer to start main mode with
+    peer: str | None = None                 # initiate: the peer to start main mode with
     line: int = 0
 
 

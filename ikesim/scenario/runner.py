@@ -7,9 +7,11 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
+from ikesim.errors import InputError
 from ikesim.export.transcript import Transcript
+from ikesim.ios.crypto import CryptoService
 from ikesim.ios.device import IosDevice
-from ikesim.net.events import EventLog
+from ikesim.net.events import EventLog, SimEvent
 from ikesim.net.lab import Lab
 from ikesim.scenario.model import EventSpec, Scenario
 
@@ -43,14 +45,13 @@ class Runtime:
             self.lab.connect(link.a[0], link.a[1], link.b[0], link.b[1], delay=link.delay,
                              loss=link.loss, up=link.up, name=link.name)
         self._attach_crypto()
+        self._if_state = {(d.name, i.name): (i.status, i.protocol)
+                          for d in self.devices.values() for i in d.node.interfaces.values()}
+        self.events.subscribe(self._on_event)
         for event in scenario.events:
             self.lab.env.process(self._play(event))
 
     def _attach_crypto(self) -> None:
-        try:
-            from ikesim.ios.crypto import CryptoService
-        except ImportError:      # the IKE layer is optional for pure-routing labs
-            return
         for device in self.devices.values():
             if device.kind == "router":
                 device.crypto = CryptoService(device, seed=self.seed)
@@ -87,9 +88,31 @@ class Runtime:
         self.transcript.configure(device.name, lines)
         self.events.emit(self.lab.env.now, device.name, "config", lines=lines)
 
+    def _on_event(self, event: SimEvent) -> None:
+        """Interface state changes print IOS's syslog lines on the device's console."""
+        if event.kind != "interface" or event.device not in self.devices:
+            return
+        key = (event.device, event.fields["interface"])
+        old_status, old_protocol = self._if_state.get(key, ("", ""))
+        status, protocol = event.fields["status"], event.fields["protocol"]
+        self._if_state[key] = (status, protocol)
+        name = event.fields["interface"]
+        lines: list[tuple[bool, str]] = []
+        if status != old_status:
+            tag = "%LINK-5-CHANGED" if "administratively" in (status, old_status) \
+                else "%LINK-3-UPDOWN"
+            lines.append((True, f"{tag}: Interface {name}, changed state to {status}"))
+        if protocol != old_protocol:
+            lines.append((True, f"%LINEPROTO-5-UPDOWN: Line protocol on Interface {name}, "
+                                f"changed state to {protocol}"))
+        if lines:
+            self.devices[event.device].print_async(lines)
+
     def run(self, until: float | None = None) -> RunResult:
         end = self.scenario.duration if until is None else until
-        self.lab.env.run(until=end)
+        if end <= 0:
+            raise InputError("the run must last a positive time", text=f"{end:g}")
+        self.lab.run(until=end)
         for device in self.devices.values():      # a ping cut short by the end of the run
             if device.running is not None:
                 command, started = device.running
