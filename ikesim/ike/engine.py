@@ -60,7 +60,7 @@ from ikesim.isakmp import (
     PayloadType,
     SaPayload,
     decode_header,
-    decode_message,
+    decode_payloads,
     encode_message,
     payload_body,
 )
@@ -77,6 +77,8 @@ REASON_LIFETIME = "lifetime expired"
 PAYLOAD_NAMES = {SaPayload: "SA", KePayload: "KE", NoncePayload: "NONCE", IdPayload: "ID",
                  HashPayload: "HASH", NotificationPayload: "NOTIFY", DeletePayload: "DELETE"}
 FROM_PEER = "IKE_MESG_FROM_PEER, IKE_MM_EXCH"
+# Plaintext main-mode message by its first payload: (as initiator, as responder).
+_MESSAGE_BY_FIRST_PAYLOAD = {PayloadType.SA: ("MM2", "MM1"), PayloadType.KE: ("MM4", "MM3")}
 PROCESS_COMPLETE = "IKE_MESG_INTERNAL, IKE_PROCESS_COMPLETE"
 
 
@@ -89,6 +91,11 @@ def _notify_name(code: int) -> str:
 
 def _ip(addr: int) -> ipaddress.IPv4Address:
     return ipaddress.IPv4Address(addr)
+
+
+def _plain_payloads(header: Header, data: bytes) -> list[Payload]:
+    """The payloads of an unencrypted datagram whose header is already decoded (and checked)."""
+    return decode_payloads(header.next_payload, data[HEADER_LEN:])
 
 
 def _first_payload_body(data: bytes) -> bytes:
@@ -233,7 +240,10 @@ class IsakmpEngine(QuickModeMixin):
         return sa.serial if self.profile.conn_id_scheme == "serial" else sa.conn_id_1001
 
     def _emit(self, out: Output, sa: IsakmpSa | None, kind: str, **fields: Any) -> None:
-        out.events.append(IkeEvent(kind, sa.serial if sa else 0, self._conn_id(sa), fields))
+        if sa is None:
+            out.events.append(IkeEvent(kind, 0, 0, fields))
+        else:
+            out.events.append(IkeEvent(kind, sa.serial, self._conn_id(sa), fields))
 
     def _internal(self, out: Output, sa: IsakmpSa, new: str, cause: str) -> None:
         """15.x "Old State = X  New State = Y" lines (the 12.2 dialect has none)."""
@@ -391,13 +401,13 @@ class IsakmpEngine(QuickModeMixin):
             message, payloads = ("MM5" if sa.role == "R" else "MM6"), None
         else:
             try:
-                payloads = decode_message(data).payloads
+                payloads = _plain_payloads(header, data)
             except IsakmpDecodeError as exc:
                 self._emit(out, sa, "malformed", peer=src, offset=exc.offset, reason=exc.reason)
                 self._notify_plain(out, sa, header, dst, dport, src, sport, exc.notify)
                 return
             first = int(header.next_payload)
-            kind = {PayloadType.SA: ("MM2", "MM1"), PayloadType.KE: ("MM4", "MM3")}.get(first)
+            kind = _MESSAGE_BY_FIRST_PAYLOAD.get(first)
             message = (kind[1] if sa.role == "R" else kind[0]) if kind else f"payload {first}"
         t = lookup(sa.state, sa.role, message)
         if t is None:
@@ -443,7 +453,7 @@ class IsakmpEngine(QuickModeMixin):
         if not self.crypto.policies:
             return                         # ISAKMP not configured: IOS stays silent
         try:
-            payloads = decode_message(data).payloads
+            payloads = _plain_payloads(header, data)
         except IsakmpDecodeError as exc:
             self._emit(out, None, "malformed", peer=src, offset=exc.offset, reason=exc.reason)
             self._notify_plain(out, None, header, dst, dport, src, sport, exc.notify)
@@ -660,7 +670,7 @@ class IsakmpEngine(QuickModeMixin):
                 return
         else:
             try:
-                payloads = decode_message(data).payloads
+                payloads = _plain_payloads(header, data)
             except IsakmpDecodeError as exc:
                 self._emit(out, sa, "malformed", peer=sa.peer, offset=exc.offset,
                            reason=exc.reason)

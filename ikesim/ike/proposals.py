@@ -76,6 +76,9 @@ def initiator_sa(policies: list[IsakmpPolicy]) -> SaPayload:
     return SaPayload([Proposal(1, PROTO_ISAKMP, b"", transforms)])
 
 
+_OCTETS = (bytes, bytearray)
+
+
 def _int(attr: Attribute) -> int:
     return int(attr.int_value)
 
@@ -85,11 +88,10 @@ def display_attributes(transform: Transform) -> list[list[Any]]:
     out: list[list[Any]] = []
     for a in transform.attributes:
         t = int(a.type)
-        name = ATTR_NAMES.get(t, f"attr_{t}")
-        if t == ATTR_LIFE_DURATION and isinstance(a.value, bytes | bytearray):
+        name = ATTR_NAMES.get(t) or f"attr_{t}"
+        octets = isinstance(a.value, _OCTETS)
+        if octets and (t == ATTR_LIFE_DURATION or t not in ATTR_NAMES):
             value: Any = bytes(a.value)
-        elif isinstance(a.value, bytes | bytearray) and t not in ATTR_NAMES:
-            value = bytes(a.value)
         else:
             v = _int(a)
             names = VALUE_NAMES.get(t)

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from .constants import ATTR_AF, NotifyType
 from .errors import IsakmpDecodeError
 
+_OCTETS = (bytes, bytearray)
+_TYPE = struct.Struct("!H")              # AF|Attribute Type (TV form)
+_TYPE_LENGTH = struct.Struct("!HH")      # Attribute Type, Attribute Length/Value (TLV/TV)
 _MIN_TLV_INT = 4  # IOS sends a long life duration as a 4-octet TLV (e.g. 0x00015180)
 
 
@@ -36,7 +39,7 @@ class Attribute:
                 raise ValueError("attribute value must not be negative")
             if self.tv and self.value > 0xFFFF:
                 raise ValueError(f"TV attribute value {self.value} does not fit 16 bits")
-        elif isinstance(self.value, bytes | bytearray):
+        elif isinstance(self.value, _OCTETS):
             if self.tv and len(self.value) != 2:
                 raise ValueError("TV attribute value must be 2 octets")
             if len(self.value) > 0xFFFF:
@@ -67,7 +70,7 @@ class Attribute:
 
     def value_bytes(self) -> bytes:
         """The value octets as sent (2 for TV, the TLV value otherwise)."""
-        if isinstance(self.value, bytes | bytearray):
+        if isinstance(self.value, _OCTETS):
             return bytes(self.value)
         if self.is_tv:
             return self.value.to_bytes(2, "big")
@@ -75,12 +78,14 @@ class Attribute:
         return self.value.to_bytes(size, "big")
 
     def encode(self) -> bytes:
+        if self.is_tv and isinstance(self.value, int):   # the common case: AF|type, value
+            return _TYPE_LENGTH.pack(self.type | ATTR_AF, self.value)
         raw = self.value_bytes()
         if self.is_tv:
-            return struct.pack("!H", self.type | ATTR_AF) + raw
+            return _TYPE.pack(self.type | ATTR_AF) + raw
         if len(raw) > 0xFFFF:
             raise ValueError("TLV attribute value longer than 65535 octets")
-        return struct.pack("!HH", self.type, len(raw)) + raw
+        return _TYPE_LENGTH.pack(self.type, len(raw)) + raw
 
 
 def encode_attributes(attrs: list[Attribute]) -> bytes:
@@ -94,7 +99,7 @@ def decode_attributes(data: bytes, pos: int, end: int, base: int) -> list[Attrib
         if end - pos < 4:
             raise IsakmpDecodeError(base + pos, "truncated data attribute",
                                     NotifyType.PAYLOAD_MALFORMED)
-        atype, second = struct.unpack_from("!HH", data, pos)
+        atype, second = _TYPE_LENGTH.unpack_from(data, pos)
         if atype & ATTR_AF:
             attrs.append(Attribute(atype & 0x7FFF, second, tv=True))
             pos += 4

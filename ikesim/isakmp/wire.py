@@ -165,7 +165,7 @@ class Raw(Field):
 
     def encode(self, obj: Any, out: bytearray) -> None:
         value = getattr(obj, self.name)
-        if not isinstance(value, bytes | bytearray):
+        if not isinstance(value, (bytes, bytearray)):
             raise TypeError(f"{self.name} must be bytes")
         if self.fixed is not None and len(value) != self.fixed:
             raise ValueError(f"{self.name} must be {self.fixed} octets")
