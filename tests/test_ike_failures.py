@@ -145,15 +145,33 @@ def test_no_policies_means_silence() -> None:
     assert lb.engines[B].sa_rows() == [] and not [d for _, d in lb.delivered if d.src == B]
 
 
-def test_responder_without_key_stalls_without_answering_mm3() -> None:
+def test_responder_without_key_rejects_the_pre_share_transform_at_mm1() -> None:
     cr = crypto(A, "k", pol())
     cr.keys = []
     lb = lab(crypto(B, "k", pol()), cr)
     lb.initiate(A, B)
     lb.run(1.0)
     assert [x.event.fields["peer"] for x in lb.events(B, "no_psk")] == [A]
-    assert len(lb.events(B, "tx")) == 1                          # MM2 only
-    assert lb.engines[B].sas()[0].state == "MM_SA_SETUP"
+    assert [x.event.fields["attribute"] for x in lb.events(B, "attr_mismatch")] == ["preshared"]
+    assert len(lb.events(B, "policy_not_acceptable")) == 1
+    assert [x.event.fields["notify_type"] for x in lb.events(B, "notify_tx")] == \
+        ["NO_PROPOSAL_CHOSEN"]
+    assert len(lb.events(B, "tx")) == 0                          # no MM2
+    (sa,) = lb.engines[B].sas()
+    assert sa.deleted
+    assert lb.engines[A].phase1_status(B) == "negotiating"       # resending MM1
+
+
+def test_responder_without_key_still_accepts_a_non_pre_share_policy_check() -> None:
+    """Only pre-share policies need the key: a lower-priority policy that matches on
+    everything but needs no key is reported as an attribute mismatch, not as a key problem."""
+    cr = crypto(A, "k", pol(1), pol(2, encryption="aes256"))
+    cr.keys = []
+    lb = lab(crypto(B, "k", pol()), cr)
+    lb.initiate(A, B)
+    lb.run(1.0)
+    assert [x.event.fields["attribute"] for x in lb.events(B, "attr_mismatch")] == \
+        ["preshared", "encryption"]
 
 
 def test_reconfigure_applies_to_new_negotiations() -> None:

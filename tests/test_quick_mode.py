@@ -332,3 +332,32 @@ def test_signed_message_id_like_ios() -> None:
     assert signed_mid(0xFFFFFFFF) == -1
     assert signed_mid(0x80000000) == -2147483648
     assert signed_mid(5) == 5
+
+
+
+def test_lost_qm3_is_resent_when_the_responder_repeats_qm2() -> None:
+    """IOS resends its last quick-mode message when the peer repeats its previous one: a lost
+    QM3 must not leave the responder without IPsec SAs."""
+    sent_by_a: list[int] = []
+    dropped: list[float] = []
+
+    def drop_first_qm3(now: float, d) -> bool:  # noqa: ANN001
+        if d.src != A or decode_header(d.data).exchange != EXCHANGE_QUICK:
+            return False
+        sent_by_a.append(1)
+        if len(sent_by_a) == 2 and not dropped:     # A's second QM message is QM3
+            dropped.append(now)
+            return True
+        return False
+
+    pol_a = policy(B, PROXY_A)
+    lb = lab(pol_a, policy(A, PROXY_B))
+    lb.drop = drop_first_qm3
+    lb.request_ipsec(A, pol_a, PROXY_A)
+    lb.run(1.0)
+    assert dropped and lb.engines[A].ipsec_pairs() and not lb.engines[B].ipsec_pairs()
+    lb.run(30.0)                                   # RT2 resends QM2; RT1 answers QM3 again
+    assert lb.events(A, "qm_duplicate")
+    (pa,) = lb.engines[A].ipsec_pairs()
+    (pb,) = lb.engines[B].ipsec_pairs()
+    assert pa.outbound.spi == pb.inbound.spi and pb.outbound.spi == pa.inbound.spi

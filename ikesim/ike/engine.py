@@ -129,7 +129,9 @@ class IsakmpEngine(QuickModeMixin):
         # (ISAKMP SA serial, message ID), requests waiting for phase 1, IPsec SA pairs.
         self.phase2_policies: list[Phase2Policy] = []
         self._qm: dict[tuple[int, int], QmExchange] = {}
-        self._qm_done: dict[int, set[int]] = {}
+        # completed quick modes per ISAKMP SA: message ID -> our last message (QM3 for an
+        # initiator, resent if the peer repeats QM2 because QM3 was lost; None for a responder)
+        self._qm_done: dict[int, dict[int, bytes | None]] = {}
         self._pending: dict[int, list[tuple[Phase2Policy, Any]]] = {}
         self._ipsec: list[Any] = []
         self._next_ipsec_conn = 2000
@@ -544,7 +546,9 @@ class IsakmpEngine(QuickModeMixin):
         if key is not None:
             sa.psk = key.key.encode()
             self._emit(out, sa, "psk_found", peer=sa.peer)
-        result = props.choose(offered, self.crypto.policies_in_order())
+        else:
+            self._emit(out, sa, "no_psk", peer=sa.peer)
+        result = props.choose(offered, self.crypto.policies_in_order(), have_psk=key is not None)
         for kind, fields in result.log:
             self._emit(out, sa, kind, **fields)
         if result.negotiated is None:

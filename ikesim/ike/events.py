@@ -21,7 +21,8 @@ The catalogue below is the contract between ``ikesim.ike`` (producer) and ``ikes
                   "SHA256"…, group int, auth "pre-share"…, life_type "seconds"|"kilobytes",
                   life_duration bytes (as sent, to print "(VPI) of  0x0 0x1 0x51 0x80") or int,
                   key_length int
-  attr_mismatch   attribute ("encryption","hash","group","auth","lifetime"), transform, priority
+  attr_mismatch   attribute ("encryption","hash","group","auth","lifetime","key_length",
+                  "preshared" = a pre-share policy but no key for the peer), transform, priority
   atts_acceptable next_payload (int)
   atts_not_acceptable next_payload (int)
   policy_not_acceptable peer                        ("phase 1 SA policy not acceptable!")

@@ -161,8 +161,12 @@ class MatchResult:
     negotiated: Negotiated | None = None
 
 
-def choose(sa: SaPayload, policies: list[IsakmpPolicy]) -> MatchResult:
-    """Check every offered ISAKMP transform against every policy in priority order."""
+def choose(sa: SaPayload, policies: list[IsakmpPolicy], *, have_psk: bool = True) -> MatchResult:
+    """Check every offered ISAKMP transform against every policy in priority order.
+
+    Without a pre-shared key for the peer, a pre-share policy cannot be used: IOS rejects the
+    matching transform with "Preshared authentication offered but does not match policy!"
+    (RFC 2409 §5.4: the key must be known when MM3 arrives, so IOS checks it at MM1)."""
     result = MatchResult(log=[])
     for proposal in sa.proposals:
         if int(proposal.protocol) != PROTO_ISAKMP:
@@ -177,6 +181,8 @@ def choose(sa: SaPayload, policies: list[IsakmpPolicy]) -> MatchResult:
                     "attributes": display_attributes(transform)}))
                 bad = ("transform_id" if int(transform.transform_id) != KEY_IKE
                        else first_mismatch(offer, policy))
+                if bad is None and not have_psk and policy.authentication == "pre-share":
+                    bad = "preshared"
                 if bad is None:
                     result.log.append(("atts_acceptable", {"next_payload": next_payload}))
                     life = offer.life_seconds if offer.life_seconds is not None \

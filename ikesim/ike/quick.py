@@ -394,8 +394,12 @@ class QuickModeMixin:
             return
         try:
             if x is None:
-                if mid in self._qm_done.get(sa.serial, set()):
+                done = self._qm_done.get(sa.serial, {})
+                if mid in done:
                     self._emit(out, sa, "qm_duplicate", message_id=mid, peer=sa.peer)
+                    last = done[mid]
+                    if last is not None:     # QM3 was lost: the responder repeats QM2
+                        self._send(out, sa, last, EXCHANGE_QUICK, mid, True)
                     return
                 self._qm_respond(out, now, sa, header, data)
             elif x.role == "I" and x.state == QM_I_QM1:
@@ -623,7 +627,8 @@ class QuickModeMixin:
         self._emit(out, x.isakmp, "qm_complete", message_id=x.message_id, peer=x.isakmp.peer,
                    role=x.role)
         self._qm.pop((x.isakmp.serial, x.message_id), None)
-        self._qm_done.setdefault(x.isakmp.serial, set()).add(x.message_id)
+        self._qm_done.setdefault(x.isakmp.serial, {})[x.message_id] = \
+            x.last_sent if x.role == "I" else None
 
     def _create_ipsec_sas(self: IsakmpEngine, out: Output, now: float, x: QmExchange) -> None:
         sa = x.isakmp

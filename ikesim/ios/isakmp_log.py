@@ -41,6 +41,8 @@ _MISMATCH_TEXT = {
     "hash": "Hash algorithm offered does not match policy!",
     "group": "Diffie-Hellman group offered does not match policy!",
     "auth": "Authentication method offered does not match policy!",
+    # No `crypto isakmp key` for the peer: a pre-share policy cannot be used.
+    "preshared": "Preshared authentication offered but does not match policy!",
     # uncertain: IOS accepts a shorter offered lifetime; this wording is a best guess.
     "lifetime": "Life duration offered does not match policy!",
     # uncertain: seen as "Proposed key length does not match policy" in 12.4T/15.x output.
