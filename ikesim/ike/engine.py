@@ -471,10 +471,11 @@ class IsakmpEngine(QuickModeMixin):
             self._delete(out, now, sa, REASON_NO_PROPOSAL, notify_peer=False)
 
     # ------------------------------------------------------------------ payload helpers
-    def _process(self, out: Output, sa: IsakmpSa, payloads: list[Payload]) -> None:
+    def _process(self, out: Output, sa: IsakmpSa, payloads: list[Payload],
+                 message_id: int = 0) -> None:
         for p in payloads:
             name = PAYLOAD_NAMES.get(type(p), "VENDOR")
-            self._emit(out, sa, "process_payload", payload=name, message_id=0)
+            self._emit(out, sa, "process_payload", payload=name, message_id=message_id)
 
     @staticmethod
     def _one(payloads: list[Payload], cls: type, check: str) -> Any:
@@ -679,7 +680,7 @@ class IsakmpEngine(QuickModeMixin):
                 self._emit(out, sa, "malformed", peer=sa.peer, offset=exc.offset,
                            reason=exc.reason)
                 return
-        self._process(out, sa, payloads)
+        self._process(out, sa, payloads, header.message_id)
         for p in payloads:
             if isinstance(p, NotificationPayload):
                 message = "INFO_NOTIFY"

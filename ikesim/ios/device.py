@@ -33,6 +33,9 @@ class IosDevice:
         self.console_lock = simpy.Resource(runtime.lab.env, capacity=1)
         self.crypto: Any = None          # ikesim.ios.crypto.CryptoService on routers
         self.running: tuple[str, float] | None = None   # command in progress and its start
+        # Lines printed while a command runs at the instant it started: on a console they come
+        # after the command's echo (e.g. `clear crypto isakmp` and its debug lines).
+        self._held: list[str] = []
 
     @property
     def lab(self) -> Any:
@@ -55,13 +58,23 @@ class IosDevice:
             output = yield from run_exec(self, parse_exec(command))
             self.running = None
             self.runtime.console_command(self, command, output, started)
+            self._release_held()
         return output
 
     def print_async(self, stamped_lines: list[tuple[bool, str]]) -> None:
         """Debug/syslog lines: stamped ones get the IOS uptime prefix."""
         stamp = self.stamp()
         lines = [f"{stamp}: {text}" if stamped else text for stamped, text in stamped_lines]
+        if self.running is not None and self.running[1] == self.env.now:
+            self._held.extend(lines)
+            return
+        self._release_held()
         self.runtime.console_async(self, lines)
+
+    def _release_held(self) -> None:
+        if self._held:
+            held, self._held = self._held, []
+            self.runtime.console_async(self, held)
 
     # -- configuration ------------------------------------------------------------------------
     def configure(self, lines: list[str], *, file: str | None, line_offset: int) -> None:
