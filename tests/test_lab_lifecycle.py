@@ -60,3 +60,39 @@ def test_ipsec_sas_outlive_the_cleared_isakmp_sa(cleared: RunResult) -> None:
     pings = [e.fields["output"][3] for e in cleared.events.events if e.kind == "console"
              and e.fields.get("command", "").startswith("ping")]
     assert pings[-1] == "!!!!!"
+
+
+def _with_ipsec_lifetime(extra_map_line: str, events: str, duration: str) -> RunResult:
+    text = FIXED.read_text().replace("duration: 40s", f"duration: {duration}")
+    text = text.replace("       set transform-set TS\n",
+                        f"       set transform-set TS\n       {extra_map_line}\n")
+    return run_scenario(parse_scenario(text + events, file=str(FIXED)))
+
+
+def test_ipsec_sas_expire_after_their_lifetime_and_traffic_renegotiates() -> None:
+    run = _with_ipsec_lifetime("set security-association lifetime seconds 120",
+                               "  - {at: 140s, device: PC1, exec: ping 172.16.2.2}\n", "160s")
+    expired = [(e.device, round(e.time), e.fields["reason"]) for e in run.events.events
+               if e.kind == "ike" and e.fields["event"] == "ipsec_sa_expired"]
+    # negotiated at ~10 s (first ping), both routers drop the pair 120 s later
+    assert expired == [("RT1", 130, "lifetime seconds"), ("RT2", 130, "lifetime seconds")]
+    pings = [e.fields["output"][3] for e in run.events.events if e.kind == "console"
+             and e.fields.get("command", "").startswith("ping")]
+    assert pings == [".!!!!", "!!!!!", ".!!!!"]       # the third ping renegotiates
+    qm = [round(e.time) for e in run.events.events if e.kind == "ike" and e.device == "RT1"
+          and e.fields["event"] == "qm_begin"]
+    assert qm == [10, 140]
+
+
+def test_ipsec_sas_expire_after_their_volume() -> None:
+    run = _with_ipsec_lifetime("set security-association lifetime kilobytes 2560",
+                               "  - {at: 30s, device: PC1, exec: ping 172.16.2.2 repeat 200 size "
+                               "18000}\n", "120s")
+    expired = [(e.device, e.fields["reason"]) for e in run.events.events
+               if e.kind == "ike" and e.fields["event"] == "ipsec_sa_expired"]
+    assert ("RT1", "lifetime kilobytes") in expired
+    (output,) = [e.fields["output"] for e in run.events.events if e.kind == "console"
+                 and e.fields.get("command", "").startswith("ping 172.16.2.2 repeat")]
+    marks = "".join(line for line in output if line and set(line) <= set("!.U"))
+    assert len(marks) == 200
+    assert "." in marks[1:] and marks.count("!") >= 190        # a renegotiation mid-ping

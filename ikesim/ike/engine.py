@@ -32,7 +32,13 @@ from ikesim.ike.events import IkeEvent
 from ikesim.ike.policy import CryptoConfig
 from ikesim.ike.profiles import Profile
 from ikesim.ike.protect import EXCHANGE_INFO, EXCHANGE_MAIN, ProtectionError
-from ikesim.ike.quick import EXCHANGE_QUICK, Phase2Policy, QmExchange, QuickModeMixin
+from ikesim.ike.quick import (
+    EXCHANGE_QUICK,
+    IPSEC_LIFETIME,
+    Phase2Policy,
+    QmExchange,
+    QuickModeMixin,
+)
 from ikesim.ike.sa import (
     IKE_PORT,
     MM_NO_STATE,
@@ -181,6 +187,9 @@ class IsakmpEngine(QuickModeMixin):
         if not (isinstance(key, tuple) and len(key) == 2):
             return out
         kind, serial = key
+        if kind == IPSEC_LIFETIME:           # keyed by the inbound SPI, not by an ISAKMP SA
+            self._ipsec_lifetime_timer(out, now, serial)
+            return out
         sa = self._sas.get(serial)
         deadline = sa.deadlines.get(key) if sa is not None else None
         if sa is None or deadline is None or now + 1e-9 < deadline:

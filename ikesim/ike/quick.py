@@ -56,6 +56,7 @@ from ikesim.isakmp import (
 if TYPE_CHECKING:
     from ikesim.ike.engine import IsakmpEngine
 
+IPSEC_LIFETIME = "ipsec-lifetime"   # timer key kind: (IPSEC_LIFETIME, inbound SPI)
 EXCHANGE_QUICK = 32            # RFC 2408 §4.1 / RFC 2409 §5.5
 PROTO_ESP = 3                  # RFC 2407 §4.4.1 (the KEYMAT "protocol" octet)
 ID_IPV4_ADDR, ID_IPV4_ADDR_SUBNET = 1, 4
@@ -266,6 +267,29 @@ class QuickModeMixin:
     def ipsec_pairs(self: IsakmpEngine) -> list[IpsecSaPair]:
         return [p for p in self._ipsec if not p.deleted]
 
+    def ipsec_traffic(self: IsakmpEngine, now: float, pair: IpsecSaPair) -> Output:
+        """Call after a packet used ``pair``: past its kilobyte lifetime the pair expires (IOS
+        negotiates a new one for the next interesting packet)."""
+        out = Output()
+        limit = pair.outbound.lifetime_kb * 1024
+        if not pair.deleted and max(pair.outbound.octets, pair.inbound.octets) >= limit:
+            self._ipsec_expire(out, pair, "lifetime kilobytes")
+        return out
+
+    def _ipsec_lifetime_timer(self: IsakmpEngine, out: Output, now: float, spi: int) -> None:
+        for pair in self._ipsec:
+            if pair.inbound.spi == spi and not pair.deleted:
+                self._ipsec_expire(out, pair, "lifetime seconds")
+
+    def _ipsec_expire(self: IsakmpEngine, out: Output, pair: IpsecSaPair, reason: str) -> None:
+        pair.deleted = True
+        self._ipsec.remove(pair)
+        out.cancel((IPSEC_LIFETIME, pair.inbound.spi))
+        self._emit(out, self._sas.get(pair.isakmp_serial), "ipsec_sa_expired", peer=pair.peer,
+                   local=pair.local, inbound_spi=pair.inbound.spi,
+                   outbound_spi=pair.outbound.spi, transform=pair.outbound.transform.ios_text,
+                   reason=reason)
+
     def outbound_sa(self: IsakmpEngine, peer: int, src: int, dst: int) -> IpsecSaPair | None:
         """The newest live SA pair to ``peer`` whose proxies cover the packet src → dst."""
         for pair in reversed(self._ipsec):
@@ -343,7 +367,7 @@ class QuickModeMixin:
     def _qm_start(self: IsakmpEngine, out: Output, now: float, sa: IsakmpSa,
                   policy: Phase2Policy, proxy: Proxy) -> None:
         mid = self._message_id()
-        while (sa.serial, mid) in self._qm:
+        while (sa.serial, mid) in self._qm or mid in self._qm_done.get(sa.serial, {}):
             mid = self._message_id()
         block = CIPHERS[sa.cipher_name].block_size
         x = QmExchange(mid, "I", sa, proxy, policy, phase2_iv(sa.hash_name, sa.iv, mid, block))
@@ -650,6 +674,9 @@ class QuickModeMixin:
                            one(x.peer_spi, False), x.group, policy.map_name, policy.sequence,
                            sa.serial, x.message_id)
         self._ipsec.append(pair)
+        # The hard lifetime in seconds (RFC 2407 §4.5 SA Life Type/Duration); the volume limit
+        # is checked as traffic flows (ipsec_traffic).
+        out.arm((IPSEC_LIFETIME, pair.inbound.spi), now + policy.lifetime_seconds)
         for s in (pair.inbound, pair.outbound):
             self._emit(out, sa, "ipsec_sa_created", direction="inbound" if s.inbound
                        else "outbound", src=s.src, dst=s.dst, spi=s.spi, sa_conn_id=s.conn_id,

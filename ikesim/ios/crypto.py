@@ -185,6 +185,7 @@ class CryptoService:
                                     spi=sa.spi, esp_seq=sa.seq, peer=str(ipaddress.IPv4Address(
                                         pair.peer)), inner=packet.summary())
         self.node.send_packet(outer, hooks=False)
+        self._apply(self.engine.ipsec_traffic(self.env.now, pair))
 
     def _esp_drop(self, reason: str, packet: Packet, spi: int | None, text: str | None) -> None:
         self.esp_drops[reason] = self.esp_drops.get(reason, 0) + 1
@@ -228,6 +229,7 @@ class CryptoService:
         self.device.lab.events.emit(self.env.now, self.device.name, "esp", direction="in",
                                     spi=spi, esp_seq=pair.inbound.replay_top, peer=str(src),
                                     inner=inner.summary())
+        self._apply(self.engine.ipsec_traffic(self.env.now, pair))
         self.node.receive(inner, iface)
 
     def initiate_to(self, peer: str) -> None:

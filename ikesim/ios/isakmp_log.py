@@ -362,6 +362,7 @@ def _quick_mode_handlers() -> dict[str, Callable[[_Fmt], list[Line]]]:
         "ipsec_sa_created": _sa_created,
         "qm_complete": _nothing,
         "ipsec_sa_request": _nothing,     # debug crypto ipsec only (format_ipsec_event)
+        "ipsec_sa_expired": _nothing,     # debug crypto ipsec only (format_ipsec_event)
         "qm_retransmit": _qm_retransmit,
         # uncertain: wording of the duplicate-QM1 line.
         "qm_duplicate": _const("phase 2 packet is a duplicate of a previous packet.",
@@ -404,6 +405,14 @@ def format_ipsec_event(dialect: str, event: IkeEvent) -> list[Line]:
         return [(True, f"IPSEC(validate_proposal): transform proposal (prot 3, trans "
                        f"{f.get('transform_id', 0)}, hmac_alg {f.get('auth_id', 0)}) not "
                        "supported")]
+    if kind == "ipsec_sa_expired":
+        lines: list[Line] = []
+        for dst, spi in ((f["local"], f["inbound_spi"]), (f["peer"], f["outbound_spi"])):
+            lines += [(True, "IPSEC(delete_sa): deleting SA,"),
+                      (False, f"  (sa) sa_dest= {dotted(dst)}, sa_prot= 50,"),
+                      (False, f"    sa_spi= 0x{int(spi):X}({int(spi)}),"),
+                      (False, f"    sa_trans= {f['transform']} , reason= {f['reason']}")]
+        return lines
     if kind == "ipsec_sa_created":
         spi = int(f["spi"])
         return [(True, "IPSEC(create_sa): sa created,"),
