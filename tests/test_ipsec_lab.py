@@ -12,7 +12,7 @@ from ikesim.scenario.loader import load_scenario
 from ikesim.scenario.runner import Runtime
 
 ROOT = Path(__file__).resolve().parents[1]
-PHASE2 = ROOT / "scenarios" / "phase2"
+PHASE2 = ROOT / "scenarios" / "catalogue"
 
 
 def _run(name: str, path: Path = PHASE2) -> tuple[Runtime, str]:
@@ -38,7 +38,7 @@ def test_fixed_seed_lab_pings_through_the_tunnel() -> None:
     assert pair.outbound.packets == 9 == pair.inbound.packets
 
 
-@pytest.mark.parametrize("name", ["healthy-3des-sha", "healthy-aes256-sha256-pfs"])
+@pytest.mark.parametrize("name", ["healthy-tunnel", "healthy-tunnel-aes256-pfs"])
 def test_healthy_lab_counters_match_packets(name: str) -> None:
     rt, text = _run(name)
     assert _marks(text) == [".!!!!", "!!!!!"]
@@ -64,7 +64,7 @@ def test_healthy_lab_counters_match_packets(name: str) -> None:
 
 
 def test_ios12_quick_mode_debug_lines() -> None:
-    _, text = _run("healthy-3des-sha")
+    _, text = _run("healthy-tunnel")
     assert re.search(r"ISAKMP \(0:1\): beginning Quick Mode exchange, M-ID of -?\d+", text)
     assert "ISAKMP (0:1): sending packet to 11.11.11.2 (I) QM_IDLE" in text
     assert "ISAKMP (0:1): sending packet to 10.10.10.2 (R) QM_IDLE" in text
@@ -79,7 +79,7 @@ def test_ios12_quick_mode_debug_lines() -> None:
 
 
 def test_ios15_quick_mode_states() -> None:
-    _, text = _run("healthy-aes256-sha256-pfs")
+    _, text = _run("healthy-tunnel-aes256-pfs")
     assert "New State = IKE_QM_I_QM1" in text
     assert "Old State = IKE_QM_I_QM1  New State = IKE_QM_PHASE2_COMPLETE" in text
     assert "Old State = IKE_QM_R_QM2  New State = IKE_QM_PHASE2_COMPLETE" in text
@@ -127,7 +127,7 @@ def test_esp_blocked_in_path_phase1_and_2_up_pings_fail() -> None:
 
 
 def test_tampered_esp_is_dropped_with_mac_error() -> None:
-    rt = Runtime(load_scenario(PHASE2 / "healthy-3des-sha.yaml"))
+    rt = Runtime(load_scenario(PHASE2 / "healthy-tunnel.yaml"))
     rt2 = rt.devices["RT2"].crypto
     original = rt2._on_esp
 

@@ -18,7 +18,7 @@ from ikesim.scenario.loader import load_scenario
 from ikesim.scenario.runner import Runtime
 
 ROOT = Path(__file__).resolve().parents[1]
-LABS = {"3des-sha": "healthy-3des-sha", "aes256-sha256": "healthy-aes256-sha256-pfs"}
+LABS = {"3des-sha": "healthy-tunnel", "aes256-sha256": "healthy-tunnel-aes256-pfs"}
 
 
 def _tshark() -> str:
@@ -39,7 +39,7 @@ class Lab:
 
 @pytest.fixture(scope="module", params=sorted(LABS))
 def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Lab:
-    rt = Runtime(load_scenario(ROOT / "scenarios" / "phase2" / f"{LABS[request.param]}.yaml"))
+    rt = Runtime(load_scenario(ROOT / "scenarios" / "catalogue" / f"{LABS[request.param]}.yaml"))
     cap = Capture.attach(rt, None)
     rt.run()
     tmp = tmp_path_factory.mktemp(request.param)

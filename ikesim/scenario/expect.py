@@ -40,7 +40,10 @@ IKE_EVENTS = EVENT_KINDS   # the engine's documented catalogue (ikesim/ike/event
 # Drop reasons emitted by ikesim.net.device, ikesim.net.link and ikesim.ios.crypto.
 DROP_REASONS = ("link-down", "interface-down", "acl-in", "acl-out", "not-for-us", "ttl",
                 "no-route", "port-unreachable", "protocol-unreachable", "arp", "loss",
-                "crypto-no-ipsec-sa")
+                "crypto-no-ipsec-sa",
+                # ESP the receiving router drops (ikesim/ios/crypto.py: "esp-" + EspError reason)
+                "esp-invalid-spi", "esp-short", "esp-replay", "esp-icv", "esp-padding",
+                "esp-next_header", "esp-inner-malformed")
 PROTOCOLS = {"icmp": 1, "tcp": 6, "udp": 17, "esp": 50, "ahp": 51}
 ROW_KEYS = ("dst", "src", "state", "conn_id", "deleted", "role", "peer")
 PING_MARKS = re.compile(r"^[!.UQMA?&]+$")

@@ -6,6 +6,9 @@ datagram, with the device and the reason), or still unanswered at the end of the
 Main-mode messages are numbered from the sender's role and state (RFC 2409 section 5; IOS prints
 the state with every packet line): the initiator sends MM1/MM3/MM5 from MM_NO_STATE/MM_SA_SETUP/
 MM_KEY_EXCH, the responder MM2/MM4/MM6 in order (a retransmission repeats the last one).
+Quick mode (RFC 2409 section 5.5) is numbered per message ID: the initiator's first message is
+QM1, its second QM3; the responder's is QM2. A notification (informational exchange) is shown
+by its type: INFO NO_PROPOSAL_CHOSEN.
 """
 
 from __future__ import annotations
@@ -32,7 +35,17 @@ RECEIPT_NOTES = {
     "phase1_complete": "phase 1 complete (QM_IDLE)",
     "unknown_sa": "no SA for this packet",
     "notify_rx": "notification received (unauthenticated: ignored)",
+    # quick mode
+    "proxy_mismatch": "proxy identities not supported",
+    "qm_sa_not_acceptable": "SA not acceptable: IKMP_MODE_FAILURE",
+    "qm_duplicate": "duplicate of a previous quick-mode packet",
+    "qm_complete": "IPsec SAs created (phase 2 complete)",
 }
+# Why the responder refused an ESP proposal (``ipsec_atts_not_acceptable`` reason).
+PROPOSAL_NOTES = {"transform": "transform set not acceptable", "pfs": "PFS group not acceptable",
+                  "no_map": "no crypto map entry for the peer"}
+P2_REASONS = ("no-proposal-chosen", "invalid-id", "death-by-retransmission", "not-attempted",
+              "incomplete")
 REASONS = ("no-psk", "no-proposal-chosen", "auth-failed", "bad-message",
            "death-by-retransmission", "not-attempted", "incomplete")
 
@@ -60,6 +73,21 @@ class Happening:
     time: float
     device: str
     text: str
+
+
+@dataclass(slots=True)
+class Phase2:
+    """Quick mode between two routers and what the tunnel carried."""
+
+    outcome: str                  # "established" | "failed"
+    reason: str                   # one of P2_REASONS, "" when established
+    completed: dict[str, float]   # device -> time of its first qm_complete
+    esp_sent: dict[str, int]      # device -> ESP packets it encapsulated
+    esp_received: dict[str, int]  # device -> ESP packets it decapsulated
+
+    @property
+    def esp_lost(self) -> int:
+        return sum(self.esp_sent.values()) - sum(self.esp_received.values())
 
 
 @dataclass(slots=True)
@@ -155,13 +183,22 @@ def ladder(scenario: Scenario, events: list[SimEvent],
                 msg = queue.popleft()
                 msg.fate, msg.fate_time = "dropped", e.time
                 msg.drop_device, msg.drop_reason = e.device, str(e.fields.get("reason"))
-        elif kind in RECEIPT_NOTES and e.device in receipt:
+        elif e.device in receipt and (note := _receipt_note(e, kind)):
             msg = receipt[e.device]
-            if msg.fate_time is not None and abs(e.time - msg.fate_time) < 1e-9:
-                note = RECEIPT_NOTES[kind]
-                if note not in msg.notes:
-                    msg.notes.append(note)
+            if (msg.fate_time is not None and abs(e.time - msg.fate_time) < 1e-9
+                    and note not in msg.notes):
+                msg.notes.append(note)
     return out
+
+
+def _receipt_note(e: SimEvent, kind: str) -> str:
+    """What the receiver made of a message, from one of its IKE events ("" = nothing to say)."""
+    if kind == "notify_rx" and int(e.fields.get("protocol") or 1) != 1:
+        # A phase-2 notification travels under the phase-1 SA (protected by its HASH).
+        return f"{e.fields.get('notify_type')} for protocol {e.fields.get('protocol')} (ESP)"
+    if kind == "ipsec_atts_not_acceptable":
+        return PROPOSAL_NOTES.get(str(e.fields.get("reason")), "proposal not acceptable")
+    return RECEIPT_NOTES.get(kind, "")
 
 
 def happenings(events: list[SimEvent]) -> list[Happening]:
@@ -219,6 +256,58 @@ def phase1(scenario: Scenario, events: list[SimEvent], a: str, b: str) -> Phase1
     else:
         reason = "incomplete"
     return Phase1("failed", reason, completed)
+
+
+def phase2(scenario: Scenario, events: list[SimEvent], a: str, b: str) -> Phase2:
+    """Quick-mode outcome between routers ``a`` and ``b``: ``established`` when both completed
+    quick mode with each other; otherwise the first reason that applies: the responder refused
+    the proposal (NO_PROPOSAL_CHOSEN) or the proxy identities (INVALID_ID_INFORMATION), the
+    exchange died by retransmission, never started, or was still running at the end."""
+    owner = addresses(scenario)
+    sides: dict[str, list[SimEvent]] = {a: [], b: []}
+    sent = {a: 0, b: 0}
+    received = {a: 0, b: 0}
+    for e in events:
+        if e.device not in sides:
+            continue
+        other = b if e.device == a else a
+        if e.kind == "esp" and owner.get(_ip(e.fields.get("peer"))) == other:
+            if e.fields.get("direction") == "out":
+                sent[e.device] += 1
+            else:
+                received[e.device] += 1
+        elif e.kind == "ike":
+            peer = e.fields.get("peer")
+            if peer is None or owner.get(_ip(peer)) == other:
+                sides[e.device].append(e)
+    completed = {n: next(e.time for e in evs if _ike(e) == "qm_complete")
+                 for n, evs in sides.items() if any(_ike(e) == "qm_complete" for e in evs)}
+    if len(completed) == 2:
+        return Phase2("established", "", completed, sent, received)
+    every = [e for evs in sides.values() for e in evs]
+    refusals = {str(e.fields.get("notify_type")) for e in every
+                if _ike(e) == "qm_sa_not_acceptable"
+                or (_ike(e) in ("notify_tx", "notify_rx")
+                    and int(e.fields.get("protocol") or 1) != 1)}
+    kinds = {_ike(e) for e in every}
+    if "NO_PROPOSAL_CHOSEN" in refusals:
+        reason = "no-proposal-chosen"
+    elif "INVALID_ID_INFORMATION" in refusals or "proxy_mismatch" in kinds:
+        reason = "invalid-id"
+    elif "qm_delete" in kinds:
+        reason = "death-by-retransmission"
+    elif "qm_begin" not in kinds:
+        reason = "not-attempted"
+    else:
+        reason = "incomplete"
+    return Phase2("failed", reason, completed, sent, received)
+
+
+def data_drops(events: list[SimEvent]) -> list[SimEvent]:
+    """Drops of the tunnel's traffic: ESP packets (any reason) and clear-text packets a crypto
+    map could not protect (no IPsec SA yet)."""
+    return [e for e in events if e.kind == "drop" and (
+        e.fields.get("protocol") == 50 or e.fields.get("reason") == "crypto-no-ipsec-sa")]
 
 
 def console_lines(events: list[SimEvent], device: str) -> list[tuple[float, str]]:
