@@ -82,14 +82,25 @@ def _show_running_config(device: IosDevice, cmd: ExecCommand) -> list[str]:
 
 
 def _show_access_lists(device: IosDevice, cmd: ExecCommand) -> list[str]:
+    """IOS layout: entries numbered 10, 20, ... with "(N matches)" when traffic hit them.
+
+    Counters live on the interface's ACL objects (what the forwarding path filtered)."""
+    from ikesim.ios.running_config import format_acl_entry
+
+    live = {}
+    for iface in device.node.interfaces.values():
+        for acl in (iface.acl_in, iface.acl_out):
+            if acl is not None:
+                live[acl.name] = acl
     out: list[str] = []
     for name, acl in device.config.acls.items():
+        counted = live.get(name, acl)
         kind = "Standard" if acl.kind == "standard" else "Extended"
-        label = "access list" if name.isdigit() else "access list"
-        out.append(f"{kind} IP {label} {name}")
-        for i, entry in enumerate(acl.entries, start=1):
-            body = entry.text.split(None, 2)[-1] if name.isdigit() else entry.text
-            out.append(f"    {i * 10} {body}")
+        out.append(f"{kind} IP access list {name}")
+        for i, entry in enumerate(acl.entries):
+            hits = counted.matches.get(i, 0)
+            tail = f" ({hits} match{'es' if hits != 1 else ''})" if hits else ""
+            out.append(f"    {(i + 1) * 10} {format_acl_entry(entry, acl.kind)}{tail}")
     return out
 
 

@@ -66,8 +66,13 @@ class EspTransform:
 
     @property
     def ios_text(self) -> str:
-        """As `show crypto ipsec sa` prints it: "esp-3des esp-sha-hmac"."""
-        return f"{self.cipher.keyword} {self.auth.keyword}"
+        """As `show crypto ipsec sa` prints it: "esp-3des esp-sha-hmac"; IOS names AES with a
+        longer key by size first ("esp-aes 256" is shown as "esp-256-aes")."""
+        name = self.cipher.keyword
+        if " " in name:
+            base, bits = name.split()
+            name = f"esp-{bits}-{base.removeprefix('esp-')}"
+        return f"{name} {self.auth.keyword}"
 
     @property
     def keymat_len(self) -> int:

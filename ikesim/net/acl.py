@@ -84,6 +84,8 @@ class Acl:
     name: str
     kind: str
     entries: list[AclEntry] = field(default_factory=list)
+    # Per-entry match counters (entry index -> packets), as `show access-lists` prints them.
+    matches: dict[int, int] = field(default_factory=dict)
 
     def evaluate(self, src: int, dst: int, protocol: int, sport: int | None = None,
                  dport: int | None = None, icmp_type: int | None = None) -> AclEntry | None:
@@ -97,3 +99,12 @@ class Acl:
                 dport: int | None = None, icmp_type: int | None = None) -> bool:
         entry = self.evaluate(src, dst, protocol, sport, dport, icmp_type)
         return entry is not None and entry.action == "permit"
+
+    def filter(self, src: int, dst: int, protocol: int, sport: int | None = None,
+               dport: int | None = None, icmp_type: int | None = None) -> bool:
+        """``permits`` for traffic filtered on an interface: counts the matching entry."""
+        for index, entry in enumerate(self.entries):
+            if entry.matches(src, dst, protocol, sport, dport, icmp_type):
+                self.matches[index] = self.matches.get(index, 0) + 1
+                return entry.action == "permit"
+        return False

@@ -489,10 +489,10 @@ class Host(Device):
 def _permitted(acl: Acl, packet: Packet) -> bool:
     payload = packet.payload
     if packet.protocol == PROTO_UDP and isinstance(payload, Udp):
-        return acl.permits(packet.src, packet.dst, packet.protocol, payload.sport, payload.dport)
+        return acl.filter(packet.src, packet.dst, packet.protocol, payload.sport, payload.dport)
     if packet.protocol == PROTO_ICMP and isinstance(payload, Icmp):
-        return acl.permits(packet.src, packet.dst, packet.protocol, icmp_type=payload.type)
-    return acl.permits(packet.src, packet.dst, packet.protocol)
+        return acl.filter(packet.src, packet.dst, packet.protocol, icmp_type=payload.type)
+    return acl.filter(packet.src, packet.dst, packet.protocol)
 
 
 def _neighbour_answers(peer: Interface, gateway: int) -> bool:
