@@ -96,7 +96,7 @@ MUTATIONS = [
 def test_mutated_phase2_expectation_fails(tmp_path: Path) -> None:
     """The notification count of a quick-mode refusal is checked, with the events as evidence."""
     text = (CATALOGUE / "crypto-acl-mismatch.yaml").read_text()
-    old = "where: {notify_type: INVALID_ID_INFORMATION, protocol: 3}, equals: 3}"
+    old = "where: {notify_type: INVALID_ID_INFORMATION, protocol: 3}, equals: 10}"
     assert text.count(old) == 2
     path = tmp_path / "mutated.yaml"
     path.write_text(text.replace(old, old.replace("INVALID_ID_INFORMATION",
@@ -186,7 +186,7 @@ def test_quick_mode_ladders() -> None:
     assert p2.esp_sent == {"RT1": 9, "RT2": 9} == p2.esp_received and p2.esp_lost == 0
     ts = _run("transform-set-mismatch")
     labels = [m.label for m in facts.ladder(ts.scenario, ts.events, ts.exchanges)]
-    assert labels[6:] == ["QM1", "INFO NO_PROPOSAL_CHOSEN"] * 3
+    assert labels[6:] == ["QM1", "INFO NO_PROPOSAL_CHOSEN"] * 10      # one refused quick mode per echo
     qm1 = facts.ladder(ts.scenario, ts.events, ts.exchanges)[6]
     assert qm1.notes == ["transform set not acceptable", "SA not acceptable: IKMP_MODE_FAILURE"]
     assert (ts.p1.outcome, ts.p2.outcome, ts.p2.reason) == \

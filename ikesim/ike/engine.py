@@ -707,6 +707,8 @@ class IsakmpEngine(QuickModeMixin):
                 continue
             self.taken[t] += 1
             getattr(self, "_act_" + t.action)(out, now, sa, p)
+            if header.encrypted and isinstance(p, NotificationPayload):
+                self._qm_refused(out, sa, p)     # an authenticated refusal of our quick mode
 
     def _act_log_notify(self, out: Output, now: float, sa: IsakmpSa,
                         p: NotificationPayload) -> None:

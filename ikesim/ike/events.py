@@ -73,7 +73,8 @@ local_net, local_mask, remote_net, remote_mask, protocol are ints from this rout
                     seconds" | "lifetime kilobytes"); the pair is gone, new traffic renegotiates
   qm_retransmit     message_id, state, role
   qm_duplicate      message_id, peer
-  qm_delete         message_id, reason ("death by retransmission P2"), peer
+  qm_delete         message_id, reason ("death by retransmission P2" | "Informational (in)
+                    state 1" = refused by a protected notification), peer
   (notify_tx / notify_rx gain ``protocol``: 1 ISAKMP, 3 ESP)
 """
 

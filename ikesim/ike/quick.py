@@ -66,6 +66,7 @@ DH_PRIVATE_LEN = 32
 A_LIFE_TYPE, A_LIFE_DURATION, A_GROUP, A_ENCAPS, A_AUTH, A_KEY_LENGTH = 1, 2, 3, 4, 5, 6
 LIFE_SECONDS, LIFE_KB = 1, 2
 REASON_QM_RETRANS = "death by retransmission P2"
+REASON_QM_REFUSED = "Informational (in) state 1"   # IOS: the peer's notify ended the exchange
 # 15.x quick-mode FSM states.
 QM_READY, QM_I_QM1, QM_R_QM1, QM_SPI_STARVE, QM_R_QM2, QM_COMPLETE = (
     "IKE_QM_READY", "IKE_QM_I_QM1", "IKE_QM_R_QM1", "IKE_QM_SPI_STARVE", "IKE_QM_R_QM2",
@@ -583,6 +584,19 @@ class QuickModeMixin:
             if found:
                 return found
         return None
+
+    def _qm_refused(self: IsakmpEngine, out: Output, sa: IsakmpSa,
+                    notify: NotificationPayload) -> None:
+        """The responder refused our QM1 with a protected notification carrying our SPI: stop
+        resending it (IOS deletes the node); the next interesting packet asks again."""
+        if int(notify.protocol) != PROTO_ESP or len(notify.spi) != 4:
+            return
+        spi = int.from_bytes(notify.spi, "big")
+        for x in [x for x in self._qm.values() if x.isakmp is sa and x.role == "I"
+                  and x.my_spi == spi]:
+            self._emit(out, sa, "qm_delete", message_id=x.message_id, peer=sa.peer,
+                       reason=REASON_QM_REFUSED)
+            self._qm_forget(out, x)
 
     def _qm_refuse(self: IsakmpEngine, out: Output, sa: IsakmpSa, offered: SaPayload,
                    code: int) -> None:
