@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from .attributes import decode_attributes, encode_attributes
 from .constants import GENERIC_HEADER_LEN, NotifyType
@@ -116,36 +116,29 @@ class SizeOf(Field):
 
     target: str
     size: int
+    KEY: ClassVar[str] = "#len:"        # where decode leaves the value for the target field
+    NOUN: ClassVar[str] = "length"
 
     @property
     def fixed_size(self) -> int:
         return self.size
 
     def encode(self, obj: Any, out: bytearray) -> None:
-        out += _pack_uint(len(getattr(obj, self.target)), self.size, f"len({self.target})")
+        out += _pack_uint(len(getattr(obj, self.target)), self.size,
+                          f"{self.NOUN}({self.target})")
 
     def decode(self, r: Reader, values: Values) -> None:
-        r.at["#len:" + self.target] = r.offset
-        values["#len:" + self.target] = int.from_bytes(r.take(self.size, "length"), "big")
+        key = self.KEY + self.target
+        r.at[key] = r.offset
+        values[key] = int.from_bytes(r.take(self.size, self.NOUN), "big")
 
 
 @dataclass
-class CountOf(Field):
+class CountOf(SizeOf):
     """The item count of a later ``Chain`` or ``Items`` field (e.g. # of Transforms)."""
 
-    target: str
-    size: int
-
-    @property
-    def fixed_size(self) -> int:
-        return self.size
-
-    def encode(self, obj: Any, out: bytearray) -> None:
-        out += _pack_uint(len(getattr(obj, self.target)), self.size, f"count({self.target})")
-
-    def decode(self, r: Reader, values: Values) -> None:
-        r.at["#count:" + self.target] = r.offset
-        values["#count:" + self.target] = int.from_bytes(r.take(self.size, "count"), "big")
+    KEY: ClassVar[str] = "#count:"
+    NOUN: ClassVar[str] = "count"
 
 
 @dataclass
