@@ -81,17 +81,18 @@ local_net, local_mask, remote_net, remote_mask, protocol are ints from this rout
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 # The kinds documented above, in catalogue order: the docstring is the single list.
 EVENT_KINDS: tuple[str, ...] = tuple(dict.fromkeys(
     re.findall(r"^  ([a-z][a-z0-9_]+)\b", __doc__ or "", re.MULTILINE)))
 
 
-@dataclass(frozen=True, slots=True)
-class IkeEvent:
+class IkeEvent(NamedTuple):
+    """One event (immutable; a named tuple because a main mode emits ~40 of them and the
+    engine's cost is benchmarked against the bare crypto)."""
+
     kind: str
     sa_serial: int            # 0 when no SA exists yet (e.g. a NEW SA's first "rx" line)
     conn_id: int              # what the device's dialect shows
-    fields: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, Any] = {}     # never mutated: the engine always passes its own dict
