@@ -253,8 +253,9 @@ class IsakmpEngine(QuickModeMixin):
     def _emit(self, out: Output, sa: IsakmpSa | None, kind: str, **fields: Any) -> None:
         if sa is None:
             out.events.append(IkeEvent(kind, 0, 0, fields))
-        else:
-            out.events.append(IkeEvent(kind, sa.serial, self._conn_id(sa), fields))
+        else:   # _conn_id(sa) inlined: ~40 events per main mode
+            conn_id = sa.serial if self.profile.conn_id_scheme == "serial" else sa.conn_id_1001
+            out.events.append(IkeEvent(kind, sa.serial, conn_id, fields))
 
     def _internal(self, out: Output, sa: IsakmpSa, new: str, cause: str) -> None:
         """15.x "Old State = X  New State = Y" lines (the 12.2 dialect has none)."""

@@ -79,10 +79,6 @@ def initiator_sa(policies: list[IsakmpPolicy]) -> SaPayload:
 _OCTETS = (bytes, bytearray)
 
 
-def _int(attr: Attribute) -> int:
-    return int(attr.int_value)
-
-
 def display_attributes(transform: Transform) -> list[list[Any]]:
     """[name, value] pairs in wire order, values as IOS prints them."""
     out: list[list[Any]] = []
@@ -93,7 +89,7 @@ def display_attributes(transform: Transform) -> list[list[Any]]:
         if octets and (t == ATTR_LIFE_DURATION or t not in ATTR_NAMES):
             value: Any = bytes(a.value)
         else:
-            v = _int(a)
+            v = int(a.int_value)
             names = VALUE_NAMES.get(t)
             value = names.get(v, v) if names is not None else v
         out.append([name, value])
@@ -117,11 +113,7 @@ class Offer:
         life_type = LIFE_SECONDS
         life: int | None = None
         for a in transform.attributes:
-            t = int(a.type)
-            try:
-                v = _int(a)
-            except (TypeError, ValueError):
-                continue
+            t, v = int(a.type), int(a.int_value)
             if t == ATTR_LIFE_TYPE:
                 life_type = v
             elif t == ATTR_LIFE_DURATION:
@@ -174,11 +166,11 @@ def choose(sa: SaPayload, policies: list[IsakmpPolicy], *, have_psk: bool = True
         n = len(proposal.transforms)
         for i, transform in enumerate(proposal.transforms):
             next_payload = 3 if i + 1 < n else 0
-            offer = Offer.of(transform)
+            offer, shown = Offer.of(transform), display_attributes(transform)
             for policy in policies:
                 result.log.append(("check_transform", {
                     "transform": int(transform.number), "priority": policy.priority,
-                    "attributes": display_attributes(transform)}))
+                    "attributes": shown}))
                 bad = ("transform_id" if int(transform.transform_id) != KEY_IKE
                        else first_mismatch(offer, policy))
                 if bad is None and not have_psk and policy.authentication == "pre-share":

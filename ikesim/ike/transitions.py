@@ -11,6 +11,7 @@ table only: a message with no row is answered by nothing (``bad_message`` "unexp
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from ikesim.ike.sa import MM_KEY_EXCH, MM_NO_STATE, MM_SA_SETUP, QM_IDLE
 
@@ -54,6 +55,7 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 
+@cache   # TRANSITIONS is immutable: each (state, role, message) always finds the same row
 def lookup(state: str, role: str, message: str) -> Transition | None:
     for t in TRANSITIONS:
         if t.message == message and t.state in (state, ANY) and t.role in (role, ANY):

@@ -47,6 +47,14 @@ class Attribute:
         else:
             raise TypeError(f"attribute value must be int or bytes, not {type(self.value)}")
 
+    @classmethod
+    def _from_wire(cls, type_: int, value: int | bytes, tv: bool) -> Attribute:
+        """A decoded attribute. The wire format already guarantees what ``__post_init__``
+        checks (15-bit type, 16-bit TV value, TLV length < 65536), so it is not re-run."""
+        attr = object.__new__(cls)
+        attr.__dict__.update(type=type_, value=value, tv=tv)   # frozen: no __setattr__
+        return attr
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Attribute):
             return NotImplemented
@@ -78,8 +86,9 @@ class Attribute:
         return self.value.to_bytes(size, "big")
 
     def encode(self) -> bytes:
-        if self.is_tv and isinstance(self.value, int):   # the common case: AF|type, value
-            return _TYPE_LENGTH.pack(self.type | ATTR_AF, self.value)
+        value = self.value
+        if isinstance(value, int) and (self.tv or (self.tv is None and value <= 0xFFFF)):
+            return _TYPE_LENGTH.pack(self.type | ATTR_AF, value)   # the common case: TV
         raw = self.value_bytes()
         if self.is_tv:
             return _TYPE.pack(self.type | ATTR_AF) + raw
@@ -89,24 +98,25 @@ class Attribute:
 
 
 def encode_attributes(attrs: list[Attribute]) -> bytes:
-    return b"".join(a.encode() for a in attrs)
+    return b"".join([a.encode() for a in attrs])
 
 
 def decode_attributes(data: bytes, pos: int, end: int, base: int) -> list[Attribute]:
     """Decode ``data[pos:end]`` entirely as attributes; offsets reported as ``base + index``."""
     attrs: list[Attribute] = []
+    make, unpack = Attribute._from_wire, _TYPE_LENGTH.unpack_from
     while pos < end:
         if end - pos < 4:
             raise IsakmpDecodeError(base + pos, "truncated data attribute",
                                     NotifyType.PAYLOAD_MALFORMED)
-        atype, second = _TYPE_LENGTH.unpack_from(data, pos)
+        atype, second = unpack(data, pos)
         if atype & ATTR_AF:
-            attrs.append(Attribute(atype & 0x7FFF, second, tv=True))
+            attrs.append(make(atype & 0x7FFF, second, True))
             pos += 4
             continue
         if pos + 4 + second > end:
             raise IsakmpDecodeError(base + pos + 2, f"attribute {atype} length {second} "
                                     "runs past its transform", NotifyType.PAYLOAD_MALFORMED)
-        attrs.append(Attribute(atype, bytes(data[pos + 4:pos + 4 + second]), tv=False))
+        attrs.append(make(atype, bytes(data[pos + 4:pos + 4 + second]), False))
         pos += 4 + second
     return attrs

@@ -54,6 +54,11 @@ def _pack_header(h: Header, next_payload: int, length: int) -> bytes:
     """``h`` encoded with the given NextPayload and Length (``h`` itself is left untouched)."""
     if len(h.icookie) != 8 or len(h.rcookie) != 8:
         raise ValueError("cookies must be 8 octets")
+    try:   # struct range-checks every field; on failure, find which one to name it
+        return _HEADER.pack(h.icookie, h.rcookie, next_payload, h.version, h.exchange, h.flags,
+                            h.message_id, length)
+    except struct.error:
+        pass
     for name, value, bits in (("next_payload", next_payload, 8), ("exchange", h.exchange, 8),
                               ("flags", h.flags, 8), ("version", h.version, 8),
                               ("message_id", h.message_id, 32), ("length", length, 32)):
@@ -93,7 +98,10 @@ def decode_header(data: bytes) -> Header:
 
 def encode_payloads(payloads: list[Payload]) -> tuple[int, bytes]:
     """(type of the first payload, the chained payloads); (0, b"") when empty."""
-    items = [(spec.ptype, spec.encode(p)) for p, spec in ((p, spec_of(p)) for p in payloads)]
+    items = []
+    for p in payloads:
+        spec = spec_of(p)
+        items.append((spec.ptype, spec.encode(p)))
     return (items[0][0] if items else PayloadType.NONE), encode_chain(items)
 
 

@@ -64,6 +64,10 @@ def _pack_uint(value: int, size: int, what: str) -> bytes:
     return value.to_bytes(size, "big")
 
 
+# Big-endian unsigned integers of the sizes ISAKMP uses, packed/unpacked by one C call.
+_UINT_STRUCTS = {1: struct.Struct("!B"), 2: struct.Struct("!H"), 4: struct.Struct("!I")}
+
+
 @dataclass
 class UInt(Field):
     """Big-endian unsigned integer; ``valid`` rejects values with ``notify``."""
@@ -75,17 +79,26 @@ class UInt(Field):
 
     def __post_init__(self) -> None:
         self.produces = self.name
+        self._struct, self._limit = _UINT_STRUCTS[self.size], 1 << (8 * self.size)
 
     @property
     def fixed_size(self) -> int:
         return self.size
 
     def encode(self, obj: Any, out: bytearray) -> None:
-        out += _pack_uint(getattr(obj, self.name), self.size, self.name)
+        value = getattr(obj, self.name)
+        if type(value) is int and 0 <= value < self._limit:    # the usual case
+            out += self._struct.pack(value)
+        else:                                   # IntEnum/bool, or ValueError if it does not fit
+            out += _pack_uint(value, self.size, self.name)
 
     def decode(self, r: Reader, values: Values) -> None:
-        at = r.at[self.name] = r.base + r.pos
-        value = int.from_bytes(r.take(self.size, self.name), "big")
+        pos = r.pos
+        at = r.at[self.name] = r.base + pos
+        if self.size > r.end - pos:
+            raise IsakmpDecodeError(at, f"truncated {self.name}", MALFORMED)
+        r.pos = pos + self.size
+        value = self._struct.unpack_from(r.data, pos)[0]
         if self.valid is not None and not self.valid(value):
             raise IsakmpDecodeError(at, f"unsupported {self.name} {value}", self.notify)
         values[self.name] = value
@@ -119,18 +132,21 @@ class SizeOf(Field):
     KEY: ClassVar[str] = "#len:"        # where decode leaves the value for the target field
     NOUN: ClassVar[str] = "length"
 
+    def __post_init__(self) -> None:
+        self._key = self.KEY + self.target
+        self._what = f"{self.NOUN}({self.target})"
+        self._struct = _UINT_STRUCTS[self.size]
+
     @property
     def fixed_size(self) -> int:
         return self.size
 
     def encode(self, obj: Any, out: bytearray) -> None:
-        out += _pack_uint(len(getattr(obj, self.target)), self.size,
-                          f"{self.NOUN}({self.target})")
+        out += _pack_uint(len(getattr(obj, self.target)), self.size, self._what)
 
     def decode(self, r: Reader, values: Values) -> None:
-        key = self.KEY + self.target
-        r.at[key] = r.offset
-        values[key] = int.from_bytes(r.take(self.size, self.NOUN), "big")
+        r.at[self._key] = r.offset
+        values[self._key] = self._struct.unpack(r.take(self.size, self.NOUN))[0]
 
 
 @dataclass
@@ -284,11 +300,14 @@ class Spec:
     def __post_init__(self) -> None:
         self.min_body = sum(f.fixed_size for f in self.fields)
         self._produces = tuple(f.produces for f in self.fields if f.produces is not None)
+        # bound once: the codec's inner loops call these for every payload
+        self._encoders = tuple(f.encode for f in self.fields if not isinstance(f, Check))
+        self._decoders = tuple(f.decode for f in self.fields)
 
     def encode(self, obj: Any) -> bytes:
         out = bytearray()
-        for f in self.fields:
-            f.encode(obj, out)
+        for encode in self._encoders:
+            encode(obj, out)
         return bytes(out)
 
     def decode(self, data: bytes, pos: int, end: int, base: int) -> Any:
@@ -298,8 +317,8 @@ class Spec:
                                     f"{end - pos + GENERIC_HEADER_LEN} is too short", MALFORMED)
         r = Reader(data, pos, end, base)
         values: Values = {}
-        for f in self.fields:
-            f.decode(r, values)
+        for decode in self._decoders:
+            decode(r, values)
         if r.pos != r.end:
             raise IsakmpDecodeError(r.offset, f"extra octets in {self.cls.__name__}", MALFORMED)
         return self.cls(**{name: values[name] for name in self._produces})
