@@ -381,6 +381,47 @@ def outcome_lines(run: Run) -> list[str]:
 
 
 # -- pages ---------------------------------------------------------------------------------
+def topology_lines(scenario: Scenario) -> list[str]:
+    """The lab as a Mermaid graph: devices with their addresses, links with both interfaces
+    (and delay/loss when they are not the defaults), built from the scenario itself."""
+    from ikesim.ios.ifnames import short_interface_name
+
+    def node_id(name: str) -> str:
+        return re.sub(r"\W", "_", name)
+
+    out = ["```mermaid", "graph LR"]
+    for name, dev in scenario.devices.items():
+        shape = ("([", "])") if dev.kind == "host" else ("[", "]")
+        if dev.kind == "host":
+            (iface,) = dev.config.interfaces.values()
+            label = f"{name}<br/>{iface.address}"
+        else:
+            label = name
+        out.append(f'    {node_id(name)}{shape[0]}"{label}"{shape[1]}')
+    for link in scenario.links:
+        (da, ia), (db, ib) = link.a, link.b
+        addr = {}
+        for dev, iface in ((da, ia), (db, ib)):
+            cfg = scenario.devices[dev].config.interfaces[iface]
+            shown = short_interface_name(iface)
+            if cfg.address is not None and scenario.devices[dev].kind == "router":
+                shown += f" .{str(cfg.address.ip).rsplit('.', 1)[1]}"
+            addr[dev] = shown
+        extra = []
+        if link.loss:
+            extra.append(f"{link.loss:.0%} loss")
+        if not link.up:
+            extra.append("down at start")
+        net = scenario.devices[da].config.interfaces[ia].address
+        subnet = f"{net.network}" if net is not None else ""
+        text = " — ".join([addr[da], subnet, addr[db]] if subnet else [addr[da], addr[db]])
+        if extra:
+            text += f" ({', '.join(extra)})"
+        out.append(f'    {node_id(da)} ---|"{text}"| {node_id(db)}')
+    out.append("```")
+    return out
+
+
 def fault_page(run: Run, runs: dict[str, Run], src_root: Path) -> str:
     t = run.teach
     rel = _rel(run.path, src_root)
@@ -391,6 +432,8 @@ def fault_page(run: Run, runs: dict[str, Run], src_root: Path) -> str:
     out += ["Scenario: " + f"`{rel}` (`ikesim run {rel}`).", ""]
     heading = "## What this lab shows" if run.healthy else "## What is broken"
     out += [heading, "", t.get("broken", run.scenario.description), ""]
+    out += ["The lab (interfaces with the last octet of their address on each subnet):", "",
+            *topology_lines(run.scenario), ""]
     out += ["## Outcome of the run", "", *outcome_lines(run), ""]
     out += ["## What each router shows", "", "`show crypto isakmp sa` during the run:", ""]
     out += sa_tables(run)
