@@ -321,3 +321,14 @@ def test_esp_drop_reasons_are_accepted(tmp_path: Path) -> None:
     bad.write_text(text.replace(anchor, anchor + "  - drop: {reason: esp-bogus}\n"))
     outcome = run_one(str(bad))
     assert outcome.status == "invalid"
+
+
+def test_topology_picture_comes_from_the_scenario() -> None:
+    from ikesim.scenario.loader import load_scenario
+    from ikesim.teach.pages import topology_lines
+
+    lines = topology_lines(load_scenario(CATALOGUE / "lossy-link.yaml"))
+    assert lines[0] == "```mermaid" and lines[1] == "graph LR" and lines[-1] == "```"
+    assert '    PC1(["PC1<br/>172.16.1.2/24"])' in lines
+    assert '    ISP ---|"Fa1/0 .1 — 11.11.11.0/24 — Fa1/0 .2 (30% loss)"| RT2' in lines
+    assert sum("---|" in line for line in lines) == 4
