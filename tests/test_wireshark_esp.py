@@ -6,12 +6,12 @@ a 3DES/SHA lab and an AES-256/SHA2-256 (PFS group 14, IOS 15.x) lab. tshark is r
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tshark import tshark_path
 
 from ikesim.export.pcap import Capture
 from ikesim.scenario.loader import load_scenario
@@ -21,12 +21,6 @@ ROOT = Path(__file__).resolve().parents[1]
 LABS = {"3des-sha": "healthy-tunnel", "aes256-sha256": "healthy-tunnel-aes256-pfs"}
 
 
-def _tshark() -> str:
-    path = shutil.which("tshark")
-    if path is None:
-        pytest.fail("tshark is not on PATH: the ESP Wireshark oracle cannot run. Install the "
-                    "Debian package tshark (`make system-deps`) and run the tests again.")
-    return path
 
 
 @dataclass
@@ -51,7 +45,7 @@ def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 
 
 def _frames(lab: Lab, *, esp: bool = True, ike: bool = True) -> list[str]:
-    cmd = [_tshark(), "-n", "-r", str(lab.pcap), "-V",
+    cmd = [tshark_path(), "-n", "-r", str(lab.pcap), "-V",
            "-o", "esp.enable_encryption_decode:TRUE",
            "-o", "esp.enable_authentication_check:TRUE"]
     for line in lab.ike_keys if ike else []:

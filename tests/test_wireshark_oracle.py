@@ -7,12 +7,12 @@ from __future__ import annotations
 import copy
 import ipaddress
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tshark import tshark_path
 
 from ikesim.crypto import hash_i, hash_r
 from ikesim.export.pcap import Capture
@@ -28,12 +28,6 @@ IDENTITY_PROTECTION = "Exchange type: Identity Protection (Main Mode) (2)"
 CASES = {"3des-sha-group2": ("3des", "sha", 2), "aes256-sha256-group14": ("aes256", "sha256", 14)}
 
 
-def _tshark() -> str:
-    path = shutil.which("tshark")
-    if path is None:
-        pytest.fail("tshark is not on PATH: the Wireshark oracle cannot run. Install it with "
-                    "`make system-deps` (Debian package tshark) and run the tests again.")
-    return path
 
 
 @dataclass
@@ -64,7 +58,7 @@ def _export(tmp: Path, encryption: str, hash_: str, group: int) -> Exported:
 def _dissect(pcap: Path, key_lines: list[str] | None) -> list[str]:
     """``tshark -V`` output split per frame. The UAT record is given unquoted
     (``<icookie hex>,<key hex>``): tshark 4.0 rejects the quoted form for these hex fields."""
-    cmd = [_tshark(), "-n", "-r", str(pcap), "-V"]
+    cmd = [tshark_path(), "-n", "-r", str(pcap), "-V"]
     for line in key_lines or []:
         cmd += ["-o", f"uat:ikev1_decryption_table:{line}"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
@@ -83,14 +77,14 @@ def _assert_clean(frames: list[str]) -> None:
 
 
 def test_tshark_is_installed() -> None:
-    proc = subprocess.run([_tshark(), "--version"], capture_output=True, text=True, timeout=60,
+    proc = subprocess.run([tshark_path(), "--version"], capture_output=True, text=True, timeout=60,
                           check=False)
     assert proc.returncode == 0 and proc.stdout.startswith("TShark (Wireshark) ")
 
 
 @pytest.fixture(scope="module", params=sorted(CASES))
 def exported(request, tmp_path_factory) -> Exported:
-    _tshark()
+    tshark_path()
     return _export(tmp_path_factory.mktemp(request.param), *CASES[request.param])
 
 
