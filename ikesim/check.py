@@ -8,7 +8,6 @@ run). Scenarios are deterministic, so ``-j 1`` and ``-j N`` give the same result
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 import time
@@ -272,40 +271,3 @@ def write_junit(outcomes: list[Outcome], path: Path, wall: float) -> None:
             node.text = "\n\n".join(o.failures)
     ET.indent(root)
     path.write_bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n")
-
-
-# -- the command -----------------------------------------------------------------------------
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: the number of CPUs).")
-@click.option("-k", "keyword", default=None, metavar="EXPR",
-              help="Only scenarios whose file path or name contains EXPR "
-                   "(words with and/or/not, like pytest).")
-@click.option("--junit", "junit", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Write a JUnit XML report to this file.")
-def check(paths: tuple[Path, ...], jobs: int | None, keyword: str | None,
-          junit: Path | None) -> None:
-    """Run scenario files (folders: every *.yaml inside) and check their expectations."""
-    files, missing = discover(paths)
-    for message in missing:
-        click.echo(f"ikesim: error: {message}", err=True)
-    if missing:
-        sys.exit(EXIT_INVALID)
-    selected = select(files, keyword)
-    if not selected:
-        what = f" matches -k {keyword!r}" if keyword and files else " found"
-        click.echo(f"ikesim: error: no scenario file{what}", err=True)
-        sys.exit(EXIT_INVALID)
-    jobs = jobs or os.cpu_count() or 1
-    start = time.perf_counter()
-    outcomes = run_all(selected, jobs)
-    wall = time.perf_counter() - start
-    print_report(outcomes, wall, min(jobs, len(selected)))
-    if junit is not None:
-        write_junit(outcomes, junit, wall)
-    sys.exit(exit_code(outcomes))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    check()

@@ -17,12 +17,12 @@ from ikesim.check import (
     EXIT_FAIL,
     EXIT_INVALID,
     EXIT_OK,
-    check,
     compile_keyword,
     discover,
     run_all,
     select,
 )
+from ikesim.cli.check import check
 
 DATA = Path(__file__).parent / "data" / "expect"
 ROOT = Path(__file__).parent.parent
@@ -174,11 +174,11 @@ def test_junit_xml_parses_with_the_right_counts(lab: Path, tmp_path: Path) -> No
 
 def test_python_dash_m_entry_point(lab: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    ok = subprocess.run([sys.executable, "-m", "ikesim.check", str(DATA), "-j", "2"],
+    ok = subprocess.run([sys.executable, "-m", "ikesim", "check", str(DATA), "-j", "2"],
                         capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
     assert ok.returncode == 0, ok.stderr
     assert "2 passed, 1 ran" in ok.stdout
-    bad = subprocess.run([sys.executable, "-m", "ikesim.check", str(lab), "-k", "mutant"],
+    bad = subprocess.run([sys.executable, "-m", "ikesim", "check", str(lab), "-k", "mutant"],
                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
     assert bad.returncode == 1
     assert "expectation failed: count retransmit on RT1" in bad.stdout

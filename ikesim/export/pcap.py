@@ -12,14 +12,11 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ikesim.errors import InputError
 from ikesim.net.acl import PROTO_UDP
 from ikesim.net.packet import IP_HEADER_LEN, UDP_HEADER_LEN, Packet, Udp, encode_packet
-
-if TYPE_CHECKING:
-    from ikesim.scenario.runner import Runtime
 
 PCAP_MAGIC = 0xA1B2C3D4
 LINKTYPE_ETHERNET = 1
@@ -74,7 +71,7 @@ class Capture:
     services: list[Any] = field(default_factory=list)         # CryptoServices (ESP SA export)
 
     @classmethod
-    def attach(cls, runtime: Runtime, capture_at: str | None) -> Capture:
+    def attach(cls, runtime: Any, capture_at: str | None) -> Capture:
         capture = cls()
         if capture_at is not None:
             device, _, iface = capture_at.partition(":")

@@ -31,12 +31,16 @@ class IsakmpPolicy:
 
 @dataclass(slots=True)
 class PresharedKey:
-    """``crypto isakmp key KEY address A [MASK]``."""
+    """``crypto isakmp key KEY address A [MASK]`` / ``... hostname NAME``, also inside a
+    ``crypto keyring`` (``pre-shared-key address A [MASK] key KEY`` / ``hostname NAME key K``).
+    A hostname key has ``hostname`` set; its address is 0.0.0.0/0.0.0.0 and never matches by
+    address."""
 
     key: str
     address: ipaddress.IPv4Address
     mask: ipaddress.IPv4Address = ipaddress.IPv4Address("255.255.255.255")
     line: int = 0
+    hostname: str | None = None
 
     def covers(self, peer: ipaddress.IPv4Address) -> bool:
         m = int(self.mask)
@@ -70,6 +74,80 @@ class CryptoMapEntry:
     lifetime_seconds: int | None = None
     lifetime_kilobytes: int | None = None
     line: int = 0
+    dynamic_map: str | None = None       # `crypto map M N ipsec-isakmp dynamic D`
+    isakmp_profile: str | None = None    # `set isakmp-profile P`
+    reverse_route: bool = False          # `reverse-route [static]`
+
+
+@dataclass(slots=True)
+class Keyring:
+    """``crypto keyring NAME`` (``local-address IFACE|A``; pre-shared keys by address/hostname)."""
+
+    name: str
+    keys: list[PresharedKey] = field(default_factory=list)
+    local_address: str | None = None     # canonical interface name or dotted address
+    line: int = 0
+
+
+@dataclass(slots=True)
+class ProfileIdentity:
+    """``match identity address A [MASK] | host NAME | host domain D | user-fqdn U``."""
+
+    kind: str                            # "address" | "host" | "host-domain" | "user-fqdn"
+    value: str
+    mask: ipaddress.IPv4Address | None = None
+
+
+@dataclass(slots=True)
+class IsakmpProfile:
+    """``crypto isakmp profile NAME``."""
+
+    name: str
+    keyrings: list[str] = field(default_factory=list)
+    identities: list[ProfileIdentity] = field(default_factory=list)
+    self_identity: str | None = None     # "address" | "fqdn" | "user-fqdn X" | "hostname"
+    local_address: str | None = None
+    keepalive: tuple[int, int] | None = None
+    initiate_aggressive: bool = False    # `initiate mode aggressive`
+    trustpoints: list[str] = field(default_factory=list)   # `ca trust-point NAME`
+    line: int = 0
+
+
+@dataclass(slots=True)
+class IpsecProfile:
+    """``crypto ipsec profile NAME`` (route-based VPNs: `tunnel protection ipsec profile`)."""
+
+    name: str
+    transform_sets: list[str] = field(default_factory=list)
+    pfs_group: int | None = None
+    lifetime_seconds: int | None = None
+    lifetime_kilobytes: int | None = None
+    isakmp_profile: str | None = None
+    line: int = 0
+
+
+@dataclass(slots=True)
+class IsakmpPeer:
+    """``crypto isakmp peer address A | hostname H`` (aggressive-mode client settings)."""
+
+    address: ipaddress.IPv4Address | None = None
+    hostname: str | None = None
+    aggressive_client_endpoint: str | None = None   # `set aggressive-mode client-endpoint ...`
+    aggressive_password: str | None = None          # `set aggressive-mode password ...`
+    line: int = 0
+
+
+@dataclass(slots=True)
+class Trustpoint:
+    """``crypto pki trustpoint NAME`` as far as a lab needs it (the lab's PKI issues the
+    certificates; ``enrollment`` lines are a shortcut, see ikesim's PKI docs)."""
+
+    name: str
+    enrollment: str | None = None
+    subject_name: str | None = None
+    revocation_check: str | None = None
+    used: bool = False                   # referenced by a profile/policy (else only a warning)
+    line: int = 0
 
 
 @dataclass(slots=True)
@@ -81,6 +159,25 @@ class CryptoConfig:
     transform_sets: dict[str, TransformSet] = field(default_factory=dict)
     maps: dict[str, list[CryptoMapEntry]] = field(default_factory=dict)
     keepalive: tuple[int, int] | None = None   # `crypto isakmp keepalive SECONDS [RETRY]`
+    keepalive_mode: str = "on-demand"          # ... `periodic` | `on-demand` (IOS default)
+    keyrings: dict[str, Keyring] = field(default_factory=dict)
+    isakmp_profiles: dict[str, IsakmpProfile] = field(default_factory=dict)
+    dynamic_maps: dict[str, list[CryptoMapEntry]] = field(default_factory=dict)
+    ipsec_profiles: dict[str, IpsecProfile] = field(default_factory=dict)
+    peers: list[IsakmpPeer] = field(default_factory=list)
+    trustpoints: dict[str, Trustpoint] = field(default_factory=dict)
+    identity: str = "address"                  # `crypto isakmp identity address|hostname|dn`
+    aggressive_mode: bool = True               # `crypto isakmp aggressive-mode disable`
+    nat_keepalive: int | None = None           # `crypto isakmp nat keepalive N`
+    nat_transparency: bool = True              # `no crypto ipsec nat-transparency
+                                               #  udp-encapsulation` turns NAT-T off
+    ipsec_lifetime_seconds: int = 3600         # `crypto ipsec security-association lifetime`
+    ipsec_lifetime_kilobytes: int = 4608000
+    replay_window: int = 64                    # `... replay window-size N`
+    df_bit: str = "copy"                       # `crypto ipsec df-bit clear|set|copy`
+    map_local_address: dict[str, str] = field(default_factory=dict)  # map -> interface
+    in_negotiation_limit: int | None = None    # `crypto call admission limit ike
+                                               #  in-negotiation-sa N`
 
     def policies_in_order(self) -> list[IsakmpPolicy]:
         """Policies by priority, lowest number (highest priority) first."""

@@ -4,7 +4,7 @@ changes and (on routers) the ISAKMP service. The network node underneath is ``ik
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import simpy
 
@@ -12,22 +12,35 @@ from ikesim.ios.commands import run_exec
 from ikesim.ios.config import apply_config_lines
 from ikesim.ios.exec_parse import parse_exec
 from ikesim.ios.uptime import uptime_stamp
-
-if TYPE_CHECKING:
-    from ikesim.scenario.model import DeviceSpec
-    from ikesim.scenario.runner import Runtime
+from ikesim.net.config import DeviceConfig
 
 DIALECTS = {"ios12": "12.2", "ios15": "15"}
 
 
+class ConsoleHost(Protocol):
+    """What a device needs from whoever runs the lab (the scenario runner, the interactive
+    console): the lab, and sinks for what the device's console shows. Defined here so that
+    devices never import the layers that drive them."""
+
+    lab: Any
+
+    def console_command(self, device: Any, command: str, output: list[str],
+                        started: float) -> None: ...
+
+    def console_async(self, device: Any, lines: list[str]) -> None: ...
+
+    def console_config(self, device: Any, lines: list[str]) -> None: ...
+
+
 class IosDevice:
-    def __init__(self, runtime: Runtime, spec: DeviceSpec, node: Any) -> None:
+    def __init__(self, runtime: ConsoleHost, *, name: str, kind: str, platform: str,
+                 config: DeviceConfig, node: Any) -> None:
         self.runtime = runtime
-        self.name = spec.name
-        self.kind = spec.kind
-        self.platform = spec.platform
-        self.dialect = DIALECTS[spec.platform]
-        self.config = spec.config
+        self.name = name
+        self.kind = kind
+        self.platform = platform
+        self.dialect = DIALECTS[platform]
+        self.config = config
         self.node = node
         self.debug: set[str] = set()
         self.console_lock = simpy.Resource(runtime.lab.env, capacity=1)

@@ -40,7 +40,9 @@ class Runtime:
                 node = self.lab.add_router(spec.config, uptime=spec.uptime)
             else:
                 node = self.lab.add_host(spec.config, uptime=spec.uptime)
-            self.devices[spec.name] = IosDevice(self, spec, node)
+            self.devices[spec.name] = IosDevice(self, name=spec.name, kind=spec.kind,
+                                                 platform=spec.platform, config=spec.config,
+                                                 node=node)
         for link in scenario.links:
             self.lab.connect(link.a[0], link.a[1], link.b[0], link.b[1], delay=link.delay,
                              loss=link.loss, up=link.up, name=link.name)

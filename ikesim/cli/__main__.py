@@ -1,0 +1,3 @@
+from ikesim.cli import main
+
+main()
