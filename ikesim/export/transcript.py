@@ -9,11 +9,24 @@ Layout rules (they reproduce ``../shared/seeds``):
   printed first so the reader knows whose console it is;
 - before the next command on a console that printed asynchronous lines since its last prompt,
   a bare prompt is printed again (the user pressed Enter), as in the seed.
+
+Lines are final once added: listeners (``ikesim run`` streaming to stdout, the lab console) get
+each block as it is produced, and writing every line followed by a newline gives ``text()``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+
+class Block(NamedTuple):
+    """Lines added to the transcript at once: ``kind`` is "command", "async" or "config"."""
+
+    kind: str
+    device: str
+    lines: list[str]
 
 
 @dataclass(slots=True)
@@ -27,6 +40,17 @@ class Transcript:
     lines: list[str] = field(default_factory=list)
     _consoles: dict[str, _Console] = field(default_factory=dict)
     _current: str | None = None
+    _listeners: list[Callable[[Block], None]] = field(default_factory=list)
+
+    def add_listener(self, listener: Callable[[Block], None]) -> None:
+        """Call ``listener`` with every block from now on, as it is added."""
+        self._listeners.append(listener)
+
+    def _add(self, kind: str, device: str, block: list[str]) -> list[str]:
+        self.lines.extend(block)
+        for listener in self._listeners:
+            listener(Block(kind, device, block))
+        return block
 
     def _console(self, device: str) -> _Console:
         console = self._consoles.get(device)
@@ -45,8 +69,7 @@ class Transcript:
         block.append(console.prompt)
         console.async_since_prompt = False
         self._current = device
-        self.lines.extend(block)
-        return block
+        return self._add("command", device, block)
 
     def asynchronous(self, device: str, lines: list[str]) -> list[str]:
         """Record lines a device prints on its own (debug, syslog)."""
@@ -57,8 +80,7 @@ class Transcript:
         block.extend(lines)
         console.async_since_prompt = True
         self._current = device
-        self.lines.extend(block)
-        return block
+        return self._add("async", device, block)
 
     def configure(self, device: str, lines: list[str]) -> list[str]:
         """Record a ``configure terminal`` session with IOS's mode prompts."""
@@ -81,8 +103,7 @@ class Transcript:
         block += [f"{host}({mode})#end", console.prompt]
         console.async_since_prompt = False
         self._current = device
-        self.lines.extend(block)
-        return block
+        return self._add("config", device, block)
 
     def text(self) -> str:
         return "\n".join(self.lines) + ("\n" if self.lines else "")

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ikesim.errors import InputError
+from ikesim.export.events_json import comparable
 from ikesim.ike.events import EVENT_KINDS
 from ikesim.ike.sa import STATES
 from ikesim.ios.ifnames import canonical_interface_name
@@ -729,7 +730,8 @@ class _Eval:
                 if e.kind == "ike" and e.fields.get("event") == item.event
                 and (item.device is None or e.device == item.device)
                 and (item.window is None or e.time in item.window)
-                and all(_scalar(e.fields.get(k)) == v for k, v in item.where)]
+                and all(comparable(k, e.fields.get(k)) == comparable(k, v)
+                        for k, v in item.where)]
         if item.bounds.ok(len(hits)):
             return None
         who = item.device or "all routers"

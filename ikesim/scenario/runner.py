@@ -3,9 +3,12 @@ model, the IOS personality and the exports meet."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import math
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
+
+import simpy
 
 from ikesim.errors import InputError
 from ikesim.export.transcript import Transcript
@@ -50,8 +53,13 @@ class Runtime:
         self._if_state = {(d.name, i.name): (i.status, i.protocol)
                           for d in self.devices.values() for i in d.node.interfaces.values()}
         self.events.subscribe(self._on_event)
-        for event in scenario.events:
-            self.lab.env.process(self._play(event))
+        # The agenda: the scenario's timed events, played in time order (file order at equal
+        # times), then whatever a live console injects (recorded in ``injected`` for ``save``).
+        self.agenda: list[EventSpec] = list(scenario.events)
+        self.injected: list[EventSpec] = []
+        self._next = 0
+        self._origins: dict[simpy.Process, EventSpec] = {}
+        self._started = False
 
     def _attach_crypto(self) -> None:
         for device in self.devices.values():
@@ -60,9 +68,6 @@ class Runtime:
 
     # -- events --------------------------------------------------------------------------------
     def _play(self, event: EventSpec) -> Generator[Any, Any, None]:
-        env = self.lab.env
-        if event.at > env.now:
-            yield env.timeout(event.at - env.now)
         if event.action == "exec":
             yield from self.devices[event.device].exec(event.command)
         elif event.action == "configure":
@@ -110,11 +115,98 @@ class Runtime:
         if lines:
             self.devices[event.device].print_async(lines)
 
-    def run(self, until: float | None = None) -> RunResult:
-        end = self.scenario.duration if until is None else until
-        if end <= 0:
-            raise InputError("the run must last a positive time", text=f"{end:g}")
-        self.lab.run(until=end)
+    # -- stepping ------------------------------------------------------------------------------
+    # Every scenario event is started once the simulation has settled at its instant (all that
+    # was due at that time, up to NORMAL priority, has happened), one event after another. A live
+    # console injects its commands the same way, so a session saved as a scenario replays the
+    # same interleaving, and stopping anywhere (run 10s, step, a progress bar's chunks) never
+    # changes what happens: simpy orders its queue by (time, priority, insertion).
+    @property
+    def now(self) -> float:
+        return float(self.lab.env.now)
+
+    def _begin(self) -> None:
+        if not self._started:
+            self._started = True
+            self.lab.started = True       # interface state changes are events from now on
+
+    def _settle(self) -> None:
+        """Process everything due at the current instant (NORMAL priority or more urgent)."""
+        env, queue = self.lab.env, self.lab.env._queue   # heap of (time, priority, id, event)
+        while queue and queue[0][0] <= env.now and queue[0][1] <= simpy.events.NORMAL:
+            env.step()
+
+    def _start(self, event: EventSpec) -> simpy.Process:
+        self._settle()
+        process = self.lab.env.process(self._play(event))
+        self._origins[process] = event
+        process.callbacks.append(lambda _p: self._origins.pop(process, None))
+        return process
+
+    def origin(self) -> EventSpec | None:
+        """The event whose process is running now (for sinks: whose command printed this)."""
+        active = self.lab.env.active_process
+        return self._origins.get(active) if active is not None else None
+
+    def _run_to(self, time: float, stop: Callable[[], bool] | None,
+                progress: Callable[[float], None] | None) -> bool:
+        """Run every event before ``time``; True when ``stop()`` became true on the way."""
+        env = self.lab.env
+        if stop is not None:
+            while env.peek() < time:
+                env.step()
+                if stop():
+                    self._settle()
+                    return True
+        elif progress is not None:
+            chunk = max(time - env.now, 0.0) / 100 or 1.0
+            while env.now + chunk < time:
+                env.run(until=env.now + chunk)
+                progress(env.now)
+        if time > env.now:
+            env.run(until=time)
+        if progress is not None:
+            progress(env.now)
+        return False
+
+    def advance(self, until: float, *, inclusive: bool = True,
+                stop: Callable[[], bool] | None = None,
+                progress: Callable[[float], None] | None = None) -> bool:
+        """Advance simulated time to ``until``, starting agenda events as their times come.
+
+        ``inclusive``: also play what happens at ``until`` itself (a console stopping there);
+        ``ikesim run`` ends just before its duration. ``stop`` is checked after every simulation
+        event: when it becomes true the instant is settled and ``advance`` returns True.
+        """
+        self._begin()
+        until = max(until, self.now)
+        while True:
+            due = self.agenda[self._next].at if self._next < len(self.agenda) else math.inf
+            if self._run_to(min(due, until), stop, progress):
+                return True
+            if due < until or (inclusive and due <= until):
+                self._next += 1
+                self._start(self.agenda[self._next - 1])
+                if stop is not None:
+                    self._settle()
+                    if stop():
+                        return True
+                continue
+            if inclusive:
+                self._settle()
+            return bool(stop is not None and stop())
+
+    def inject(self, event: EventSpec) -> simpy.Process:
+        """Play ``event`` now (a console's command or configuration) and record it for replay."""
+        self._begin()
+        self._settle()
+        event.at = self.now
+        self.agenda.insert(self._next, event)
+        self._next += 1
+        self.injected.append(event)
+        return self._start(event)
+
+    def finish(self, end: float) -> RunResult:
         for device in self.devices.values():      # a ping cut short by the end of the run
             if device.running is not None:
                 command, started = device.running
@@ -122,6 +214,14 @@ class Runtime:
                     f"% still running when the simulation stopped at {end:g} s "
                     f"(started at {started:g} s)"], started)
         return RunResult(self.scenario, self.transcript, self.events, end)
+
+    def run(self, until: float | None = None, *,
+            progress: Callable[[float], None] | None = None) -> RunResult:
+        end = self.scenario.duration if until is None else until
+        if end <= 0:
+            raise InputError("the run must last a positive time", text=f"{end:g}")
+        self.advance(end, inclusive=False, progress=progress)
+        return self.finish(end)
 
 
 def run_scenario(scenario: Scenario, *, seed: int | None = None,
