@@ -99,7 +99,7 @@ class Transcript:
                 mode = "config"
             block.append(f"{host}({mode})#{stripped}")
             if top_level:
-                mode = _submode(stripped)
+                mode = submode_of(stripped)
         block += [f"{host}({mode})#end", console.prompt]
         console.async_since_prompt = False
         self._current = device
@@ -109,18 +109,25 @@ class Transcript:
         return "\n".join(self.lines) + ("\n" if self.lines else "")
 
 
+# Configuration modes IOS enters after a global command, and their prompt names (Cisco IOS
+# command references: interface, crypto isakmp policy/profile, crypto keyring, crypto ipsec
+# profile/transform-set, crypto map, named access lists, router, line, control-plane).
 _SUBMODES = (("interface", "config-if"), ("crypto isakmp policy", "config-isakmp"),
+             ("crypto isakmp profile", "conf-isa-prof"), ("crypto keyring", "conf-keyring"),
+             ("crypto ipsec profile", "ipsec-profile"),
              ("crypto map", "config-crypto-map"), ("crypto ipsec transform-set", "cfg-crypto-trans"),
              ("ip access-list extended", "config-ext-nacl"),
-             ("ip access-list standard", "config-std-nacl"))
+             ("ip access-list standard", "config-std-nacl"), ("router", "config-router"),
+             ("line", "config-line"), ("control-plane", "config-cp"))
 
 
-def _submode(line: str) -> str:
-    """The configuration mode IOS enters after a global command (for the prompt)."""
-    words = " ".join(line.split()).lower()
+def submode_of(line: str) -> str:
+    """The configuration mode IOS enters after the global command ``line`` (for the prompt);
+    typed words may abbreviate the keywords (``int fa1/0``, ``cry isa pol 1``)."""
+    words = line.lower().split()
     for prefix, mode in _SUBMODES:
-        if words.startswith(prefix.split()[0]) and all(
-                w.startswith(p) for w, p in zip(words.split(), prefix.split(), strict=False)):
-            if len(words.split()) >= len(prefix.split()):
-                return mode
+        keywords = prefix.split()
+        if len(words) >= len(keywords) and all(
+                k.startswith(w) for w, k in zip(words, keywords, strict=False)):
+            return mode
     return "config"

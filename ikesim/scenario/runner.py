@@ -67,10 +67,11 @@ class Runtime:
                 device.crypto = CryptoService(device, seed=self.seed)
 
     # -- events --------------------------------------------------------------------------------
-    def _play(self, event: EventSpec) -> Generator[Any, Any, None]:
+    def _play(self, event: EventSpec) -> Generator[Any, Any, list[str] | None]:
+        """One event; an exec event's process returns the command's output lines."""
         if event.action == "exec":
-            yield from self.devices[event.device].exec(event.command)
-        elif event.action == "configure":
+            return (yield from self.devices[event.device].exec(event.command))
+        if event.action == "configure":
             self.devices[event.device].configure(event.lines, file=self.scenario.file,
                                                  line_offset=event.first_line - 1)
         elif event.action == "link":
@@ -79,6 +80,7 @@ class Runtime:
             device = self.devices[event.device]
             if device.crypto is not None:
                 device.crypto.initiate_to(event.peer)
+        return None
 
     # -- console sinks (called by devices) -------------------------------------------------------
     def console_command(self, device: IosDevice, command: str, output: list[str],
