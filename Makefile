@@ -8,7 +8,9 @@ STAMP_TEST := $(VENV)/.installed-test
 # interpreter on PATH that is recent enough, so installing python3.11 next to an older python3
 # is all it takes; `make PYTHON=/path/to/python3.x` chooses one.
 PY_OK = $(shell $(1) -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && echo yes)
-PYTHON ?= $(firstword $(foreach p,python3 python3.13 python3.12 python3.11,$(if $(call PY_OK,$(p)),$(p))) python3)
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(firstword $(foreach p,python3 python3.13 python3.12 python3.11,$(if $(call PY_OK,$(p)),$(p))) python3)
+endif
 # A .venv made by an interpreter that is too old (before 3.11 was installed) is rebuilt.
 VENV_STALE := $(if $(wildcard $(BIN)/python),$(if $(call PY_OK,$(BIN)/python),,yes))
 

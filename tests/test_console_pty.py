@@ -144,13 +144,15 @@ def test_real_time_clock_streams_debug_output_while_the_prompt_waits(tmp_path: P
 
 
 def test_without_a_terminal_commands_come_from_stdin(tmp_path: Path) -> None:
-    commands = "run 70s\nsh crypto isakmp sa\nconf t\n" + ROUTE + "\nend\nrun until QM_IDLE\n"
+    commands = ("run 70s\nsh crypto isakmp sa\nconf t\n" + ROUTE + "\nend\nrun until QM_IDLE\n"
+                "continue\n")
     proc = subprocess.run([IKESIM, "lab", str(SEED), "--device", "RT2"], input=commands,
                           capture_output=True, text=True, check=False, cwd=tmp_path)
     assert proc.returncode == 0 and proc.stderr == ""
     lines = proc.stdout.splitlines()
     assert "RT2#sh crypto isakmp sa" in lines and f"RT2(config)#{ROUTE}" in lines
     assert re.search(r"^\[lab\] QM_IDLE at 7\d\.\d+ s$", proc.stdout, re.M)
+    assert lines[-1] == "[lab] the real-time clock needs a terminal; use run (e.g. run 10s)"
 
 
 @pytest.mark.parametrize(("args", "message"), [

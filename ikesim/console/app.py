@@ -59,8 +59,10 @@ def run_plain(session: LabSession, lines: TextIO, write: Callable[[str], None]) 
         write(f"{session.prompt}{text}")
         with ctrl_c_stops(session):
             process = session.handle(text)
-            if process is not None:          # no real-time clock here: run it through
+            if session.clock.running:        # no real-time clock without a terminal
                 session.clock.stop()
+                write("[lab] the real-time clock needs a terminal; use run (e.g. run 10s)")
+            if process is not None:
                 session.run_until_done(process)
         if session.closed:
             return
