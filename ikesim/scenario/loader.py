@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ikesim.errors import InputError
 from ikesim.scenario import timeline, topology
+from ikesim.scenario.files import read_scenario_text
 from ikesim.scenario.model import DeviceSpec, Scenario
 from ikesim.scenario.timeline import MAX_REPEATED_EVENTS
 from ikesim.scenario.topology import PLATFORMS
@@ -32,12 +32,7 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read, parse and validate a scenario file; raise :class:`InputError` on any problem."""
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read scenario: {exc.strerror}", file=file) from None
-    except UnicodeDecodeError:
-        raise InputError("scenario is not UTF-8 text", file=file) from None
+    text = read_scenario_text(path)
     return parse_scenario(text, file=file, base_dir=path.parent)
 
 

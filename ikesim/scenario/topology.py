@@ -11,6 +11,7 @@ from typing import Any
 from ikesim.ios.config import parse_config
 from ikesim.ios.ifnames import canonical_interface_name
 from ikesim.net.config import DeviceConfig, InterfaceConfig
+from ikesim.scenario.files import read_config_file
 from ikesim.scenario.model import DeviceSpec, LinkSpec
 from ikesim.scenario.values import Ctx, check_keys, mapping, parse_time, text_of, word
 from ikesim.scenario.yamlsrc import BlockText, LocatedDict, LocatedList
@@ -37,12 +38,8 @@ def router(name: str, spec: Any, line: int, ctx: Ctx, base_dir: Path | None) -> 
         config = parse_config(text, file=ctx.file, line_offset=first - 1, hostname=name)
     else:
         rel, _ = text_of(spec["config_file"], ctx, spec.value_line("config_file"), "config_file")
-        cfg_path = (base_dir or Path(".")) / rel
-        try:
-            text = cfg_path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ctx.error(f"cannot read config_file: {exc.strerror}",
-                            spec.value_line("config_file"), rel) from None
+        cfg_path, text = read_config_file(base_dir or Path("."), rel, file=ctx.file,
+                                          line=spec.value_line("config_file"))
         config = parse_config(text, file=str(cfg_path), hostname=name)
     if config.hostname != name:
         raise ctx.error(f"router '{name}' has 'hostname {config.hostname}' in its configuration;"

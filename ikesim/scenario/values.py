@@ -22,11 +22,26 @@ class Ctx:
         self.warnings: list[InputError] = []
 
     def error(self, reason: str, line: int | None, text: str | None = None) -> InputError:
-        return InputError(reason, file=self.file, line=line, text=text)
+        return InputError(reason, file=self.file, line=line, text=clip(text))
 
     def warn(self, reason: str, line: int | None, text: str | None = None) -> None:
         """A problem that does not stop the run (shown as ``FILE:LINE: warning: ...``)."""
         self.warnings.append(self.error(reason, line, text))
+
+
+MAX_QUOTED = 80     # characters of an offending value quoted in an error message
+
+
+def clip(text: str | None) -> str | None:
+    """The first line of an offending value, cut to MAX_QUOTED characters (a message quotes
+    the mistake, never a whole block or file)."""
+    if text is None:
+        return None
+    lines = text.splitlines() or [""]
+    first = lines[0]
+    if len(first) > MAX_QUOTED or len(lines) > 1:
+        return first[:MAX_QUOTED] + "..."
+    return first
 
 
 def parse_time(value: Any, ctx: Ctx, line: int | None, what: str) -> float:
