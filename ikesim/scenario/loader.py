@@ -43,7 +43,7 @@ def load_scenario(path: str | Path) -> Scenario:
 def parse_scenario(text: str, *, file: str = "<scenario>", base_dir: Path | None = None) -> Scenario:
     ctx = Ctx(file)
     root = load_yaml(text, file)
-    root = mapping(root, ctx, 1, "a scenario")
+    root = mapping(root, ctx, getattr(root, "line", 1), "a scenario")
     check_keys(root, TOP_KEYS, ctx, "the scenario")
     for required in ("name", "routers"):
         if required not in root:
