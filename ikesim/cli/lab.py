@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
 
-from ikesim.cli.common import EXIT_FAIL, guarded
+from ikesim.cli.common import guarded
 
 
 @click.command()
@@ -25,11 +24,7 @@ def lab(scenario: Path, device: str | None) -> None:
 
     output = TerminalOutput(sys.stdout)
     session = open_session(scenario, write=output.write, device=device)
-    try:
-        if sys.stdin.isatty() and sys.stdout.isatty():
-            run_terminal(session, output)
-        else:
-            run_plain(session, sys.stdin, output.write)
-    except BrokenPipeError:        # `ikesim lab … | head`: the reader left; stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(EXIT_FAIL)
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        run_terminal(session, output)
+    else:
+        run_plain(session, sys.stdin, output.write)

@@ -9,7 +9,7 @@ import time
 from types import TracebackType
 from typing import Any
 
-from ikesim.export.transcript import Block
+from ikesim.cli.streams import StdoutClosed
 
 # A run shorter than this (wall-clock seconds) never shows a bar in "auto" mode.
 AUTO_DELAY = 0.5
@@ -57,11 +57,18 @@ class RunProgress:
             self._start()
         if self._bar is not None:
             self._bar.update(self._task, completed=now)
-        sys.stdout.flush()
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise StdoutClosed from None
 
-    def print_block(self, block: Block) -> None:
-        text = "".join(line + "\n" for line in block.lines)
-        if self._bar is not None and self._above_bar:
-            self._bar.console.out(text, end="", highlight=False)
-        else:
-            sys.stdout.write(text)
+    def print_block(self, lines: list[str]) -> None:
+        """The transcript's sink: a block of lines as it is produced."""
+        text = "".join(line + "\n" for line in lines)
+        try:
+            if self._bar is not None and self._above_bar:
+                self._bar.console.out(text, end="", highlight=False)
+            else:
+                sys.stdout.write(text)
+        except BrokenPipeError:
+            raise StdoutClosed from None

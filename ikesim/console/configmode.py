@@ -7,42 +7,46 @@ what the grammar asks for at each word (the keywords it offers, ``A.B.C.D`` wher
 address, ``<lo-hi>`` where it reads a number, ``<cr>`` where the line may end): help is
 generated from the grammar that parses configurations, never from a second copy of it.
 
-This module is the only one that touches the parser's internals (its cursor ``_Cur``, its
-``_Parser`` with ``mode``, ``global_line`` and ``_submode_handlers``, its error ``_Err``).
+The parser's pieces used here: its ``Cursor`` (subclassed to record), ``ParserState`` with its
+``mode``, the driver's ``SUBMODES`` handlers, ``global_line`` and ``feed``, and ``ParseError``
+with the word position IOS marks with ``^``.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any
+import ipaddress
+from collections.abc import Iterable
 
 from ikesim.console.grammar import Choice, Completion, LineError, placeholder, split_words
 from ikesim.console.helptext import help_for
 from ikesim.errors import InputError
 from ikesim.export.transcript import submode_of
-from ikesim.ios import config as ios_config
 from ikesim.ios.config import apply_config_lines
+from ikesim.ios.config.cursor import AMBIGUOUS, INCOMPLETE, INVALID, SEMANTIC, Cursor, ParseError
+from ikesim.ios.config.dispatcher import SUBMODES, feed, global_line
+from ikesim.ios.config.state import GLOBAL, ParserState
 from ikesim.net.config import DeviceConfig
 
-_Err: Any = ios_config._Err
-_SEMANTIC = ios_config._SEMANTIC
 # Handled by the parser's driver (feed) or by the console, before the grammar sees a line.
 _DRIVER_WORDS = (Choice("end", "Exit from configure mode"),
                  Choice("exit", "Exit from the current mode"),
                  Choice("do", "To run exec commands in config mode"))
 
 
-class _Recorder(ios_config._Cur):  # type: ignore[misc, name-defined]
+class _Recorder(Cursor):
     """The parser's cursor, noting what is expected at word ``target``."""
 
     target = -1
+    expected: list[Choice]
     _inner = False
 
     def _note(self, *choices: Choice) -> None:
         if self.i == self.target:
             self.expected.extend(choices)
 
-    def kw(self, choices: Any, unsupported: Any = (), reason: str | None = None) -> str:
+    def kw(self, choices: Iterable[str], unsupported: Iterable[str] = (),
+           reason: str | None = None) -> str:
         supported = tuple(choices)
         self._note(*(Choice(c) for c in supported))
         self._inner = True
@@ -51,7 +55,7 @@ class _Recorder(ios_config._Cur):  # type: ignore[misc, name-defined]
         finally:
             self._inner = False
 
-    def opt_kw(self, choices: Any) -> str | None:
+    def opt_kw(self, choices: Iterable[str]) -> str | None:
         supported = tuple(choices)
         self._note(*(Choice(c) for c in supported))
         found: str | None = super().opt_kw(supported)
@@ -65,7 +69,7 @@ class _Recorder(ios_config._Cur):  # type: ignore[misc, name-defined]
         finally:
             self._inner = False
 
-    def ip(self) -> Any:
+    def ip(self) -> ipaddress.IPv4Address:
         self._note(placeholder("A.B.C.D", "IP address or mask"))
         self._inner = True
         try:
@@ -93,7 +97,8 @@ def _recorder(text: str, target: int) -> _Recorder:
     return cur
 
 
-def _probe(parser: Any, text: str, target: int) -> tuple[list[Choice], list[Choice], Any, str]:
+def _probe(parser: ParserState, text: str,
+           target: int) -> tuple[list[Choice], list[Choice], ParseError | None, str]:
     """Run ``text`` through a copy of ``parser`` as its driver would (the current submode's
     handler, then global commands): (submode choices, global choices, error, accepted by)."""
     kind = parser.mode[0]
@@ -103,16 +108,16 @@ def _probe(parser: Any, text: str, target: int) -> tuple[list[Choice], list[Choi
         trial = copy.deepcopy(parser)
         cur = _recorder(text, target)
         try:
-            trial._submode_handlers()[kind](cur)
+            SUBMODES[kind](trial, cur)
             return cur.expected, [], None, "submode"
-        except _Err as err:
+        except ParseError as err:
             sub_expected, sub_error = cur.expected, err
     trial = copy.deepcopy(parser)
     cur = _recorder(text, target)
     try:
-        trial.global_line(cur)
+        global_line(trial, cur)
         return sub_expected, cur.expected, None, "global"
-    except _Err as err:
+    except ParseError as err:
         error = err if sub_error is None or err.rank() > sub_error.rank() else sub_error
         return sub_expected, cur.expected, error, ""
 
@@ -137,9 +142,9 @@ class ConfigMode:
         """Start the next event from ``config`` (after the pending lines were applied)."""
         self._base = config
         self.lines = []
-        self._parser = ios_config._Parser(copy.deepcopy(config), None, 0)
+        self._parser = ParserState(copy.deepcopy(config), None, 0)
         if self.header is not None:
-            self._parser.feed(1, self.header)
+            feed(self._parser, 1, self.header)
 
     @property
     def prompt_mode(self) -> str:
@@ -171,11 +176,11 @@ class ConfigMode:
                 self.lines += [self.header] if not self.lines else []
                 self.lines.append(" exit")
             self.header = None
-            self._parser.mode = ios_config._GLOBAL
+            self._parser.mode = GLOBAL
             return
         _, _, _, accepted_by = _probe(self._parser, line, -1)
         self.lines += self._event_lines(line, accepted_by)
-        self._parser.feed(len(self.lines), stripped)
+        feed(self._parser, len(self.lines), stripped)
         if self._parser.mode[0] == "global":
             self.header = None
         elif accepted_by == "global":
@@ -196,16 +201,17 @@ class ConfigMode:
         return Completion(partial, _unique(choices))
 
 
-def _line_error(reason: str, line: str, words: list[str], error: Any) -> LineError:
+def _line_error(reason: str, line: str, words: list[str],
+                error: ParseError | None) -> LineError:
     """IOS's wording and caret for a configuration line the parser refused."""
-    if reason.startswith(ios_config.AMBIGUOUS):
+    if reason.startswith(AMBIGUOUS):
         return LineError(f'% Ambiguous command:  "{line.strip()}"')
-    if reason.startswith(ios_config.INCOMPLETE):
+    if reason.startswith(INCOMPLETE):
         return LineError("% Incomplete command.")
     column = None
-    if error is not None and error.pos < min(len(words), _SEMANTIC):
+    if error is not None and error.pos < min(len(words), SEMANTIC):
         column = [i for i, ch in enumerate(line) if not ch.isspace() and (
             i == 0 or line[i - 1].isspace())][error.pos]
-    if reason == ios_config.INVALID:
+    if reason == INVALID:
         return LineError("% Invalid input detected at '^' marker.", column)
     return LineError(reason, column)

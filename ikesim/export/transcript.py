@@ -10,8 +10,8 @@ Layout rules (they reproduce ``../shared/seeds``):
 - before the next command on a console that printed asynchronous lines since its last prompt,
   a bare prompt is printed again (the user pressed Enter), as in the seed.
 
-Lines are final once added: listeners (``ikesim run`` streaming to stdout, the lab console) get
-each block as it is produced, and writing every line followed by a newline gives ``text()``.
+Lines are final once added: the ``sink`` (``ikesim run`` streaming to stdout) and listeners (the
+lab console) get each block as it is produced; every line followed by a newline is ``text()``.
 """
 
 from __future__ import annotations
@@ -40,14 +40,20 @@ class Transcript:
     lines: list[str] = field(default_factory=list)
     _consoles: dict[str, _Console] = field(default_factory=dict)
     _current: str | None = None
+    # Streaming (long runs): each block goes to ``sink`` as it happens instead of ``lines``.
+    sink: Callable[[list[str]], None] | None = None
     _listeners: list[Callable[[Block], None]] = field(default_factory=list)
 
     def add_listener(self, listener: Callable[[Block], None]) -> None:
-        """Call ``listener`` with every block from now on, as it is added."""
+        """Also call ``listener`` with every block from now on, as it is added (the lab
+        console, which needs to know whose block it is)."""
         self._listeners.append(listener)
 
     def _add(self, kind: str, device: str, block: list[str]) -> list[str]:
-        self.lines.extend(block)
+        if self.sink is None:
+            self.lines.extend(block)
+        elif block:
+            self.sink(block)
         for listener in self._listeners:
             listener(Block(kind, device, block))
         return block
