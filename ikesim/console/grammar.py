@@ -9,6 +9,8 @@ Interface": context-sensitive help and the "% Invalid input detected at '^' mark
 - ``show ?`` lists each keyword with its description, two spaces in;
 - ``sh?`` lists the keywords that complete the word, on one line;
 - an invalid line is echoed, then a line with ``^`` under the first character IOS rejected.
+guess: the width of the keyword column in ``?`` lists and the ``<1-32766>`` range offered for
+``clear crypto isakmp``'s connection id are not from a capture in ../shared/fidelity.
 """
 
 from __future__ import annotations

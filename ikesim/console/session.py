@@ -99,7 +99,7 @@ class LabSession:
     def _error(self, error: LineError) -> None:
         self._say(*caret_lines(self.prompt, error))
         if error.message.startswith(("% Invalid", "% Incomplete")):
-            self._say("")       # IOS leaves a blank line after these two
+            self._say("")       # guess: IOS leaves a blank line after these two (from memory)
 
     # -- the transcript, as it is produced ---------------------------------------------------------
     def _show(self, block: Block) -> None:
