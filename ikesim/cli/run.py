@@ -21,16 +21,18 @@ from ikesim.errors import InputError
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Also write every simulation event as JSON lines.")
 @click.option("--pcap", "pcap_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Write the ISAKMP datagrams as a pcap capture.")
-@click.option("--capture-at", "capture_at", type=str, default=None,
-              help="Capture on DEVICE:IFACE only (default: every datagram once).")
+              default=None, help="Write the frames that crossed the links as pcapng (one "
+              "interface per capture point, drops as packet comments).")
+@click.option("--capture-at", "capture_at", type=str, multiple=True,
+              help="Capture point for --pcap: a link name, DEVICE (its interfaces and its "
+              "discards) or DEVICE:IFACE; repeatable (default: every link).")
 @click.option("--keys", "keys_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Write Wireshark ikev1_decryption_table lines.")
 @click.option("--esp-keys", "esp_keys_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Write Wireshark esp_sa lines (both directions of each SA).")
 @guarded
 def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | None,
-        pcap_path: Path | None, capture_at: str | None, keys_path: Path | None,
+        pcap_path: Path | None, capture_at: tuple[str, ...], keys_path: Path | None,
         esp_keys_path: Path | None) -> None:
     """Run SCENARIO and print the IOS console transcript."""
     from ikesim.scenario.loader import load_scenario, parse_time_arg
@@ -44,12 +46,19 @@ def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | N
             path.open("a").close()
         except OSError as exc:
             raise InputError(f"cannot write {path}: {exc.strerror}") from None
+    if capture_at and pcap_path is None:
+        raise InputError("--capture-at chooses where --pcap captures: give --pcap FILE too")
     runtime = Runtime(sc, seed=seed)
+    wire = None
+    if pcap_path is not None:
+        from ikesim.export.wire import WireCapture
+
+        wire = WireCapture.attach(runtime.lab, capture_at)
     capture = None
-    if pcap_path is not None or keys_path is not None or esp_keys_path is not None:
+    if keys_path is not None or esp_keys_path is not None:
         from ikesim.export.pcap import Capture
 
-        capture = Capture.attach(runtime, capture_at)
+        capture = Capture.attach(runtime)
     result = runtime.run(end)
     sys.stdout.write(result.transcript_text())
     if json_path is not None:
@@ -57,9 +66,13 @@ def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | N
             for event in result.events.events:
                 fh.write(json.dumps(event.as_json(), sort_keys=True, default=json_default))
                 fh.write("\n")
+    if wire is not None and pcap_path is not None:
+        pcap_path.write_bytes(wire.pcapng())
+        for line in wire.warnings():
+            click.echo(f"ikesim: warning: {line}", err=True)
+        for line in wire.notes():
+            click.echo(f"ikesim: note: {line}", err=True)
     if capture is not None:
-        if pcap_path is not None:
-            capture.write_pcap(pcap_path)
         if keys_path is not None:
             capture.write_keys(keys_path)
         if esp_keys_path is not None:
