@@ -3,6 +3,7 @@ write the requested exports."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -30,10 +31,16 @@ from ikesim.errors import InputError
               default=None, help="Write Wireshark ikev1_decryption_table lines.")
 @click.option("--esp-keys", "esp_keys_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Write Wireshark esp_sa lines (both directions of each SA).")
+@click.option("--outcome/--no-outcome", default=True,
+              help="After the transcript, print (on stderr) per peer pair how far IKE got and "
+              "the first cause, with its evidence.")
+@click.option("--explain", "search_fix", is_flag=True,
+              help="Also search and prove the smallest fix (re-runs the scenario: see "
+              "ikesim explain).")
 @guarded
 def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | None,
         pcap_path: Path | None, capture_at: tuple[str, ...], keys_path: Path | None,
-        esp_keys_path: Path | None) -> None:
+        esp_keys_path: Path | None, outcome: bool, search_fix: bool) -> None:
     """Run SCENARIO and print the IOS console transcript."""
     from ikesim.scenario.loader import load_scenario, parse_time_arg
     from ikesim.scenario.runner import Runtime
@@ -61,6 +68,15 @@ def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | N
         capture = Capture.attach(runtime)
     result = runtime.run(end)
     sys.stdout.write(result.transcript_text())
+    sys.stdout.flush()
+    if outcome or search_fix:
+        # stderr: stdout stays the routers' console text (goldens, pipes, the seed check)
+        from ikesim.explain import explain
+        from ikesim.explain.render import outcome_block
+
+        explained = explain(sc if seed is None else dataclasses.replace(sc, seed=seed),
+                            events=result.events.events, search=search_fix)
+        click.echo("\n" + outcome_block(explained), err=True, nl=False)
     if json_path is not None:
         with json_path.open("w", encoding="utf-8") as fh:
             for event in result.events.events:
