@@ -31,6 +31,10 @@ from ikesim.errors import InputError
               default=None, help="Write Wireshark ikev1_decryption_table lines.")
 @click.option("--esp-keys", "esp_keys_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Write Wireshark esp_sa lines (both directions of each SA).")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Write a self-contained HTML report (topology, message "
+              "ladder, packet inspector, SA timeline, transcript, explanation with a proven "
+              "fix).")
 @click.option("--outcome/--no-outcome", default=True,
               help="After the transcript, print (on stderr) per peer pair how far IKE got and "
               "the first cause, with its evidence.")
@@ -40,14 +44,16 @@ from ikesim.errors import InputError
 @guarded
 def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | None,
         pcap_path: Path | None, capture_at: tuple[str, ...], keys_path: Path | None,
-        esp_keys_path: Path | None, outcome: bool, search_fix: bool) -> None:
+        esp_keys_path: Path | None, html_path: Path | None, outcome: bool,
+        search_fix: bool) -> None:
     """Run SCENARIO and print the IOS console transcript."""
     from ikesim.scenario.loader import load_scenario, parse_time_arg
     from ikesim.scenario.runner import Runtime
 
     sc = load_scenario(scenario)
     end = parse_time_arg(until) if until is not None else None
-    outputs = [p for p in (json_path, pcap_path, keys_path, esp_keys_path) if p is not None]
+    outputs = [p for p in (json_path, pcap_path, keys_path, esp_keys_path, html_path)
+               if p is not None]
     for path in outputs:          # fail before a long run, not after it
         try:
             path.open("a").close()
@@ -61,6 +67,11 @@ def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | N
         from ikesim.export.wire import WireCapture
 
         wire = WireCapture.attach(runtime.lab, capture_at)
+    collector = None
+    if html_path is not None:
+        from ikesim.report.collect import ReportCollector
+
+        collector = ReportCollector.attach(runtime)
     capture = None
     if keys_path is not None or esp_keys_path is not None:
         from ikesim.export.pcap import Capture
@@ -69,14 +80,20 @@ def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | N
     result = runtime.run(end)
     sys.stdout.write(result.transcript_text())
     sys.stdout.flush()
-    if outcome or search_fix:
-        # stderr: stdout stays the routers' console text (goldens, pipes, the seed check)
+    if outcome or search_fix or collector is not None:
         from ikesim.explain import explain
         from ikesim.explain.render import outcome_block
 
         explained = explain(sc if seed is None else dataclasses.replace(sc, seed=seed),
-                            events=result.events.events, search=search_fix)
-        click.echo("\n" + outcome_block(explained), err=True, nl=False)
+                            events=result.events.events,
+                            search=search_fix or collector is not None)
+        if outcome or search_fix:
+            # stderr: stdout stays the routers' console text (goldens, pipes, the seed check)
+            click.echo("\n" + outcome_block(explained), err=True, nl=False)
+        if collector is not None and html_path is not None:
+            from ikesim.report.html import render_report
+
+            html_path.write_text(render_report(result, collector, explained), encoding="utf-8")
     if json_path is not None:
         with json_path.open("w", encoding="utf-8") as fh:
             for event in result.events.events:
