@@ -102,14 +102,15 @@ class ReportCollector:
                     unused.remove(message)
                     packet.label = message.label + (" (resent)" if message.retransmission
                                                     else "")
-                    packet.fate = _fate(message)
+                    packet.fate = fate_text(message)
                 else:
                     packet.label = {2: "MM", 32: "QM", 5: "INFO"}.get(exchange, "ISAKMP")
             out.append(packet)
         return out
 
 
-def _fate(message: facts.Message) -> str:
+def fate_text(message: facts.Message) -> str:
+    """What became of a ladder message, in words (the ladder reads it back)."""
     if message.fate == "delivered":
         return f"received by {message.receiver} at {message.fate_time:.3f}s" + (
             f" ({', '.join(message.notes)})" if message.notes else "")

@@ -1,4 +1,5 @@
-"""Teaching pages generated from the fault catalogue (``python3 -m ikesim.teach docs/``)."""
+"""Teaching pages generated from a catalogue of labs (``python3 -m ikesim.teach docs/``):
+Markdown, HTML and worksheets."""
 
 from ikesim.teach.pages import build, write
 
