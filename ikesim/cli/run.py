@@ -85,7 +85,7 @@ def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | N
         from ikesim.explain.render import outcome_block
 
         explained = explain(sc if seed is None else dataclasses.replace(sc, seed=seed),
-                            events=result.events.events,
+                            events=result.events.events, until=end,
                             search=search_fix or collector is not None)
         if outcome or search_fix:
             # stderr: stdout stays the routers' console text (goldens, pipes, the seed check)

@@ -15,16 +15,18 @@ from ikesim.scenario.runner import run_scenario
 
 
 def explain(scenario: Scenario, *, events: list[SimEvent] | None = None, search: bool = True,
-            budget: int = RUN_BUDGET) -> Explanation:
+            budget: int = RUN_BUDGET, until: float | None = None) -> Explanation:
     """Explain ``scenario`` (run it unless its ``events`` are given) and, with ``search``,
-    prove a repair for every pair that has a cause."""
+    prove a repair for every pair that has a cause (each re-run lasts as long as the run:
+    the scenario's duration, or ``until``)."""
     if events is None:
-        events = run_scenario(scenario).events.events
+        events = run_scenario(scenario, until=until).events.events
     explanation = analyse(scenario, events)
     if search:
         for report in explanation.pairs:
             if report.cause is not None:
-                report.fix, report.tried = find_fix(scenario, report, report.cause, budget)
+                report.fix, report.tried = find_fix(scenario, report, report.cause, budget,
+                                                    until)
                 report.searched = True
     return explanation
 

@@ -53,12 +53,13 @@ def apply_repair(scenario: Scenario, repair: Repair) -> Scenario:
     return dataclasses.replace(scenario, devices=devices, links=links, events=events)
 
 
-def verify(scenario: Scenario, a: str, b: str, repair: Repair) -> tuple[Verdict, Scenario | None]:
+def verify(scenario: Scenario, a: str, b: str, repair: Repair,
+           until: float | None = None) -> tuple[Verdict, Scenario | None]:
     try:
         fixed = apply_repair(scenario, repair)
     except IkesimError as exc:
         return Verdict("-", "-", [], None, False, f"not applicable: {exc}"), None
-    events = run_scenario(fixed).events.events
+    events = run_scenario(fixed, until=until).events.events
     pair = next((p for p in find_pairs(fixed) if (p.a, p.b) == (a, b)), None)
     if pair is None:
         return Verdict("-", "-", [], None, False, f"{a} and {b} are no longer peers"), fixed
@@ -69,7 +70,8 @@ def verify(scenario: Scenario, a: str, b: str, repair: Repair) -> tuple[Verdict,
 
 
 def find_fix(scenario: Scenario, report: PairReport, cause: Cause,
-             budget: int = RUN_BUDGET) -> tuple[Attempt | None, list[Attempt]]:
+             budget: int = RUN_BUDGET,
+             until: float | None = None) -> tuple[Attempt | None, list[Attempt]]:
     """The smallest repair a re-run proves, and every attempt on the way."""
     frontier: list[Repair] = candidates(scenario, cause)
     tried: list[Attempt] = []
@@ -80,7 +82,7 @@ def find_fix(scenario: Scenario, report: PairReport, cause: Cause,
         if repair.changes in seen:
             continue
         seen.add(repair.changes)
-        verdict, fixed = verify(scenario, report.a, report.b, repair)
+        verdict, fixed = verify(scenario, report.a, report.b, repair, until)
         attempt = Attempt(repair, verdict)
         tried.append(attempt)
         if verdict.proven:
