@@ -40,7 +40,8 @@ def _fields(pcap: Path, *fields: str, display: str = "") -> list[list[str]]:
 
 def _run(tmp: Path, scenario: Path, *args: str) -> tuple[Path, str]:
     pcap = tmp / f"{scenario.stem}.pcapng"
-    result = CliRunner().invoke(main, ["run", str(scenario), "--pcap", str(pcap), *args])
+    result = CliRunner().invoke(main, ["run", str(scenario), "--pcap", str(pcap), "--no-outcome",
+                                       *args])
     assert result.exit_code == 0, result.output
     return pcap, result.stderr
 

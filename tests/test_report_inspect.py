@@ -18,7 +18,7 @@ def _packets(path: Path) -> list:
     runtime = Runtime(load_scenario(path))
     collector = ReportCollector.attach(runtime)
     result = runtime.run()
-    return collector.packets(result)
+    return collector.packets(result.scenario, result.events.events)
 
 
 def _names(nodes: list[Node]) -> list[str]:

@@ -1,17 +1,17 @@
 """``ikesim run SCENARIO``: build the lab, play its events, print the console transcript and
-write the requested exports."""
+write the requested exports. After the transcript, an outcome block per IPsec peer pair goes to
+stderr (stdout stays the routers' console text: goldens, pipes, the seed check)."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import sys
 from pathlib import Path
 
 import click
 
-from ikesim.cli.common import guarded, json_default
-from ikesim.errors import InputError
+from ikesim.cli.common import guarded, show_warnings
+from ikesim.cli.outputs import Outputs
+from ikesim.cli.streams import JsonLines, streaming_runtime, write_capture
 
 
 @click.command()
@@ -47,66 +47,60 @@ def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | N
         esp_keys_path: Path | None, html_path: Path | None, outcome: bool,
         search_fix: bool) -> None:
     """Run SCENARIO and print the IOS console transcript."""
+    from ikesim.errors import InputError
     from ikesim.scenario.loader import load_scenario, parse_time_arg
-    from ikesim.scenario.runner import Runtime
 
     sc = load_scenario(scenario)
+    show_warnings(sc.warnings)
     end = parse_time_arg(until) if until is not None else None
-    outputs = [p for p in (json_path, pcap_path, keys_path, esp_keys_path, html_path)
-               if p is not None]
-    for path in outputs:          # fail before a long run, not after it
-        try:
-            path.open("a").close()
-        except OSError as exc:
-            raise InputError(f"cannot write {path}: {exc.strerror}") from None
     if capture_at and pcap_path is None:
         raise InputError("--capture-at chooses where --pcap captures: give --pcap FILE too")
-    runtime = Runtime(sc, seed=seed)
-    wire = None
+    outputs = Outputs(inputs=sc.sources)
+    for option, path in (("--json", json_path), ("--pcap", pcap_path), ("--keys", keys_path),
+                         ("--esp-keys", esp_keys_path), ("--html", html_path)):
+        outputs.add(option, path)
+    outputs.check()               # fail before a long run, not after it
+    runtime = streaming_runtime(sc, seed)
+    wire = collector = capture = kept = None
     if pcap_path is not None:
         from ikesim.export.wire import WireCapture
 
         wire = WireCapture.attach(runtime.lab, capture_at)
-    collector = None
-    if html_path is not None:
-        from ikesim.report.collect import ReportCollector
-
-        collector = ReportCollector.attach(runtime)
-    capture = None
     if keys_path is not None or esp_keys_path is not None:
         from ikesim.export.pcap import Capture
 
         capture = Capture.attach(runtime)
-    result = runtime.run(end)
-    sys.stdout.write(result.transcript_text())
-    sys.stdout.flush()
+    if html_path is not None:
+        from ikesim.report.collect import ReportCollector
+
+        collector = ReportCollector.attach(runtime)
     if outcome or search_fix or collector is not None:
-        from ikesim.explain import explain
-        from ikesim.explain.render import outcome_block
+        from ikesim.explain.keep import EventKeeper
 
-        explained = explain(sc if seed is None else dataclasses.replace(sc, seed=seed),
-                            events=result.events.events, until=end,
-                            search=search_fix or collector is not None)
-        if outcome or search_fix:
-            # stderr: stdout stays the routers' console text (goldens, pipes, the seed check)
-            click.echo("\n" + outcome_block(explained), err=True, nl=False)
-        if collector is not None and html_path is not None:
-            from ikesim.report.html import render_report
+        kept = EventKeeper.attach(runtime, everything=collector is not None)
+    with outputs.writing():
+        json_events = JsonLines.attach(runtime, outputs, "--json")
+        result = runtime.run(end)
+        json_events.finish()
+        if capture is not None:
+            write_capture(capture, outputs)
+        if wire is not None:
+            outputs.file("--pcap", binary=True).write(wire.pcapng())
+            for line in wire.warnings():
+                click.echo(f"ikesim: warning: {line}", err=True)
+            for line in wire.notes():
+                click.echo(f"ikesim: note: {line}", err=True)
+        if kept is not None:
+            from ikesim.explain import explain
+            from ikesim.explain.render import outcome_block
 
-            html_path.write_text(render_report(result, collector, explained), encoding="utf-8")
-    if json_path is not None:
-        with json_path.open("w", encoding="utf-8") as fh:
-            for event in result.events.events:
-                fh.write(json.dumps(event.as_json(), sort_keys=True, default=json_default))
-                fh.write("\n")
-    if wire is not None and pcap_path is not None:
-        pcap_path.write_bytes(wire.pcapng())
-        for line in wire.warnings():
-            click.echo(f"ikesim: warning: {line}", err=True)
-        for line in wire.notes():
-            click.echo(f"ikesim: note: {line}", err=True)
-    if capture is not None:
-        if keys_path is not None:
-            capture.write_keys(keys_path)
-        if esp_keys_path is not None:
-            capture.write_esp_keys(esp_keys_path)
+            explained = explain(sc if seed is None else dataclasses.replace(sc, seed=seed),
+                                events=kept.events, until=end,
+                                search=search_fix or collector is not None)
+            if collector is not None:
+                from ikesim.report.html import render_report
+
+                outputs.file("--html").write(render_report(result, collector, explained,
+                                                           kept.events))
+            if outcome or search_fix:
+                click.echo("\n" + outcome_block(explained), err=True, nl=False)

@@ -29,8 +29,9 @@ from ikesim.errors import InputError
 from ikesim.export.pcapng import CapturedFrame, CaptureInterface, pcapng_bytes
 from ikesim.ios.ifnames import canonical_interface_name, short_interface_name
 from ikesim.net.addr import int_to_ip
-from ikesim.net.device import Device, Interface
+from ikesim.net.device import Device
 from ikesim.net.events import SimEvent
+from ikesim.net.interface import Interface
 from ikesim.net.lab import Lab
 from ikesim.net.link import Link
 from ikesim.net.packet import Packet, encode_packet
@@ -95,7 +96,7 @@ class WireCapture:
         self._by_link: dict[int, list[_Point]] = {}
         self._discards: dict[str, _Point] = {}
         self._in_flight: OrderedDict[int, _InFlight] = OrderedDict()
-        self._inside_drop = 0
+        self._record: SimEvent | None = None      # a drop record whose tap may follow
         self.unseen_drops: dict[tuple[str, str], int] = {}   # (device, reason) off every link
         self.every_link = False      # no capture point given: silent links are not news
 
@@ -112,8 +113,7 @@ class WireCapture:
         for spec in at:
             capture._add_spec(spec)
         lab.taps.append(capture._on_tap)
-        for device in lab.devices.values():
-            capture._wrap_drop(device)
+        lab.drop_taps.append(capture._on_drop_tap)
         lab.events.subscribe(capture._on_event)
         return capture
 
@@ -171,19 +171,6 @@ class WireCapture:
                              f"{', '.join(device.interfaces)})", text=spec)
         self._add_interface(iface)
 
-    def _wrap_drop(self, device: Device) -> None:
-        original = device.drop
-
-        def drop(reason: str, packet: Packet, iface: Interface | None, **extra: Any) -> None:
-            self._on_drop(device, reason, packet, iface, extra)
-            self._inside_drop += 1
-            try:
-                original(reason, packet, iface, **extra)
-            finally:
-                self._inside_drop -= 1
-
-        device.drop = drop  # type: ignore[method-assign]
-
     # -- recording ---------------------------------------------------------------------------
     def _frame(self, point: _Point, now: float, packet: Packet, sender: Interface,
                receiver: Interface, comments: list[str]) -> CapturedFrame:
@@ -200,6 +187,7 @@ class WireCapture:
         return frame
 
     def _on_tap(self, now: float, link: Link, packet: Packet, sender: Interface) -> None:
+        self._flush()
         receiver = link.peer(sender)
         entry = _InFlight(packet, receiver.device, now + link.delay)
         for point in self._by_link.get(id(link), ()):
@@ -240,11 +228,33 @@ class WireCapture:
             f"{device.name} discarded it{where} before it reached any link: {text}"], "out"))
         point.frames += 1
 
+    def _on_drop_tap(self, now: float, device: Device, iface: Interface | None, reason: str,
+                     packet: Packet) -> None:
+        record, self._record = self._record, None
+        extra = {}
+        if record is not None and record.device == device.name and \
+                record.fields.get("reason") == reason:
+            extra = record.fields
+        elif record is not None:
+            self._unmatched(record)
+        self._on_drop(device, reason, packet, iface, extra)
+
     def _on_event(self, event: SimEvent) -> None:
-        """Drop records written without a packet (the crypto layer's): attach them to the
-        frame that arrived at that device at that instant."""
-        if event.kind != "drop" or self._inside_drop:
+        """A drop record: held until the next record or tap (a network drop's tap follows its
+        record at once, with the packet); one no tap claims came from the crypto layer."""
+        if event.kind != "drop":
             return
+        self._flush()
+        self._record = event
+
+    def _flush(self) -> None:
+        record, self._record = self._record, None
+        if record is not None:
+            self._unmatched(record)
+
+    def _unmatched(self, event: SimEvent) -> None:
+        """A drop record without a packet: attach it to the frame that arrived at that device
+        at that instant."""
         f = event.fields
         for entry in reversed(self._in_flight.values()):
             p = entry.packet
@@ -260,12 +270,14 @@ class WireCapture:
 
     # -- results -----------------------------------------------------------------------------
     def pcapng(self) -> bytes:
+        self._flush()
         frames = sorted(self.frames, key=lambda fr: fr.time)     # stable: equal times keep order
         return pcapng_bytes(self.interfaces, frames, "ikesim capture: simulated time on "
                             "2011-04-26 00:00:00 UTC; comments say what became of a frame")
 
     def warnings(self) -> list[str]:
         """Capture points that saw nothing (and why, when the reason is structural)."""
+        self._flush()
         if self.every_link:
             return [] if self.frames else ["no frame crossed any link during the run"]
         out = []
@@ -283,6 +295,7 @@ class WireCapture:
 
     def notes(self) -> list[str]:
         """Packets discarded off every link at devices that were not capture points."""
+        self._flush()
         totals: dict[str, list[str]] = {}
         for (device, reason), count in sorted(self.unseen_drops.items()):
             if device in self._discards:

@@ -11,8 +11,10 @@ from typing import Any
 from ikesim.ike.sa import IsakmpSa
 from ikesim.ipsec.sa import IpsecSa
 from ikesim.net.addr import int_to_ip
+from ikesim.net.events import SimEvent
 from ikesim.report.inspect import Opener, Packet, inspect_esp, inspect_isakmp
-from ikesim.scenario.runner import RunResult, Runtime
+from ikesim.scenario.model import Scenario
+from ikesim.scenario.runner import Runtime
 from ikesim.teach import facts
 
 LABEL_EXCHANGES = {"MM": 2, "QM": 32, "IN": 5}
@@ -78,10 +80,10 @@ class ReportCollector:
         self.sent.append(Sent(now, device, "ESP", src, dst, esp, ipsec_sa=sa))
 
     # -- after the run -----------------------------------------------------------------------
-    def packets(self, result: RunResult) -> list[Packet]:
+    def packets(self, scenario: Scenario, events: list[SimEvent]) -> list[Packet]:
         """Every sent datagram, decoded, with its ladder label and fate."""
-        owners = facts.addresses(result.scenario)
-        ladder = facts.ladder(result.scenario, result.events.events,
+        owners = facts.addresses(scenario)
+        ladder = facts.ladder(scenario, events,
                               (facts.EXCH_MAIN, facts.EXCH_QUICK, facts.EXCH_INFO))
         unused = list(ladder)
         opener = Opener()

@@ -10,6 +10,7 @@ import jinja2
 
 from ikesim.explain.model import Explanation
 from ikesim.explain.render import outcome_block
+from ikesim.net.events import SimEvent
 from ikesim.report.collect import ReportCollector
 from ikesim.report.layout import layout, spine_order
 from ikesim.report.view import ladder, ticks, timeline
@@ -24,10 +25,11 @@ def environment() -> jinja2.Environment:
                               lstrip_blocks=True, keep_trailing_newline=True)
 
 
-def render_report(result: RunResult, collector: ReportCollector,
-                  explanation: Explanation) -> str:
+def render_report(result: RunResult, collector: ReportCollector, explanation: Explanation,
+                  events: list[SimEvent]) -> str:
+    """The page for a finished run (``events``: its whole record, kept by the caller)."""
     scenario = result.scenario
-    packets = collector.packets(result)
+    packets = collector.packets(scenario, events)
     devices, cables, width, height = layout(scenario)
     data = {"end": result.end_time,
             "packets": [{"index": p.index, "time": round(p.time, 6), "kind": p.kind}
@@ -36,7 +38,7 @@ def render_report(result: RunResult, collector: ReportCollector,
     return template.render(
         scenario=scenario, end=result.end_time, devices=devices, cables=cables,
         topo_width=width, topo_height=height, ladder=ladder(packets, spine_order(scenario)),
-        packets=packets, lanes=timeline(result.events.events, result.end_time),
+        packets=packets, lanes=timeline(events, result.end_time),
         ticks=ticks(result.end_time), console=collector.console,
         explanation=explanation, explain_text=outcome_block(explanation, full=True),
         data_json=json.dumps(data, sort_keys=True).replace("</", "<\\/"))
