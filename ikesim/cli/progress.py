@@ -34,10 +34,15 @@ class RunProgress:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
+        self.stop()
+        sys.stdout.flush()
+
+    def stop(self) -> None:
+        """Take the bar away (the run is over); nothing more is shown."""
+        self.enabled = False
         if self._bar is not None:
             self._bar.stop()
             self._bar = None
-        sys.stdout.flush()
 
     def _start(self) -> None:
         from rich.console import Console
