@@ -12,8 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ikesim.crypto import CIPHERS, decrypt_cbc, encrypt_cbc, hash_i, hash_r, pad_zero, phase1_iv
-from ikesim.crypto import phase2_iv, prf
+from ikesim.crypto import (
+    CIPHERS,
+    decrypt_cbc,
+    encrypt_cbc,
+    hash_i,
+    hash_r,
+    pad_zero,
+    phase1_iv,
+    phase2_iv,
+    prf,
+)
 from ikesim.ike.engine import IsakmpEngine
 from ikesim.ike.loopback import Loopback
 from ikesim.ike.policy import CryptoConfig, IsakmpPolicy, PresharedKey
@@ -106,7 +115,7 @@ def run_reference(drop_after: int | None = None, profile: str = "ios12",
     if drop_after is not None:
         lb.drop = lambda now, d: len(lb.delivered) >= drop_after
     if capture is not None:
-        for addr, engine in lb.engines.items():
+        for engine in lb.engines.values():
             engine.receive = _capturing(engine, capture, lb)     # type: ignore[method-assign]
     lb.request_ipsec(A, lb.engines[A].phase2_policies[0], PROXY_A)
     lb.run(1.5)

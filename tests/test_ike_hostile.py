@@ -9,9 +9,9 @@ import ipaddress
 import random
 
 from hostile_ike import (
+    REFERENCE_NAMES,
     A,
     B,
-    REFERENCE_NAMES,
     Reference,
     crypto,
     encrypt_for,
@@ -33,7 +33,6 @@ from ikesim.isakmp import (
     Attribute,
     Header,
     Message,
-    NoncePayload,
     Proposal,
     SaPayload,
     Transform,
