@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
         rounds=3 if args.quick else 20)
     results["seed lab speed (issue 4)"] = seed_lab_bench.run(repeats=1 if args.quick else 5)
     results["catalogue check -j 2 vs -j 1 (issue 5)"] = check_bench.run()
+    results.update(__import__("bench.engine_bench", fromlist=["run"]).run(args.quick))
     if args.json:
         print(json.dumps(results, indent=2, sort_keys=True))
     else:
