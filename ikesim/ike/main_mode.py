@@ -101,7 +101,7 @@ def initiate(ctx: Context, now: float, local: int, peer: int) -> None:
 
 
 def new_responder(ctx: Context, now: float, header: Header, data: bytes, src: int, sport: int,
-                  dst: int, dport: int, rx: dict) -> None:
+                  dst: int, dport: int, rx: dict[str, int]) -> None:
     """An MM1 with no SA yet: admission, decoding, then the NEW/R/MM1 row."""
     ctx.emit(None, "rx", peer=src, state="NEW SA", role="N", new_sa=True, **rx)
     if not ctx.crypto.policies:
