@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ikesim.net.acl import PROTO_ICMP, PROTO_UDP, Acl
+from ikesim.net.acl import PROTO_ICMP, Acl
 from ikesim.net.addr import int_to_ip
 from ikesim.net.config import DeviceConfig
 from ikesim.net.configure import Configurable
@@ -33,6 +33,7 @@ from ikesim.net.packet import (
     UNREACH_PROTOCOL,
     Icmp,
     Packet,
+    Tcp,
     Udp,
     echo_data,
     icmp_packet,
@@ -337,7 +338,7 @@ class Device(Configurable):
 
 def permitted(acl: Acl, packet: Packet) -> bool:
     payload = packet.payload
-    if packet.protocol == PROTO_UDP and isinstance(payload, Udp):
+    if isinstance(payload, Udp | Tcp):
         return acl.filter(packet.src, packet.dst, packet.protocol, payload.sport, payload.dport)
     if packet.protocol == PROTO_ICMP and isinstance(payload, Icmp):
         return acl.filter(packet.src, packet.dst, packet.protocol, icmp_type=payload.type)
@@ -353,6 +354,8 @@ def neighbour_answers(peer: Interface, gateway: int) -> bool:
     if not device.proxy_arp or not device.forwards:
         return False
     if gateway in device.local_addresses:
+        return True
+    if device.nat is not None and device.nat.answers_arp(gateway):
         return True
     route = device.table.lookup(gateway)
     return route is not None and route.out_interface != peer.name
