@@ -102,6 +102,7 @@ class OspfProcess(Origination, RouteCalculation):
         self.areas: dict[int, Lsdb] = {}
         self.externals = Lsdb()
         self._dd_sequence = 0
+        self._start_pending = False
         Origination.__init__(self)
         RouteCalculation.__init__(self)
 
@@ -130,7 +131,6 @@ class OspfProcess(Origination, RouteCalculation):
                                                   cost=cost, hello=hello, dead=dead,
                                                   passive=passive)
         self._start()
-        self.default_route_changed()
 
     def _params(self, name: str) -> tuple[int, int, int, int, bool] | None:
         oi = self.interfaces.get(name)
@@ -155,7 +155,16 @@ class OspfProcess(Origination, RouteCalculation):
         self.withdraw_routes()
 
     def _start(self) -> None:
-        """Pick the router ID (once) and bring up the interfaces that are up."""
+        """Pick the router ID (once) and bring up the interfaces that are up. While the lab is
+        being built the start waits for the first instant of the run, when every interface
+        cabled at build time is up (as after an IOS boot)."""
+        device = self.device
+        if self.router_id is None and not device.lab.started:
+            if not self._start_pending:
+                self._start_pending = True
+                event = device.env.timeout(0)
+                event.callbacks.append(lambda _e: self._deferred_start())
+            return
         if self.router_id is None:
             self.router_id = self._select_router_id()
             if self.router_id is None:
@@ -165,6 +174,12 @@ class OspfProcess(Origination, RouteCalculation):
         for oi in self.interfaces.values():
             if oi.iface.line_up:
                 oi.up()
+        self.default_route_changed()
+
+    def _deferred_start(self) -> None:
+        self._start_pending = False
+        if self.router_id is None:
+            self._start()
 
     def _select_router_id(self) -> int | None:
         assert self.pconf is not None
