@@ -15,6 +15,7 @@ tunnel-protection hook the crypto side attaches to a tunnel interface (see
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 PHYSICAL, LOOPBACK, TUNNEL, NULL = "physical", "loopback", "tunnel", "null"
 
 EgressHook = Callable[["Packet", "Interface"], bool]
+LOAD_INTERVAL = 300.0  # seconds: "5 minute input rate" (IOS default load-interval)
 
 # Default bandwidth (kbit/s) by interface type, as `show interfaces` prints it (BW ...) and OSPF
 # derives its cost from. Ethernet family and Serial (T1) from the interface speeds; Loopback
@@ -86,6 +88,7 @@ class Interface:
         "protection",
         "protection_up",
         "counters",
+        "rates",
         "_state",
     )
 
@@ -111,7 +114,9 @@ class Interface:
         self.protection: Any = None  # tunnels: TunnelProtection attached by the crypto side
         self.protection_up = False  # VTI: the protection has an IPsec SA (line protocol)
         # packets/bytes in and out, last input/output time (show interfaces)
-        self.counters = [0, 0, 0, 0, None, None]
+        self.counters: list[Any] = [0, 0, 0, 0, None, None]
+        # 5-minute rates: bits/s and packets/s in, their time; the same out
+        self.rates = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
         self._state: tuple[str, str] | None = None
 
     @property
@@ -161,15 +166,25 @@ class Interface:
         return BANDWIDTH_KBIT.get(interface_type(self.name), 100_000)
 
     def count(self, direction: str, size: int, now: float) -> None:
-        c = self.counters
-        if direction == "in":
-            c[0] += 1
-            c[1] += size
-            c[4] = now
-        else:
-            c[2] += 1
-            c[3] += size
-            c[5] = now
+        """Count a packet in or out: totals, last time, and the exponentially weighted
+        5-minute rates `show interfaces` prints (IOS's default load-interval, 300 s)."""
+        c, r = self.counters, self.rates
+        base = 0 if direction == "in" else 2
+        c[base] += 1
+        c[base + 1] += size
+        c[4 + base // 2] = now
+        at = 3 * (base // 2)
+        decay = math.exp(-(now - r[at + 2]) / LOAD_INTERVAL)
+        r[at] = r[at] * decay + size * 8 / LOAD_INTERVAL
+        r[at + 1] = r[at + 1] * decay + 1 / LOAD_INTERVAL
+        r[at + 2] = now
+
+    def rate(self, direction: str, now: float) -> tuple[int, int]:
+        """(bits/s, packets/s) over the load interval as of ``now``."""
+        r = self.rates
+        at = 0 if direction == "in" else 3
+        decay = math.exp(-(now - r[at + 2]) / LOAD_INTERVAL)
+        return int(r[at] * decay), int(r[at + 1] * decay)
 
     def __repr__(self) -> str:
         return f"Interface({self.device.name} {self.name})"
