@@ -163,13 +163,13 @@ class Device(Configurable):
             physical_dark = iface.kind is PHYSICAL and (link is None or not link.up)
             self.drop("link-down" if physical_dark else "interface-down", packet, iface)
             return
-        iface.count("in", packet.size, self.env.now)
+        iface.count_in(packet.size, self.env.now)
         acl = iface.acl_in
         if acl is not None and not permitted(acl, packet):
             self.drop("acl-in", packet, iface, acl=acl.name)
             self.icmp_error(packet, ICMP_UNREACHABLE, UNREACH_ADMIN)
             return
-        if iface.nat == "outside" and self.nat is not None:
+        if self.nat is not None and iface.nat == "outside":
             self.nat.outside_to_inside(packet, iface)
         dst = packet.dst
         if dst in self.local_addresses or dst == 0xFFFFFFFF:
@@ -230,8 +230,8 @@ class Device(Configurable):
         """Send ``packet`` out of ``out`` towards ``gateway``; ``in_iface`` is where a
         forwarded packet came in (None: locally originated). False when it was dropped."""
         nat = self.nat
-        if (nat is not None and in_iface is not None and in_iface.nat == "inside"
-                and out.nat == "outside" and not nat.inside_to_outside(packet, in_iface, out)):
+        if nat is not None and in_iface is not None and in_iface.nat == "inside" and \
+                out.nat == "outside" and not nat.inside_to_outside(packet, in_iface, out):
             return False
         if hooks:
             for hook in out.egress_hooks:
@@ -264,12 +264,12 @@ class Device(Configurable):
         if not iface.line_up:
             self.drop("interface-down", packet, iface)
             return False
-        if (packet.dst >> 28 != 0xE and not iface.name.startswith("Serial")
+        if (iface.arp and packet.dst >> 28 != 0xE
                 and not neighbour_answers(link.peer(iface), gateway)):
             # IOS: "encapsulation failed" — nobody on the segment answers ARP for the gateway.
             self.drop("arp", packet, iface, gateway=int_to_ip(gateway))
             return False
-        iface.count("out", packet.size, self.env.now)
+        iface.count_out(packet.size, self.env.now)
         return link.transmit(packet, iface)
 
     def send_packet(self, packet: Packet, *, hooks: bool = True) -> bool:

@@ -184,7 +184,7 @@ class Tunnels:
         if state is None or not tunnel.line_up:
             device.drop("interface-down", packet, tunnel)
             return False
-        tunnel.count("out", packet.size, device.env.now)
+        tunnel.count_out(packet.size, device.env.now)
         for tap in device.lab.tunnel_taps:
             tap(device.env.now, device, tunnel, packet, "out")
         if state.mode == "ipsec":
