@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING
 from ikesim.net.addr import MASKS
 from ikesim.net.interface import LOOPBACK, TUNNEL, Interface
 from ikesim.net.ospf.neighbor import EXCHANGE, TWO_WAY, Neighbor
-from ikesim.net.ospf.packets import ALL_DR_ROUTERS, ALL_SPF_ROUTERS, OPTION_E, Hello
+from ikesim.net.ospf.packets import (
+    ALL_DR_ROUTERS,
+    ALL_SPF_ROUTERS,
+    OPTION_E,
+    Hello,
+    Lsa,
+    LsUpdate,
+)
 from ikesim.net.timers import Timer
 
 if TYPE_CHECKING:
@@ -23,6 +30,8 @@ if TYPE_CHECKING:
 
 BROADCAST, POINT_TO_POINT, LOOPBACK_NET = "BROADCAST", "POINT_TO_POINT", "LOOPBACK"
 REFERENCE_BANDWIDTH_KBIT = 100_000  # IOS auto-cost reference bandwidth: 10^8 bit/s
+FLOOD_PACING = 0.033  # seconds (IOS `timers pacing flood` default)
+MAX_UPDATE_BYTES = 1400  # LSAs per Link State Update: keep it within one 1500-byte MTU
 
 
 def default_cost(iface: Interface) -> int:
@@ -56,6 +65,8 @@ class OspfInterface:
         env = process.device.env
         self.hello_timer = Timer(env, self._hello_tick)
         self.wait_timer = Timer(env, self._wait_done)
+        self._flood_queue: dict[tuple[int, int, int], Lsa] = {}
+        self._flood_timer = Timer(env, self._send_floods)
 
     @property
     def address(self) -> int:
@@ -92,6 +103,8 @@ class OspfInterface:
         self.state = "DOWN"
         self.hello_timer.cancel()
         self.wait_timer.cancel()
+        self._flood_timer.cancel()
+        self._flood_queue = {}
         for neighbor in list(self.neighbors.values()):
             neighbor.kill(reason)
         self.neighbors.clear()
@@ -201,6 +214,27 @@ class OspfInterface:
         if self.type != BROADCAST or self.state in ("DR", "BDR"):
             return ALL_SPF_ROUTERS
         return ALL_DR_ROUTERS
+
+    def queue_flood(self, lsa: Lsa) -> None:
+        """Flooding is paced as IOS paces it (``timers pacing flood``, 33 ms by default): LSAs
+        queued within one pacing interval leave in one Link State Update."""
+        self._flood_queue[lsa.key] = lsa
+        if not self._flood_timer.active:
+            self._flood_timer.start(FLOOD_PACING)
+
+    def _send_floods(self) -> None:
+        queued, self._flood_queue = list(self._flood_queue.values()), {}
+        batch: list[Lsa] = []
+        size = 0
+        for lsa in queued:
+            lsa = self.process.refreshed(lsa, self.area)
+            if batch and size + lsa.header.length > MAX_UPDATE_BYTES:
+                self.process.send(self, LsUpdate(tuple(batch)), self.flood_address())
+                batch, size = [], 0
+            batch.append(lsa)
+            size += lsa.header.length
+        if batch:
+            self.process.send(self, LsUpdate(tuple(batch)), self.flood_address())
 
     def exchanging(self) -> list[Neighbor]:
         return [n for n in self.neighbors.values() if n.state >= EXCHANGE]

@@ -4,7 +4,6 @@ RFC 2328 §13.1's "which instance is more recent"."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 from ikesim.net.ospf.packets import MAX_AGE, Lsa, LsaHeader
 
@@ -51,7 +50,7 @@ class Lsdb:
             return None
         lsa, installed = found
         age = min(MAX_AGE, lsa.header.age + int(now - installed))
-        return lsa if age == lsa.header.age else Lsa(replace(lsa.header, age=age), lsa.body)
+        return lsa if age == lsa.header.age else lsa.with_age(age)
 
     def install(self, lsa: Lsa, now: float) -> None:
         self._lsas[lsa.key] = (lsa, now)

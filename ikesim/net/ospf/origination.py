@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ikesim.net.ospf.lsdb import LS_REFRESH_TIME, Lsdb, compare
@@ -152,8 +151,7 @@ class Origination:
         db = self.database(area)
         current = db.get(key)
         if current is not None:
-            self._install_and_flood(area, Lsa(replace(current.header, age=MAX_AGE),
-                                              current.body), None)
+            self._install_and_flood(area, current.with_age(MAX_AGE), None)
 
     def _refresh_all(self: OspfProcess) -> None:
         for key, area in list(self._originated.items()):
@@ -172,7 +170,7 @@ class Origination:
                 continue
             for neighbor in targets:
                 neighbor.queue_flood(lsa)
-            self.send(oi, LsUpdate((self.refreshed(lsa, area),)), oi.flood_address())
+            oi.queue_flood(lsa)
         self.schedule_spf()
 
     def refreshed(self: OspfProcess, lsa: Lsa, area: int) -> Lsa:
@@ -182,7 +180,7 @@ class Origination:
         if current is None or compare(current.header, lsa.header) != 0:
             current = lsa
         age = min(MAX_AGE, current.header.age + INF_TRANS_DELAY)
-        return Lsa(replace(current.header, age=age), current.body)
+        return current.with_age(age)
 
     # -- receiving (§13) -----------------------------------------------------------------
     def receive_update(self: OspfProcess, neighbor: Neighbor, update: LsUpdate) -> None:
@@ -228,7 +226,7 @@ class Origination:
             self._originate(area, lsa.header.type, lsa.header.link_state_id, mine.body,
                             force=True)
         elif lsa.header.age < MAX_AGE:
-            self._install_and_flood(area, Lsa(replace(lsa.header, age=MAX_AGE), lsa.body), None)
+            self._install_and_flood(area, lsa.with_age(MAX_AGE), None)
 
     def _own_address(self: OspfProcess, address: int) -> bool:
         return any(oi.address == address for oi in self.interfaces.values())

@@ -104,10 +104,16 @@ LsaBody = RouterLsa | NetworkLsa | SummaryLsa | ExternalLsa
 class Lsa:
     header: LsaHeader
     body: LsaBody
+    raw: bytes = field(default=b"", compare=False, repr=False)  # encoded form (any age)
 
     @property
     def key(self) -> tuple[int, int, int]:
         return self.header.key
+
+    def with_age(self, age: int) -> Lsa:
+        h = self.header
+        return Lsa(LsaHeader(age, h.options, h.type, h.link_state_id, h.advertising_router,
+                             h.sequence, h.checksum, h.length), self.body, self.raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,21 +212,45 @@ def make_lsa(header: LsaHeader, body: LsaBody) -> Lsa:
     header = replace(header, length=LSA_HEADER_LEN + len(data), checksum=0)
     raw = header.pack() + data
     check = fletcher(raw[2:], 14)
-    return Lsa(replace(header, checksum=int.from_bytes(check, "big")), body)
+    header = replace(header, checksum=int.from_bytes(check, "big"))
+    return Lsa(header, body, header.pack() + data)
 
 
 def encode_lsa(lsa: Lsa) -> bytes:
+    if lsa.raw:
+        return struct.pack("!H", lsa.header.age) + lsa.raw[2:]
     return lsa.header.pack() + encode_lsa_body(lsa.body)
 
 
+# Decoded LSA instances by their bytes after the LS age: an instance flooded to a router by
+# several neighbours is verified and parsed once.
+_DECODED: dict[bytes, Lsa] = {}
+_DECODED_MAX = 20_000
+
+
 def decode_lsa(data: bytes, offset: int = 0) -> Lsa:
-    header = LsaHeader.unpack(data, offset)
-    end = offset + header.length
-    if header.length < LSA_HEADER_LEN or end > len(data):
+    if len(data) - offset < LSA_HEADER_LEN:
+        raise OspfError("truncated LSA header")
+    length = int.from_bytes(data[offset + 18:offset + 20], "big")
+    end = offset + length
+    if length < LSA_HEADER_LEN or end > len(data):
         raise OspfError("bad LSA length")
-    if not fletcher_ok(data[offset + 2:end]):
+    raw = bytes(data[offset:end])
+    known = _DECODED.get(raw[2:])
+    if known is not None:
+        return known.with_age(int.from_bytes(raw[:2], "big"))
+    lsa = _decode_lsa(raw)
+    if len(_DECODED) >= _DECODED_MAX:
+        _DECODED.clear()
+    _DECODED[raw[2:]] = lsa
+    return lsa
+
+
+def _decode_lsa(data: bytes) -> Lsa:
+    header = LsaHeader.unpack(data)
+    if not fletcher_ok(data[2:]):
         raise OspfError("LSA checksum mismatch")
-    body = data[offset + LSA_HEADER_LEN:end]
+    body = data[LSA_HEADER_LEN:]
     try:
         if header.type == ROUTER_LSA:
             flags, _, count = struct.unpack_from("!BBH", body)
@@ -230,17 +260,17 @@ def decode_lsa(data: bytes, offset: int = 0) -> Lsa:
                 lid, ldata, kind, tos, metric = struct.unpack_from("!IIBBH", body, at)
                 links.append(RouterLink(lid, ldata, kind, metric))
                 at += 12 + 4 * tos
-            return Lsa(header, RouterLsa(tuple(links), flags))
+            return Lsa(header, RouterLsa(tuple(links), flags), data)
         if header.type == NETWORK_LSA:
             mask, *routers = struct.unpack(f"!I{(len(body) - 4) // 4}I", body[:len(body) // 4 * 4])
-            return Lsa(header, NetworkLsa(mask, tuple(routers)))
+            return Lsa(header, NetworkLsa(mask, tuple(routers)), data)
         if header.type in (SUMMARY_LSA, 4):
             mask, metric = struct.unpack_from("!II", body)
-            return Lsa(header, SummaryLsa(mask, metric & 0xFFFFFF))
+            return Lsa(header, SummaryLsa(mask, metric & 0xFFFFFF), data)
         if header.type == EXTERNAL_LSA:
             mask, bits, forwarding, tag = struct.unpack_from("!IIII", body)
             return Lsa(header, ExternalLsa(mask, bits & 0xFFFFFF, bool(bits >> 31), forwarding,
-                                           tag))
+                                           tag), data)
     except struct.error as exc:
         raise OspfError(f"truncated LSA body: {exc}") from None
     raise OspfError(f"unknown LSA type {header.type}")
