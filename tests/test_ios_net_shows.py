@@ -235,3 +235,26 @@ def test_ospf_over_gre_through_a_scenario_run() -> None:
     assert "O       172.16.2.0 [110/1001] via 10.0.0.2, 00:00:" in text
     assert "!!!!!" in text
     assert "  Tunnel protocol/transport GRE/IP" in text
+
+
+LOOPBACK_SCENARIO = """
+name: loopback-source
+duration: 20s
+routers:
+  RT1: {config: "hostname RT1\\ninterface Loopback0\\n ip address 1.1.1.1 255.255.255.255\\ninterface FastEthernet1/0\\n ip address 10.10.10.2 255.255.255.0\\nip route 0.0.0.0 0.0.0.0 10.10.10.1\\n"}
+  ISP: {config: "hostname ISP\\ninterface FastEthernet0/0\\n ip address 10.10.10.1 255.255.255.0\\nip route 1.1.1.1 255.255.255.255 10.10.10.2\\n"}
+links:
+  - {a: RT1 Fa1/0, b: ISP Fa0/0}
+events:
+  - {at: 1s, device: RT1, exec: show ip interface brief}
+  - {at: 2s, device: RT1, exec: ping 10.10.10.1 source Loopback0}
+  - {at: 5s, device: RT1, exec: show interfaces Loopback0}
+"""
+
+
+def test_ping_sourced_from_a_loopback_through_a_scenario_run() -> None:
+    text = Runtime(parse_scenario(LOOPBACK_SCENARIO)).run().transcript_text()
+    assert "Loopback0                  1.1.1.1         YES NVRAM  up                    up" in text
+    assert "Packet sent with a source address of 1.1.1.1 " in text
+    assert "!!!!!" in text
+    assert "Loopback0 is up, line protocol is up " in text
