@@ -189,7 +189,8 @@ def test_real_time_clock_follows_the_wall_clock_at_its_speed() -> None:
 # -- help and completion --------------------------------------------------------------------------
 @pytest.mark.parametrize(("typed", "words"), [
     ("sh cry isa ", ["policy", "sa"]),
-    ("sh ip ", ["interface", "route"]),
+    ("sh ip int", ["interface"]),
+    ("sh ip interface ", ["brief"]),
     ("deb", ["debug"]),
     ("connect ", ["RT1", "ISP", "RT2", "PC1", "PC2"]),
     ("run until Q", ["QM_IDLE"]),
@@ -197,6 +198,15 @@ def test_real_time_clock_follows_the_wall_clock_at_its_speed() -> None:
 def test_exec_completion(typed: str, words: list[str]) -> None:
     con = Console()
     assert [c.word for c in con.session.completion(typed).matching()] == words
+
+
+def test_exec_completion_follows_the_command_table() -> None:
+    from ikesim.ios.exec_parse import COMMANDS
+
+    con = Console()
+    offered = [c.word for c in con.session.completion("sh ip ").matching()]
+    assert offered == sorted({p[2] for p in COMMANDS if p[:2] == ("show", "ip")})
+    assert {"interface", "route"} <= set(offered)
 
 
 def test_config_help_comes_from_the_configuration_grammar() -> None:

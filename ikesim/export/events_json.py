@@ -18,7 +18,7 @@ from ikesim.net.events import SimEvent
 ADDRESS_FIELDS = frozenset((
     "src", "dst", "peer", "local", "remote", "address", "next_hop", "gateway",
     "local_net", "local_mask", "remote_net", "remote_mask",
-    "local_address", "remote_address", "inside", "outside",
+    "local_address", "remote_address", "inside", "outside", "router_id", "neighbor",
 ))
 
 
