@@ -256,6 +256,11 @@ def _child(conn: Any, file: str, work: Callable[[str], Outcome]) -> None:
 def run_pool(files: list[str], jobs: int, timeout: float,
              work: Callable[[str], Outcome]) -> list[Outcome]:
     """``work(file)`` for every file in a worker process of its own; see :func:`run_all`."""
+    # Import what every worker needs once, here: forked workers then start with it loaded
+    # and the time limit measures the scenario, not the imports.
+    import ikesim.scenario.expect
+    import ikesim.scenario.loader
+    import ikesim.scenario.runner  # noqa: F401
     methods = multiprocessing.get_all_start_methods()
     mp = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     todo = deque(enumerate(files))
