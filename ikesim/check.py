@@ -199,11 +199,14 @@ def run_one(file: str) -> Outcome:
 
 
 def _streaming(scenario: Any) -> Any:
-    """A runtime that keeps no event history: the expectations watch the stream."""
+    """A runtime that keeps neither its event history nor its transcript (nobody reads them
+    here): the expectations watch the event stream, so memory stays flat in long runs."""
+    from ikesim.export.transcript import Transcript
     from ikesim.net.events import EventLog
     from ikesim.scenario.runner import Runtime
 
-    return Runtime(scenario, events=EventLog(keep=False))
+    return Runtime(scenario, events=EventLog(keep=False),
+                   transcript=Transcript(sink=lambda _block: None))
 
 
 def _warning_text(w: Any) -> str:
