@@ -17,8 +17,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
 
-    from bench import (check_bench, main_mode_bench, memory_bench, net_bench, net_build_bench,
-                       seed_lab_bench)
+    from bench import (
+        check_bench,
+        main_mode_bench,
+        memory_bench,
+        net_bench,
+        net_build_bench,
+        seed_lab_bench,
+    )
 
     results: dict[str, dict] = {}
     results["network (issue 2)"] = net_bench.run(n_routers=100 if args.quick else 500,
