@@ -77,6 +77,7 @@ class CryptoMapEntry:
     dynamic_map: str | None = None       # `crypto map M N ipsec-isakmp dynamic D`
     isakmp_profile: str | None = None    # `set isakmp-profile P`
     reverse_route: bool = False          # `reverse-route [static]`
+    description: str | None = None       # `description TEXT`
 
 
 @dataclass(slots=True)

@@ -21,9 +21,23 @@ _TYPES: tuple[tuple[str, str], ...] = (
     ("Null", "Nu"),
     ("Vlan", "Vl"),
     ("Port-channel", "Po"),
+    # Types found in real configurations; appended so that they never change how an existing
+    # prefix resolves.
+    ("Multilink", "Mu"),
+    ("Dialer", "Di"),
+    ("Virtual-Template", "Vt"),
+    ("Virtual-Access", "Vi"),
+    ("BVI", "BV"),
+    ("ATM", "AT"),
+    ("Cellular", "Ce"),
+    ("Async", "As"),
+    ("Embedded-Service-Engine", "Em"),
+    ("NVI", "NV"),
+    ("Virtual-PPP", "Vp"),
 )
 # Virtual interfaces are numbered with a single integer (no slot/port).
-_FLAT = {"Loopback", "Tunnel", "Null", "Vlan", "Port-channel"}
+_FLAT = {"Loopback", "Tunnel", "Null", "Vlan", "Port-channel", "Multilink", "Dialer",
+         "Virtual-Template", "Virtual-Access", "BVI", "NVI", "Virtual-PPP"}
 
 _NAME_RE = re.compile(r"^\s*([A-Za-z][A-Za-z-]*?)\s*(\d+(?:/\d+){0,2}(?:\.\d+)?)\s*$")
 

@@ -1,0 +1,95 @@
+"""Errors and warnings of one configuration, as the user reads them.
+
+Errors: every bad line of a configuration is reported at once, sorted, each as
+``FILE:LINE: REASON: 'LINE TEXT'`` followed by the line and IOS's ``^`` marker under the word
+where parsing stopped (IOS: "% Invalid input detected at '^' marker.")::
+
+    lab.yaml:14: % Invalid input detected at '^' marker.: 'ip roote 0.0.0.0 0.0.0.0 1.1.1.1'
+        ip roote 0.0.0.0 0.0.0.0 1.1.1.1
+           ^
+
+Warnings (:func:`config_warnings`): once per router, the accepted lines ikesim does not model
+(by category, with their line numbers) and the features the scenario asked to ignore, with what
+the lab will lack.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ikesim.errors import InputError
+from ikesim.ios.config.features import FEATURES
+from ikesim.net.config import DeviceConfig
+
+
+class ConfigLineError(InputError):
+    """One bad configuration line; ``column`` is where IOS would put its ``^`` (None: none)."""
+
+    def __init__(self, reason: str, *, file: str | None, line: int, text: str,
+                 column: int | None) -> None:
+        self.column = column
+        super().__init__(reason, file=file, line=line, text=text)
+
+    def render(self) -> str:
+        head = super().render()
+        if self.column is None or self.text is None:
+            return head
+        return f"{head}\n    {self.text}\n    {' ' * self.column}^"
+
+
+class ConfigErrors(InputError):
+    """All the bad lines of one configuration (at least one), sorted by file and line.
+
+    ``reason``/``file``/``line``/``text`` are the first error's, so code that reports a single
+    :class:`InputError` still names the first bad line."""
+
+    def __init__(self, errors: list[ConfigLineError]) -> None:
+        assert errors
+        self.errors = sorted(errors, key=lambda e: (e.file or "", e.line or 0))
+        first = self.errors[0]
+        super().__init__(first.reason, file=first.file, line=first.line, text=first.text)
+
+    def render(self) -> str:
+        return "\n".join(err.render() for err in self.errors)
+
+
+def compact_lines(numbers: list[int]) -> str:
+    """``[3, 4, 5, 9]`` -> ``"3-5, 9"``."""
+    out: list[str] = []
+    nums = sorted(set(numbers))
+    start = prev = None
+    for n in nums + [None]:                    # type: ignore[list-item]
+        if start is not None and (n is None or n != prev + 1):   # type: ignore[operator]
+            out.append(str(start) if start == prev else f"{start}-{prev}")
+            start = None
+        if n is not None and start is None:
+            start = n
+        prev = n
+    return ", ".join(out)
+
+
+def config_warnings(name: str, config: DeviceConfig) -> list[str]:
+    """The warnings a router's configuration gives when it loads (empty when there are none)."""
+    where = config.source or "<config>"
+    shift = config.source_offset
+    warnings: list[str] = []
+    if config.ignored:
+        by_category: dict[str, list[int]] = defaultdict(list)
+        for line, _text in config.ignored:
+            by_category[config.ignored_category.get(line, "management plane")].append(
+                line + shift)
+        parts = [f"{cat} (lines {compact_lines(lines)})" for cat, lines in
+                 sorted(by_category.items(), key=lambda kv: min(kv[1]))]
+        warnings.append(f"{where}: warning: {name}: {len(config.ignored)} line(s) accepted but "
+                        f"not modelled by ikesim: {'; '.join(parts)}")
+    by_feature: dict[str, list[int]] = defaultdict(list)
+    for line, key in config.unmodelled:
+        by_feature[key].append(line + shift)
+    for key, lines in sorted(by_feature.items(), key=lambda kv: min(kv[1])):
+        feat = FEATURES[key]
+        warnings.append(f"{where}: warning: {name}: {feat.name} ignored as the scenario asks "
+                        f"(lines {compact_lines(lines)}): the lab will lack {feat.lacks}")
+    return warnings
+
+
+__all__ = ["ConfigErrors", "ConfigLineError", "compact_lines", "config_warnings"]
