@@ -437,7 +437,8 @@ def test_render_rt1_running_config() -> None:
     assert lines[:3] == ["Building configuration...", "",
                          f"Current configuration : {sum(len(x) + 1 for x in body)} bytes"]
     assert body == [
-        "!", "hostname RT1", "!",
+        "!", "service timestamps debug uptime", "service timestamps log uptime", "!",
+        "hostname RT1", "!",
         "crypto isakmp policy 1", " encr 3des", " authentication pre-share", " group 2",
         "crypto isakmp key cisco123 address 11.11.11.2", "!", "!",
         "crypto ipsec transform-set MYSET esp-3des esp-sha-hmac ", "!",

@@ -28,15 +28,24 @@ from ikesim.errors import InputError
               default=None, help="Write Wireshark ikev1_decryption_table lines.")
 @click.option("--esp-keys", "esp_keys_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Write Wireshark esp_sa lines (both directions of each SA).")
+@click.option("--strict", is_flag=True, default=False,
+              help="Treat configuration warnings (lines accepted but not modelled) as errors.")
 @guarded
 def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | None,
         pcap_path: Path | None, capture_at: str | None, keys_path: Path | None,
-        esp_keys_path: Path | None) -> None:
+        esp_keys_path: Path | None, strict: bool) -> None:
     """Run SCENARIO and print the IOS console transcript."""
+    from ikesim.cli.validate import scenario_warnings
     from ikesim.scenario.loader import load_scenario, parse_time_arg
     from ikesim.scenario.runner import Runtime
 
     sc = load_scenario(scenario)
+    warnings = scenario_warnings(sc)          # on stderr: the transcript stays as it was
+    for warning in warnings:
+        click.echo(warning.replace(": warning: ", ": error (--strict): ", 1) if strict
+                   else warning, err=True)
+    if strict and warnings:
+        raise InputError(f"{len(warnings)} configuration warning(s) and --strict")
     end = parse_time_arg(until) if until is not None else None
     outputs = [p for p in (json_path, pcap_path, keys_path, esp_keys_path) if p is not None]
     for path in outputs:          # fail before a long run, not after it

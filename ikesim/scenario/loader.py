@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ikesim.errors import InputError
-from ikesim.ios.config import parse_config
+from ikesim.ios.config import FEATURES, ConfigErrors, parse_config
 from ikesim.ios.exec_parse import ExecError, parse_exec
 from ikesim.ios.ifnames import canonical_interface_name
 from ikesim.net.config import DeviceConfig, InterfaceConfig
@@ -26,7 +26,10 @@ TOP_KEYS = ("name", "description", "seed", "duration", "routers", "hosts", "link
             "expect", "teach")
 # `teach:` holds the prose of a fault's teaching page (docs/faults/<name>.md, `make docs`).
 TEACH_KEYS = ("title", "broken", "why", "diagnose", "fix", "fixed_variant", "dialect_of")
-ROUTER_KEYS = ("config", "config_file", "platform", "uptime")
+# `ignore:` features of the configuration ikesim does not model (ikesim.ios.config.FEATURES);
+# `config_hostname:` the hostname the configuration declares when the router's scenario name
+# differs from it (two routers may share a hostname in their configs): docs/scenario-format.md.
+ROUTER_KEYS = ("config", "config_file", "platform", "uptime", "ignore", "config_hostname")
 HOST_KEYS = ("address", "gateway", "interface", "uptime")
 LINK_KEYS = ("name", "a", "b", "delay", "loss", "up")
 EVENT_KEYS = ("at", "device", "exec", "configure", "link", "state", "initiate", "every", "until")
@@ -119,8 +122,14 @@ def parse_scenario(text: str, *, file: str = "<scenario>", base_dir: Path | None
 
     devices: dict[str, DeviceSpec] = {}
     routers = _mapping(root["routers"], ctx, root.value_line("routers"), "routers")
+    config_errors: list[Any] = []          # every router's configuration errors, together
     for rname, spec in routers.items():
-        devices[rname] = _router(rname, spec, routers.key_line(rname), ctx, base_dir)
+        try:
+            devices[rname] = _router(rname, spec, routers.key_line(rname), ctx, base_dir)
+        except ConfigErrors as exc:
+            config_errors += exc.errors
+    if config_errors:
+        raise ConfigErrors(config_errors)
     if "hosts" in root:
         hosts = _mapping(root["hosts"], ctx, root.value_line("hosts"), "hosts")
         for hname, spec in hosts.items():
@@ -160,9 +169,11 @@ def _router(name: str, spec: Any, line: int, ctx: _Ctx, base_dir: Path | None) -
     if ("config" in spec) == ("config_file" in spec):
         raise ctx.error(f"router '{name}' needs exactly one of 'config' or 'config_file'",
                         spec.line)
+    ignore = _ignore_list(spec, ctx)
     if "config" in spec:
         text, first = _text(spec["config"], ctx, spec.value_line("config"), "config")
-        config = parse_config(text, file=ctx.file, line_offset=first - 1, hostname=name)
+        config = parse_config(text, file=ctx.file, line_offset=first - 1, hostname=name,
+                              ignore=ignore)
     else:
         rel, _ = _text(spec["config_file"], ctx, spec.value_line("config_file"), "config_file")
         cfg_path = (base_dir or Path(".")) / rel
@@ -171,8 +182,16 @@ def _router(name: str, spec: Any, line: int, ctx: _Ctx, base_dir: Path | None) -
         except OSError as exc:
             raise ctx.error(f"cannot read config_file: {exc.strerror}",
                             spec.value_line("config_file"), rel) from None
-        config = parse_config(text, file=str(cfg_path), hostname=name)
-    if config.hostname != name:
+        config = parse_config(text, file=str(cfg_path), hostname=name, ignore=ignore)
+    if "config_hostname" in spec:
+        declared = _word(spec["config_hostname"], ctx, spec.value_line("config_hostname"),
+                         "config_hostname")
+        if config.hostname != declared:
+            raise ctx.error(f"router '{name}': config_hostname is '{declared}' but its "
+                            f"configuration says 'hostname {config.hostname}'",
+                            spec.value_line("config_hostname"))
+        config.hostname = name           # runs under its scenario name (prompt, logs)
+    elif config.hostname != name:
         raise ctx.error(f"router '{name}' has 'hostname {config.hostname}' in its configuration;"
                         " the names must agree", line)
     platform = spec.get("platform", "ios12")
@@ -181,6 +200,21 @@ def _router(name: str, spec: Any, line: int, ctx: _Ctx, base_dir: Path | None) -
                         f"{', '.join(PLATFORMS)})", spec.value_line("platform"))
     uptime = parse_time(spec.get("uptime", 0), ctx, spec.value_line("uptime"), "uptime")
     return DeviceSpec(name, "router", config, platform, uptime, line)
+
+
+def _ignore_list(spec: LocatedDict, ctx: _Ctx) -> list[str]:
+    """``ignore: [eigrp, bgp]``: features whose configuration lines the lab accepts unmodelled."""
+    if "ignore" not in spec:
+        return []
+    raw, line = spec["ignore"], spec.value_line("ignore")
+    items = raw if isinstance(raw, list) else [raw]
+    out = []
+    for item in items:
+        if not isinstance(item, str) or item not in FEATURES:
+            raise ctx.error(f"ignore: unknown feature {item!r} (one of: "
+                            f"{', '.join(sorted(FEATURES))})", line)
+        out.append(item)
+    return out
 
 
 def _host(name: str, spec: Any, line: int, ctx: _Ctx) -> DeviceSpec:

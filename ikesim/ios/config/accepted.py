@@ -20,23 +20,6 @@ class Abbreviated(ParseError):
     """A submode line that only an abbreviated catalogue keyword would accept."""
 
 
-def _all_words() -> frozenset[str]:
-    from ikesim.ios.config import catalogue
-
-    found: set[str] = set()
-
-    def walk(tree: dict[str, Node]) -> None:
-        for key, sub in tree.items():
-            found.add(key)
-            if isinstance(sub, dict):
-                walk(sub)
-    for tree in (catalogue.GLOBAL, catalogue.INTERFACE, catalogue.ROUTER_OSPF,
-                 catalogue.CRYPTO_MAP, catalogue.ISAKMP_PROFILE):
-        walk(tree)
-    return frozenset(found)
-
-
-_ALL_WORDS = _all_words()
 NEGATED = "negations of defaults or of features ikesim does not model"
 INERT = "routing processes without a network or neighbour (inert)"
 
@@ -61,13 +44,16 @@ def not_modelled_reason(feature: str, more: str = "") -> str:
 
 
 def catalogue_line(st: ParserState, cur: Cursor, node: Node, *, negated: bool = False,
-                   parent: Mode = GLOBAL) -> Mode | None:
+                   parent: Mode = GLOBAL, matched: str | None = None) -> Mode | None:
     """Finish a line whose keywords so far led to ``node``; returns the mode it opens, if any.
 
     ``negated``: the line started with ``no`` (removing something ikesim does not model leaves
-    the lab as it is: accepted)."""
+    the lab as it is: accepted). ``matched``: the catalogue keyword the caller just matched
+    (an abbreviation of it may really be a global command, see ``strict_catalogue``)."""
     pos = max(cur.i - 1, 0)
-    inexact = None if cur.i == 0 or cur.words[cur.i - 1].lower() in _ALL_WORDS else cur.i - 1
+    inexact = None
+    if matched is not None and cur.words[cur.i - 1].lower() != matched:
+        inexact = cur.i - 1
     while isinstance(node, dict):
         word = cur.peek()
         found = None if word is None else match_keyword(word, keywords(node))

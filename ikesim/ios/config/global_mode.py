@@ -53,7 +53,7 @@ def global_line(st: ParserState, cur: Cursor) -> Mode | None:
     if cmd == "router":
         if cur.opt_kw(("ospf",)) is not None:
             return ospf.router_ospf(st, cur)
-        return catalogue_line(st, cur, catalogue.GLOBAL["router"])
+        return catalogue_line(st, cur, catalogue.GLOBAL["router"], matched="router")
     if cmd == "route-map":
         return natroute.route_map(st, cur)
     if cmd == "service":
@@ -63,7 +63,7 @@ def global_line(st: ParserState, cur: Cursor) -> Mode | None:
     if cmd in ("set", "match"):
         raise ParseError(f"% Invalid input detected ('{cmd}' is only valid under a crypto map "
                          "or a route-map)", 1)
-    return catalogue_line(st, cur, catalogue.GLOBAL[cmd])
+    return catalogue_line(st, cur, catalogue.GLOBAL[cmd], matched=cmd)
 
 
 def service(st: ParserState, cur: Cursor, *, negate: bool = False) -> None:
@@ -103,7 +103,7 @@ def global_ip(st: ParserState, cur: Cursor) -> Mode | None:
     if sub == "nat":
         natroute.ip_nat(st, cur)
         return None
-    return catalogue_line(st, cur, _CATALOGUE_IP[sub])       # type: ignore[index]
+    return catalogue_line(st, cur, _CATALOGUE_IP[sub], matched=sub)  # type: ignore[index]
 
 
 def global_no(st: ParserState, cur: Cursor) -> None:

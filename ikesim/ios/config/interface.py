@@ -117,7 +117,7 @@ def interface_line(st: ParserState, cur: Cursor) -> None:
         tunnel_line(st, cur, iface, negate)
     else:
         mode = catalogue_line(st, cur, catalogue.INTERFACE[cmd], negated=negate,
-                              parent=st.mode)
+                              parent=st.mode, matched=cmd)
         if mode is not None:
             st.mode = mode
 
@@ -126,7 +126,7 @@ def interface_ip(st: ParserState, cur: Cursor, iface: InterfaceConfig, negate: b
     sub = cur.kw(_IP_WORDS)
     if sub not in _IP_MODELLED:
         catalogue_line(st, cur, catalogue.INTERFACE["ip"][sub],  # type: ignore[index]
-                       negated=negate, parent=st.mode)
+                       negated=negate, parent=st.mode, matched=sub)
         return
     if sub in ("nat", "ospf", "mtu", "unnumbered"):
         interface_ip_extra(st, cur, iface, sub, negate)

@@ -134,7 +134,8 @@ def profile_line(st: ParserState, cur: Cursor) -> None:
     negate = cur.opt_kw(("no",)) is not None
     cmd = cur.kw(_PROFILE_WORDS + tuple(catalogue.ISAKMP_PROFILE))
     if cmd in catalogue.ISAKMP_PROFILE:
-        catalogue_line(st, cur, catalogue.ISAKMP_PROFILE[cmd], negated=negate, parent=st.mode)
+        catalogue_line(st, cur, catalogue.ISAKMP_PROFILE[cmd], negated=negate, parent=st.mode,
+                       matched=cmd)
         return
     if cmd == "match":
         cur.kw(("identity",), ("certificate",))

@@ -109,7 +109,8 @@ def ospf_line(st: ParserState, cur: Cursor) -> None:
         proc.default_originate = not negate
         proc.default_originate_always = always and not negate
     else:
-        catalogue_line(st, cur, catalogue.ROUTER_OSPF[cmd], negated=negate, parent=st.mode)
+        catalogue_line(st, cur, catalogue.ROUTER_OSPF[cmd], negated=negate, parent=st.mode,
+                       matched=cmd)
 
 
 __all__ = ["ospf_area", "ospf_line", "router_ospf"]

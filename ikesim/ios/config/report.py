@@ -87,8 +87,13 @@ def config_warnings(name: str, config: DeviceConfig) -> list[str]:
         by_feature[key].append(line + shift)
     for key, lines in sorted(by_feature.items(), key=lambda kv: min(kv[1])):
         feat = FEATURES[key]
+        networks = [text.split(None, 1)[1] for line, text in sorted(config.unmodelled_text.items())
+                    if text.split()[:1] == ["network"] and len(text.split()) > 1
+                    and (line, key) in config.unmodelled]
+        detail = f" (its network statements: {'; '.join(networks)})" if networks else ""
         warnings.append(f"{where}: warning: {name}: {feat.name} ignored as the scenario asks "
-                        f"(lines {compact_lines(lines)}): the lab will lack {feat.lacks}")
+                        f"(lines {compact_lines(lines)}): the lab will lack {feat.lacks}"
+                        f"{detail}")
     return warnings
 
 
