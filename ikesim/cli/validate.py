@@ -1,6 +1,7 @@
 """``ikesim validate FILE...``: load scenario files (syntax, configurations, events) without
-running them. Every error of a configuration is listed; the accepted lines ikesim does not model
-are listed once per router as a warning (``--strict`` makes them errors, exit 2)."""
+running them. Every error of a configuration is listed; warnings (configuration lines accepted
+but not modelled, listed once per router, and the loader's own) go to stderr, and ``--strict``
+makes them errors (exit 2)."""
 
 from __future__ import annotations
 
@@ -10,23 +11,23 @@ from typing import Any
 
 import click
 
-from ikesim.cli.common import EXIT_INVALID, guarded
+from ikesim.cli.common import EXIT_INVALID, guarded, show_warnings, warning_text
 from ikesim.errors import IkesimError
 
 
-def scenario_warnings(scenario: Any) -> list[str]:
-    """Each router's configuration warnings (accepted-but-not-modelled lines, ignored
-    features), for ``validate`` and ``run`` (``--strict`` makes them errors)."""
-    from ikesim.ios.config import config_warnings
-
-    return [w for spec in scenario.routers for w in config_warnings(spec.name, spec.config)]
+def show_strict(warnings: list[Any]) -> None:
+    """``--strict``: the warnings as errors, on stderr."""
+    for warning in warnings:
+        click.echo(warning_text(warning).replace(" warning: ", " error (--strict): ", 1),
+                   err=True)
 
 
 @click.command()
 @click.argument("scenarios", nargs=-1, required=True,
                 type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--strict", is_flag=True, default=False,
-              help="Treat configuration warnings (lines accepted but not modelled) as errors.")
+              help="Treat warnings (e.g. configuration lines accepted but not modelled) as "
+                   "errors.")
 @guarded
 def validate(scenarios: tuple[Path, ...], strict: bool) -> None:
     """Check scenario files (syntax, configurations, events) without running them."""
@@ -40,15 +41,12 @@ def validate(scenarios: tuple[Path, ...], strict: bool) -> None:
             failures += 1
             click.echo(f"{exc}", err=True)
             continue
-        warnings = scenario_warnings(sc)
-        for warning in warnings:
-            click.echo(warning.replace(": warning: ", ": error (--strict): ", 1) if strict
-                       else warning, err=True)
-        if strict and warnings:
+        if strict and sc.warnings:
             failures += 1
+            show_strict(sc.warnings)
             continue
+        show_warnings(sc.warnings)
         click.echo(f"{path}: ok ({len(sc.routers)} routers, {len(sc.hosts)} hosts, "
-                   f"{len(sc.links)} links, {len(sc.events)} events"
-                   + (f", {len(warnings)} warnings" if warnings else "") + ")")
+                   f"{len(sc.links)} links, {len(sc.events)} events)")
     if failures:
         sys.exit(EXIT_INVALID)

@@ -232,6 +232,8 @@ def _finish(st: ParserState, lines: list[str], errors: list[ConfigLineError],
                 file=st.file, line=st.line_offset + route.line,
                 text=lines[route.line - 1].strip(), column=None))
     pki.warn_unused(st)
+    config.crypto.interface_addresses = {name: iface.address.ip for name, iface in
+                                         config.interfaces.items() if iface.address is not None}
     if errors:
         raise ConfigErrors(_one_per_feature(errors))
     return config

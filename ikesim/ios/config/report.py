@@ -68,11 +68,12 @@ def compact_lines(numbers: list[int]) -> str:
     return ", ".join(out)
 
 
-def config_warnings(name: str, config: DeviceConfig) -> list[str]:
-    """The warnings a router's configuration gives when it loads (empty when there are none)."""
+def config_warnings(name: str, config: DeviceConfig) -> list[InputError]:
+    """The warnings a router's configuration gives when it loads (empty when there are none),
+    as errors that do not stop the run: ``FILE:FIRSTLINE: warning: NAME: ...``."""
     where = config.source or "<config>"
     shift = config.source_offset
-    warnings: list[str] = []
+    warnings: list[InputError] = []
     if config.ignored:
         by_category: dict[str, list[int]] = defaultdict(list)
         for line, _text in config.ignored:
@@ -80,8 +81,10 @@ def config_warnings(name: str, config: DeviceConfig) -> list[str]:
                 line + shift)
         parts = [f"{cat} (lines {compact_lines(lines)})" for cat, lines in
                  sorted(by_category.items(), key=lambda kv: min(kv[1]))]
-        warnings.append(f"{where}: warning: {name}: {len(config.ignored)} line(s) accepted but "
-                        f"not modelled by ikesim: {'; '.join(parts)}")
+        first = min(line for line, _ in config.ignored) + shift
+        warnings.append(InputError(f"{name}: {len(config.ignored)} line(s) accepted but not "
+                                   f"modelled by ikesim: {'; '.join(parts)}", file=where,
+                                   line=first))
     by_feature: dict[str, list[int]] = defaultdict(list)
     for line, key in config.unmodelled:
         by_feature[key].append(line + shift)
@@ -91,9 +94,9 @@ def config_warnings(name: str, config: DeviceConfig) -> list[str]:
                     if text.split()[:1] == ["network"] and len(text.split()) > 1
                     and (line, key) in config.unmodelled]
         detail = f" (its network statements: {'; '.join(networks)})" if networks else ""
-        warnings.append(f"{where}: warning: {name}: {feat.name} ignored as the scenario asks "
-                        f"(lines {compact_lines(lines)}): the lab will lack {feat.lacks}"
-                        f"{detail}")
+        warnings.append(InputError(f"{name}: {feat.name} ignored as the scenario asks (lines "
+                                   f"{compact_lines(lines)}): the lab will lack {feat.lacks}"
+                                   f"{detail}", file=where, line=min(lines)))
     return warnings
 
 
