@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("ikesim.cli.validate:validate",
                  "Check scenario files (syntax, configurations, events) without running them."),
     "check": ("ikesim.cli.check:check", "Run scenario files and check their expect: sections."),
+    "new": ("ikesim.cli.new:new", "Write a lab (scenario) from real router configurations."),
 }
 
 
