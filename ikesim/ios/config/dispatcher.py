@@ -144,6 +144,7 @@ def _one_per_feature(errors: list[ConfigLineError]) -> list[ConfigLineError]:
             first = ConfigLineError(not_modelled_reason(feature, f", also lines {others}"),
                                     file=first.file, line=first.line, text=first.text,
                                     column=first.column)
+            first.feature = feature                     # type: ignore[attr-defined]
         out.append(first)
     return out
 
