@@ -39,8 +39,13 @@ from ikesim.ios.config.report import ConfigErrors, ConfigLineError, compact_line
 from ikesim.ios.config.state import GLOBAL, ParserState, Swallow
 from ikesim.net.config import DeviceConfig
 
-# The header of pasted `show running-config` output.
-_SHOW_RUN_HEADER = re.compile(r"Building configuration\.\.\.|Current configuration ?: ?\d+ bytes")
+# What the console itself prints in a pasted session: the `show running-config` header, the
+# password prompt, the `configure terminal` banner, `[OK]` after `write`, the `copy` questions
+# and syslog lines such as "*Mar  1 00:01:02.123: %SYS-5-CONFIG_I: Configured from console".
+_CONSOLE_OUTPUT = re.compile(
+    r"Building configuration\.\.\.|Current configuration ?: ?\d+ bytes|Password:\s*"
+    r"|Enter configuration commands, one per line\..*|\[OK\]|Destination filename \[.*"
+    r"|\*?\w{3} +\d+ [\d:.]+( \w+)?: %[A-Z0-9_]+-\d-[A-Z0-9_]+: .*")
 # A console prompt at the start of a pasted line: `R1#`, `R1>`, `R1(config-if)#`.
 _PROMPT = re.compile(r"^(?P<host>[A-Za-z][^\s#>]*?)(?P<cfg>\(config[^)\s]*\))?[#>](?P<rest>.*)$")
 # Exec commands found in pastes (`write memory` after `end`, `do show run` in config mode).
@@ -87,7 +92,7 @@ def feed(st: ParserState, lineno: int, raw: str) -> list[ConfigLineError]:
         if pki.hex_line(st, line):
             return []
     text = line.strip()
-    if not text or text.startswith("!") or _SHOW_RUN_HEADER.fullmatch(text):
+    if not text or text.startswith("!") or _CONSOLE_OUTPUT.fullmatch(text):
         return []
     st.indent = len(line) - len(line.lstrip())
     prompt = _PROMPT.match(text)
