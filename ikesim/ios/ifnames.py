@@ -39,7 +39,8 @@ _TYPES: tuple[tuple[str, str], ...] = (
 _FLAT = {"Loopback", "Tunnel", "Null", "Vlan", "Port-channel", "Multilink", "Dialer",
          "Virtual-Template", "Virtual-Access", "BVI", "NVI", "Virtual-PPP"}
 
-_NAME_RE = re.compile(r"^\s*([A-Za-z][A-Za-z-]*?)\s*(\d+(?:/\d+){0,2}(?:\.\d+)?)\s*$")
+# ASCII only: IOS does not read `Tunnel٣` as Tunnel3.
+_NAME_RE = re.compile(r"^\s*([A-Za-z][A-Za-z-]*?)\s*(\d+(?:/\d+){0,2}(?:\.\d+)?)\s*$", re.ASCII)
 
 
 def _resolve_type(prefix: str) -> str:
@@ -65,7 +66,7 @@ def canonical_interface_name(name: str) -> str:
     if kind == "Null" and number != "0":
         raise ValueError("only Null0 exists")
     # Normalise leading zeros per component ("fa00/01" is "FastEthernet0/1" on IOS).
-    number = re.sub(r"\d+", lambda d: str(int(d.group(0))), number)
+    number = re.sub(r"[0-9]+", lambda d: str(int(d.group(0))), number)
     return kind + number
 
 

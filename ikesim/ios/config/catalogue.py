@@ -140,7 +140,8 @@ GLOBAL: dict[str, Node] = {
         "multicast-routing": Unmodelled("multicast"), "pim": Unmodelled("multicast"),
         "igmp": SERVICE, "default-network": DEFS, "nbar": Accept("QoS and inspection "
                                                                  "definitions"),
-        "virtual-reassembly": HW, "explicit-path": Unmodelled("mpls"), "ospf": MGMT,
+        "virtual-reassembly": HW, "explicit-path": Unmodelled("mpls"),
+        "ospf": {"name-lookup": MGMT},
     },
     "crypto": {
         "ikev2": Unmodelled("ikev2", ("proposal", "encryption", "integrity", "group", "prf",

@@ -176,9 +176,19 @@ def _dispatch(st: ParserState, text: str) -> None:
     finally:
         st.strict_catalogue = False
     mode_before = st.mode
+    accepted_before = (len(st.config.ignored), len(st.config.unmodelled))
     try:
         new_mode = global_line(st, Cursor.of(text))
+        if sub_err is not None and sub_err.rank()[2] == 2 and accepted_before != (
+                len(st.config.ignored), len(st.config.unmodelled)):
+            # The submode read far enough to object specifically (` ip ospf cost 0`); an
+            # unchecked catalogue line of global mode is not a better reading of it.
+            _undo_catalogue(st, accepted_before)
+            st.mode = mode_before
+            raise sub_err
     except ParseError as glob_err:
+        if glob_err is sub_err:
+            raise
         if sub_err is None and glob_err.rank() <= abbrev.rank():
             # Only an abbreviation fits, and the global reading got no further: the
             # submode's line after all (` spe 100` is `speed 100`).
@@ -196,6 +206,13 @@ def _dispatch(st: ParserState, text: str) -> None:
         st.pending_mode = None
         raise sub_err from None
     st.mode = new_mode or GLOBAL
+
+
+def _undo_catalogue(st: ParserState, lengths: tuple[int, int]) -> None:
+    config = st.config
+    del config.ignored[lengths[0]:], config.unmodelled[lengths[1]:]
+    config.ignored_category.pop(st.lineno, None)
+    config.unmodelled_text.pop(st.lineno, None)
 
 
 def _finish(st: ParserState, lines: list[str], errors: list[ConfigLineError],
