@@ -179,7 +179,8 @@ def _dispatch(st: ParserState, text: str) -> None:
     accepted_before = (len(st.config.ignored), len(st.config.unmodelled))
     try:
         new_mode = global_line(st, Cursor.of(text))
-        if sub_err is not None and sub_err.rank()[2] == 2 and accepted_before != (
+        if sub_err is not None and sub_err.rank()[2] == 2 and sub_err.pos >= 2 \
+                and accepted_before != (
                 len(st.config.ignored), len(st.config.unmodelled)):
             # The submode read far enough to object specifically (` ip ospf cost 0`); an
             # unchecked catalogue line of global mode is not a better reading of it.
