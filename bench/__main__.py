@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     results["seed lab speed (issue 4)"] = seed_lab_bench.run(repeats=1 if args.quick else 5)
     results["catalogue check -j 2 vs -j 1 (issue 5)"] = check_bench.run()
     results["lab build per router, N=1000 vs N=100 (issue 14)"] = net_build_bench.run(pairs=3 if args.quick else 7)
+    results["config load vs split-and-lookup floor (issue 9)"] = __import__("bench.config_bench", fromlist=["run"]).run(repeats=5 if args.quick else 20)
     if args.json:
         print(json.dumps(results, indent=2, sort_keys=True))
     else:
