@@ -200,7 +200,7 @@ def test_running_config_prints_everything_parsed() -> None:
     first = parse_config(HUB)
     text = "\n".join(render_running_config(first))
     for line in ("crypto keyring AWS  ", "  pre-shared-key hostname spoke.example.com key fqdnkey",
-                 "crypto isakmp key WILD address 0.0.0.0 0.0.0.0",
+                 "crypto isakmp key WILD address 0.0.0.0",
                  "crypto isakmp keepalive 10 10 periodic", "   initiate mode aggressive",
                  "crypto ipsec df-bit clear", "crypto ipsec profile VTI",
                  "crypto map CM 100 ipsec-isakmp dynamic DYN ", " reverse-route",

@@ -32,10 +32,14 @@ def policy_lines(policy: IsakmpPolicy) -> list[str]:
     return lines
 
 
-def _key_target(key: PresharedKey) -> str:
+def _key_target(key: PresharedKey, *, in_keyring: bool = False) -> str:
+    """Real captures: a global wildcard key prints as `address 0.0.0.0`
+    (tests/data/real-configs/marius-R1.cfg, IOS 15.x), a keyring's as `address 0.0.0.0 0.0.0.0`
+    (keithgrennier-HQ.cfg, IOS-XE 17.3)."""
     if key.hostname is not None:
         return f"hostname {key.hostname}"
-    tail = "" if key.prefix_length == 32 else f" {key.mask}"
+    wildcard = key.prefix_length == 0 and int(key.address) == 0 and not in_keyring
+    tail = "" if key.prefix_length == 32 or wildcard else f" {key.mask}"
     return f"address {key.address}{tail}"
 
 
@@ -83,7 +87,8 @@ def crypto_lines(crypto: CryptoConfig) -> list[str]:
         lines.append(f"crypto keyring {ring.name}  ")
         if ring.local_address is not None:
             lines.append(f"  local-address {ring.local_address}")
-        lines += [f"  pre-shared-key {_key_target(k)} key {k.key}" for k in ring.keys]
+        lines += [f"  pre-shared-key {_key_target(k, in_keyring=True)} key {k.key}"
+                  for k in ring.keys]
     for policy in crypto.policies_in_order():
         lines += policy_lines(policy)
     lines += [f"crypto isakmp key {k.key} {_key_target(k)}" for k in crypto.keys]
