@@ -55,17 +55,13 @@ class ConfigErrors(InputError):
 
 def compact_lines(numbers: list[int]) -> str:
     """``[3, 4, 5, 9]`` -> ``"3-5, 9"``."""
-    out: list[str] = []
-    nums = sorted(set(numbers))
-    start = prev = None
-    for n in nums + [None]:                    # type: ignore[list-item]
-        if start is not None and (n is None or n != prev + 1):   # type: ignore[operator]
-            out.append(str(start) if start == prev else f"{start}-{prev}")
-            start = None
-        if n is not None and start is None:
-            start = n
-        prev = n
-    return ", ".join(out)
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
 def config_warnings(name: str, config: DeviceConfig) -> list[InputError]:
