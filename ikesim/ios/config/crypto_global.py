@@ -33,8 +33,9 @@ def global_crypto(st: ParserState, cur: Cursor) -> Mode | None:
     if sub in ("pki", "ca"):
         return crypto_pki(st, cur)
     if sub == "call":
-        # Cisco IOS Security Command Reference, `crypto call admission limit ike
-        # in-negotiation-sa number`: a cap on IKE SAs being negotiated (none by default).
+        # Cisco "Call Admission Control for IKE" (IOS 15.2M&T configuration guide): `crypto
+        # call admission limit ike in-negotiation-sa number` caps the IKE SAs being negotiated
+        # (no cap by default). guess: the range 10-99999 (from memory of the command help).
         cur.kw(("admission",))
         cur.kw(("limit",))
         cur.kw(("ike",))
