@@ -15,7 +15,7 @@ from ikesim.net.config import DeviceConfig
 
 _SAFE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.()-]*")
 # Interfaces that never face a link in a lab.
-_VIRTUAL = ("Loopback", "Tunnel", "Null", "Vlan", "Virtual-", "NVI", "Dialer", "BVI")
+_VIRTUAL = ("Loopback", "Tunnel", "Null", "Virtual-", "NVI", "Dialer", "BVI")
 
 
 @dataclass
