@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ikesim.errors import InputError
 from ikesim.ios import commands_crypto
 from ikesim.ios.exec_parse import ExecCommand, ExecError
+from ikesim.ios.net_commands import NET_HANDLERS, NET_NO_ARGS, NET_ROUTER_ONLY
 
 if TYPE_CHECKING:
     from ikesim.ios.device import IosDevice
@@ -262,4 +263,7 @@ _HANDLERS = {
     "clear_crypto_sa": commands_crypto.clear_crypto_sa,
     "clear_crypto_session": commands_crypto.clear_crypto_session,
     "show_crypto_map": commands_crypto.show_crypto_map,
+    **NET_HANDLERS,  # OSPF, NAT, interfaces (ikesim.ios.net_commands)
 }
+NO_ARGS |= NET_NO_ARGS
+ROUTER_ONLY |= NET_ROUTER_ONLY

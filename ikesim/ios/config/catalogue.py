@@ -62,9 +62,9 @@ _MAP_WORDS = ("match", "set", "description", "class", "police", "bandwidth", "pr
 GLOBAL: dict[str, Node] = {
     "aaa": MGMT, "alias": MGMT, "username": MGMT, "logging": MGMT, "ntp": MGMT,
     "snmp-server": MGMT, "snmp": MGMT, "clock": MGMT, "privilege": MGMT, "login": MGMT,
-    "secure": MGMT, "security": MGMT, "spd": PLATFORM, "dot11": MGMT, "hostname-prefix": MGMT,
-    "exception": PLATFORM, "warm-reboot": PLATFORM, "ip-address": MGMT, "event": MGMT,
-    "tftp-server": MGMT, "crypto-engine": PLATFORM, "transceiver": PLATFORM,
+    "secure": MGMT, "security": MGMT, "spd": PLATFORM, "dot11": MGMT,
+    "exception": PLATFORM, "warm-reboot": PLATFORM, "event": MGMT,
+    "tftp-server": MGMT, "transceiver": PLATFORM,
     "voice-card": Accept("voice", ()), "controller": Accept("interface hardware", ()),
     "mac-address-table": Accept("switching defaults on a router"),
     "mac": Accept("switching defaults on a router"), "monitor": MGMT, "system": PLATFORM,
