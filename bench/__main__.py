@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     results.update(__import__("bench.engine_bench", fromlist=["run"]).run(args.quick))
     results["OSPF lab converging (issue 9)"] = net_ospf_bench.run(20 if args.quick else 50)
     results["peak memory, 24 h lab vs 1 h lab (issue 13)"] = memory_bench.run(6 if args.quick else 24)
+    results["config load vs split-and-lookup floor (issue 9)"] = __import__("bench.config_bench", fromlist=["run"]).run(repeats=5 if args.quick else 20)
     if args.json:
         print(json.dumps(results, indent=2, sort_keys=True))
     else:

@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "Say why a scenario's tunnels fail and prove the smallest fix by re-running it."),
     "wireshark": ("ikesim.cli.wireshark:wireshark",
                   "Open a capture decrypted in Wireshark (or print the exact commands)."),
+    "new": ("ikesim.cli.new:new", "Write a lab (scenario) from real router configurations."),
 }
 
 

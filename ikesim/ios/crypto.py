@@ -241,6 +241,10 @@ class CryptoService:
     def clear(self, conn_id: int | None) -> None:
         self._apply(self.engine.clear(self.env.now, conn_id))
 
+    def clear_ipsec(self, peer: int | None) -> None:
+        """`clear crypto sa [peer A]`."""
+        self._apply(self.engine.clear_ipsec(self.env.now, peer))
+
     # -- engine I/O ------------------------------------------------------------------------------
     def _on_datagram(self, packet: Any, iface: Any) -> None:
         udp = packet.payload
