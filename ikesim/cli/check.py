@@ -31,9 +31,13 @@ from ikesim.cli.common import guarded
                    "(words with and/or/not, like pytest).")
 @click.option("--junit", "junit", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Write a JUnit XML report to this file.")
+@click.option("--dask", "use_dask", is_flag=True,
+              help="Run on Dask: a local cluster of -j workers, or the --scheduler's.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="With --dask: the Dask scheduler (tcp://host:8786); workers need the files.")
 @guarded
 def check(paths: tuple[Path, ...], jobs: int | None, keyword: str | None,
-          junit: Path | None) -> None:
+          junit: Path | None, use_dask: bool, scheduler: str | None) -> None:
     """Run scenario files (folders: every *.yaml inside) and check their expectations."""
     files, missing = discover(paths)
     for message in missing:
@@ -47,7 +51,11 @@ def check(paths: tuple[Path, ...], jobs: int | None, keyword: str | None,
         sys.exit(EXIT_INVALID)
     jobs = jobs or os.cpu_count() or 1
     start = time.perf_counter()
-    outcomes = run_all(selected, jobs)
+    if use_dask or scheduler:
+        from ikesim.sweep.catalogue import check_on_dask
+        outcomes = check_on_dask(selected, scheduler=scheduler, workers=jobs)
+    else:
+        outcomes = run_all(selected, jobs)
     wall = time.perf_counter() - start
     print_report(outcomes, wall, min(jobs, len(selected)))
     if junit is not None:
