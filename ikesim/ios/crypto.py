@@ -54,14 +54,43 @@ def stable_seed(*parts: object) -> int:
     return zlib.crc32("/".join(str(p) for p in parts).encode())
 
 
+_DOTTED: dict[int, str] = {}
+
+
 def _dotted(value: int) -> str:
-    return f"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}"
+    """An IPv4 address as text; memoised (a lab has few distinct addresses, bounded anyway)."""
+    text = _DOTTED.get(value)
+    if text is None:
+        if len(_DOTTED) > 65536:
+            _DOTTED.clear()
+        text = _DOTTED[value] = \
+            f"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}"
+    return text
+
+
+class _Cookies:
+    """An SA record with its cookies as hex text, computed once (the responder cookie of an
+    initiator's SA once it is known)."""
+
+    __slots__ = ("sa", "icookie", "rcookie", "rcookie_hex")
+
+    def __init__(self, sa: Any) -> None:
+        self.sa = sa
+        self.icookie = sa.icookie.hex()
+        self.rcookie = sa.rcookie
+        self.rcookie_hex = sa.rcookie.hex()
+
+    def rcookie_text(self) -> str:
+        if self.sa.rcookie is not self.rcookie:
+            self.rcookie = self.sa.rcookie
+            self.rcookie_hex = self.rcookie.hex()
+        return self.rcookie_hex
 
 
 class CryptoService:
     __slots__ = ("device", "node", "env", "profile", "engine", "timers", "on_send", "on_keys",
                  "_keys_seen", "_sa_by_serial", "_esp_rng", "on_esp", "esp_drops",
-                 "_classifiers", "_policies")
+                 "_classifiers", "_policies", "_events")
 
     def __init__(self, device: IosDevice, *, seed: int) -> None:
         self.device = device
@@ -75,7 +104,8 @@ class CryptoService:
         self.on_send: list[Callable[[float, int, int, int, int, bytes], None]] = []
         self.on_keys: list[Callable[[bytes, bytes], None]] = []
         self._keys_seen: set[bytes] = set()
-        self._sa_by_serial: dict[int, Any] = {}
+        self._sa_by_serial: dict[int, _Cookies] = {}
+        self._events = device.lab.events
         # ESP: IVs from a seeded rng; taps see every ESP packet sent (time, src, dst, payload)
         self._esp_rng = random.Random(stable_seed(seed, device.name, "esp"))
         self.on_esp: list[Callable[[float, int, int, bytes], None]] = []
@@ -149,7 +179,7 @@ class CryptoService:
         if rule.policy is not None:
             self._apply(self.engine.request_ipsec(self.env.now, iface.address or 0, rule.policy,
                                                   _proxy_of(line)))
-        self.device.lab.events.emit(self.env.now, self.device.name, "drop",
+        self._events.emit(self.env.now, self.device.name, "drop",
                                     reason="crypto-no-ipsec-sa", interface=iface.name,
                                     src=_dotted(packet.src), dst=_dotted(packet.dst),
                                     protocol=packet.protocol,
@@ -166,7 +196,7 @@ class CryptoService:
                        IP_HEADER_LEN + len(esp), self.node._next_ip_ident())
         for tap in self.on_esp:
             tap(self.env.now, outer.src, outer.dst, esp)
-        self.device.lab.events.emit(self.env.now, self.device.name, "esp", direction="out",
+        self._events.emit(self.env.now, self.device.name, "esp", direction="out",
                                     spi=sa.spi, esp_seq=sa.seq, peer=_dotted(pair.peer),
                                     inner=packet.summary())
         self.node.send_packet(outer, hooks=False)
@@ -174,7 +204,7 @@ class CryptoService:
 
     def _esp_drop(self, reason: str, packet: Packet, spi: int | None, text: str | None) -> None:
         self.esp_drops[reason] = self.esp_drops.get(reason, 0) + 1
-        self.device.lab.events.emit(self.env.now, self.device.name, "drop",
+        self._events.emit(self.env.now, self.device.name, "drop",
                                     reason=f"esp-{reason}", spi=spi,
                                     src=_dotted(packet.src), dst=_dotted(packet.dst), protocol=50)
         if text:
@@ -210,7 +240,7 @@ class CryptoService:
             pair.errors["decode"] = pair.errors.get("decode", 0) + 1
             self._esp_drop("inner-malformed", packet, spi, None)
             return
-        self.device.lab.events.emit(self.env.now, self.device.name, "esp", direction="in",
+        self._events.emit(self.env.now, self.device.name, "esp", direction="in",
                                     spi=spi, esp_seq=pair.inbound.replay_top, peer=src,
                                     inner=inner.summary())
         self._apply(self.engine.ipsec_traffic(self.env.now, pair))
@@ -260,42 +290,49 @@ class CryptoService:
                     callback(sa.icookie, sa.cipher_key)
 
     def _sa(self, serial: int) -> Any:
+        entry = self._sa_entry(serial)
+        return None if entry is None else entry.sa
+
+    def _sa_entry(self, serial: int) -> _Cookies | None:
         """The engine's SA record with this serial. Serials grow, so SAs missing here are the
         newest ones: the walk stops at the first SA already known."""
-        sa = self._sa_by_serial.get(serial)
-        if sa is None:
+        entry = self._sa_by_serial.get(serial)
+        if entry is None:
             for record in reversed(self.engine.sas()):
                 if record.serial in self._sa_by_serial:
                     break
-                self._sa_by_serial[record.serial] = record
-            sa = self._sa_by_serial.get(serial)
-        return sa
+                self._sa_by_serial[record.serial] = _Cookies(record)
+            entry = self._sa_by_serial.get(serial)
+        return entry
 
     def _log(self, event: Any) -> None:
         fields = dict(event.fields)
-        for name in ("peer", "local"):
-            value = fields.get(name)
-            if type(value) is int:
-                fields[name] = _dotted(value)
-        if event.sa_serial:
-            sa = self._sa(event.sa_serial)
-            if sa is not None:      # cookies tie JSON events to captured datagrams
-                fields["icookie"], fields["rcookie"] = sa.icookie.hex(), sa.rcookie.hex()
+        peer = fields.get("peer")
+        if type(peer) is int:
+            fields["peer"] = _dotted(peer)
+        local = fields.get("local")
+        if type(local) is int:
+            fields["local"] = _dotted(local)
+        serial = event.sa_serial
+        if serial:
+            entry = self._sa_entry(serial)
+            if entry is not None:      # cookies tie JSON events to captured datagrams
+                fields["icookie"], fields["rcookie"] = entry.icookie, entry.rcookie_text()
             if event.kind == "purge":
-                self._sa_by_serial.pop(event.sa_serial, None)
-        self.device.lab.events.emit(self.env.now, self.device.name, "ike", event=event.kind,
-                                    conn_id=event.conn_id, sa=event.sa_serial, **fields)
-        debug = self.device.debug
+                self._sa_by_serial.pop(serial, None)
+        device = self.device
+        self._events.emit(self.env.now, device.name, "ike", event=event.kind,
+                          conn_id=event.conn_id, sa=serial, **fields)
+        debug = device.debug
         if not debug:
             if event.kind not in SYSLOG_KINDS:
                 return
-            lines = [(s, t) for s, t in format_event(self.device.dialect, event)
-                     if t.startswith("%")]
+            lines = [(s, t) for s, t in format_event(device.dialect, event) if t.startswith("%")]
         else:
-            lines = format_event(self.device.dialect, event)
+            lines = format_event(device.dialect, event)
             if "crypto isakmp" not in debug:
                 lines = [(s, t) for s, t in lines if t.startswith("%")]
             if "crypto ipsec" in debug:
-                lines += format_ipsec_event(self.device.dialect, event)
+                lines += format_ipsec_event(device.dialect, event)
         if lines:
-            self.device.print_async(lines)
+            device.print_async(lines)
