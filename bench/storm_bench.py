@@ -4,7 +4,8 @@ bare engines and for the whole lab, and memory per established SA.
     python -m bench.storm_bench [N ...] [--group 2|14] [--quick-mode] [--profile]
 
 Time: ``engine`` is ``bench.storm_lab.run_engine_storm`` (hub + N spoke engines, no network),
-``lab`` is ``Runtime.run`` of ``storm_scenario`` (the build is timed apart: ``build_s``). The
+``lab`` is ``Runtime.run`` of ``storm_scenario`` (the build is timed apart: ``build_s``), with the event stream not kept (``EventLog(keep=False)``, as long
+runs use it). The
 floor is ``bench.direct_floor.tunnel`` for every spoke (the floor has no shared state, so it is
 measured on up to ``FLOOR_SAMPLE`` spokes and scaled to N); it is measured just before and just
 after each timed run and the mean taken, so machine drift on a shared box hits both alike.
@@ -29,6 +30,7 @@ from collections.abc import Callable
 
 from bench import direct_floor
 from bench.storm_lab import build_engine_storm, run_engine_storm, storm_scenario
+from ikesim.net.events import EventLog, SimEvent
 from ikesim.scenario.runner import Runtime
 
 FLOOR_SAMPLE = 200
@@ -52,18 +54,33 @@ def _timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def _check_lab(rt: Runtime, n: int, quick: bool) -> None:
-    """The storm must have worked: every spoke's SA (and every ping after the first echo)."""
-    established = sum(1 for e in rt.events.events if e.kind == "ike" and e.device == "HUB"
-                      and e.fields.get("event") == "phase1_complete")
-    if quick:
-        replies = sum(1 for e in rt.events.events if e.kind == "esp" and e.device == "HUB"
-                      and e.fields.get("direction") == "in")
-        if replies < n * ECHOES:
-            raise RuntimeError(f"lab storm: {replies} ESP echoes reached the hub, "
+class _Outcome:
+    """Counts, from the event stream, what the storm must have achieved."""
+
+    def __init__(self) -> None:
+        self.established = self.esp_in = 0
+
+    def __call__(self, event: SimEvent) -> None:
+        if event.device != "HUB":
+            return
+        if event.kind == "ike" and event.fields.get("event") == "phase1_complete":
+            self.established += 1
+        elif event.kind == "esp" and event.fields.get("direction") == "in":
+            self.esp_in += 1
+
+    def check(self, n: int, quick: bool) -> None:
+        if quick and self.esp_in < n * ECHOES:
+            raise RuntimeError(f"lab storm: {self.esp_in} ESP echoes reached the hub, "
                                f"want {n * ECHOES}")
-    if established < n:
-        raise RuntimeError(f"lab storm: {established} of {n} spokes established")
+        if self.established < n:
+            raise RuntimeError(f"lab storm: {self.established} of {n} spokes established")
+
+
+def _runtime(group: int, n: int, quick: bool, *, keep: bool) -> tuple[Runtime, _Outcome]:
+    outcome = _Outcome()
+    events = EventLog(keep=keep)
+    events.subscribe(outcome)
+    return Runtime(storm_scenario(group, n, quick=quick, echoes=ECHOES), events=events), outcome
 
 
 def _engine_time(group: int, n: int, quick: bool) -> float:
@@ -82,23 +99,16 @@ def measure_time(group: int, n: int, quick: bool, *, lab: bool = True) -> dict[s
     if lab:
         gc.collect()
         start = time.perf_counter()
-        rt = Runtime(storm_scenario(group, n, quick=quick, echoes=ECHOES))
+        rt, outcome = _runtime(group, n, quick, keep=False)
         build = time.perf_counter() - start
         before = _floor(group, n, quick)
         run = _timed(rt.run)
         after = _floor(group, n, quick)
-        _check_lab(rt, n, quick)
+        outcome.check(n, quick)
         floor_lab = (before + after) / 2
         figures.update(build_s=build, build_ms_per_router=build * 1e3 / (n + 2),
                        lab_s=run, lab_ratio=run / floor_lab)
     return figures
-
-
-class _Streamed(list):
-    """An event list that keeps nothing: subscribers still see every event as it happens."""
-
-    def append(self, item: object) -> None:
-        pass
 
 
 def _split(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot) -> tuple[int, int]:
@@ -114,9 +124,7 @@ def _split(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot) -> tuple[i
 
 def measure_memory(group: int, n: int, quick: bool, *, streamed: bool) -> dict[str, float]:
     """Bytes retained per spoke by the lab run (after the build), crypto objects apart."""
-    rt = Runtime(storm_scenario(group, n, quick=quick, echoes=ECHOES))
-    if streamed:
-        rt.events.events = _Streamed()
+    rt, outcome = _runtime(group, n, quick, keep=not streamed)
     gc.collect()
     tracemalloc.start(1)
     before = tracemalloc.take_snapshot()
@@ -124,6 +132,7 @@ def measure_memory(group: int, n: int, quick: bool, *, streamed: bool) -> dict[s
     gc.collect()
     after = tracemalloc.take_snapshot()
     tracemalloc.stop()
+    outcome.check(n, quick)
     crypto, other = _split(before, after)
     return {"crypto_B_per_spoke": crypto / n, "other_B_per_spoke": other / n}
 
@@ -131,7 +140,7 @@ def measure_memory(group: int, n: int, quick: bool, *, streamed: bool) -> dict[s
 def profile(group: int, n: int, quick: bool, *, lab: bool) -> str:
     prof = cProfile.Profile()
     if lab:
-        rt = Runtime(storm_scenario(group, n, quick=quick, echoes=ECHOES))
+        rt, _ = _runtime(group, n, quick, keep=False)
         prof.runcall(rt.run)
     else:
         storm = build_engine_storm(group, n)

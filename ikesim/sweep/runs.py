@@ -20,6 +20,8 @@ import functools
 import math
 from typing import Any
 
+from ikesim.export.transcript import Transcript
+from ikesim.net.events import EventLog, SimEvent
 from ikesim.scenario.loader import parse_scenario
 from ikesim.scenario.model import Scenario
 from ikesim.scenario.runner import Runtime
@@ -36,32 +38,50 @@ def _parsed(text: str, file: str) -> Scenario:
     return parse_scenario(text, file=file)
 
 
-def run_one(text: str, file: str, values: dict[str, Any], seed: int) -> dict[str, Any]:
-    scenario = copy.deepcopy(_parsed(text, file))
-    apply(scenario, values)
-    result = Runtime(scenario, seed=seed).run()
-    first_sa = first_idle = first_ipsec = math.inf
-    retransmissions = drops = loss_drops = 0
-    for event in result.events.events:
+class _Metrics:
+    """The row's figures, gathered from the event stream as the run goes (nothing kept)."""
+
+    def __init__(self) -> None:
+        self.first_sa = self.first_idle = self.first_ipsec = math.inf
+        self.retransmissions = self.drops = self.loss_drops = 0
+
+    def __call__(self, event: SimEvent) -> None:
         if event.kind == "drop":
-            drops += 1
-            loss_drops += event.fields.get("reason") == "loss"
+            self.drops += 1
+            self.loss_drops += event.fields.get("reason") == "loss"
         elif event.kind == "ike":
             kind = event.fields["event"]
             if kind == "sa_created":
-                first_sa = min(first_sa, event.time)
+                self.first_sa = min(self.first_sa, event.time)
             elif kind == "phase1_complete":
-                first_idle = min(first_idle, event.time)
+                self.first_idle = min(self.first_idle, event.time)
             elif kind == "qm_complete":
-                first_ipsec = min(first_ipsec, event.time)
+                self.first_ipsec = min(self.first_ipsec, event.time)
             elif kind == "tx" and event.fields.get("retransmission"):
-                retransmissions += 1
-    outcome = "ipsec" if first_ipsec < math.inf else "phase1" if first_idle < math.inf \
-        else "failed"
-    return {**values, "seed": seed, "outcome": outcome,
-            "time_to_qm_idle": _since(first_sa, first_idle),
-            "time_to_ipsec": _since(first_sa, first_ipsec),
-            "retransmissions": retransmissions, "drops": drops, "loss_drops": loss_drops}
+                self.retransmissions += 1
+
+    def row(self) -> dict[str, Any]:
+        outcome = "ipsec" if self.first_ipsec < math.inf else "phase1" \
+            if self.first_idle < math.inf else "failed"
+        return {"outcome": outcome,
+                "time_to_qm_idle": _since(self.first_sa, self.first_idle),
+                "time_to_ipsec": _since(self.first_sa, self.first_ipsec),
+                "retransmissions": self.retransmissions, "drops": self.drops,
+                "loss_drops": self.loss_drops}
+
+
+def run_one(text: str, file: str, values: dict[str, Any], seed: int) -> dict[str, Any]:
+    scenario = copy.deepcopy(_parsed(text, file))
+    apply(scenario, values)
+    metrics = _Metrics()
+    events = EventLog(keep=False)
+    events.subscribe(metrics)
+    Runtime(scenario, seed=seed, events=events, transcript=Transcript(sink=_discard)).run()
+    return {**values, "seed": seed, **metrics.row()}
+
+
+def _discard(*_: Any) -> None:
+    """A sweep reads the event stream only: console text is not kept."""
 
 
 def _since(start: float, end: float) -> float:
