@@ -19,6 +19,7 @@ from pathlib import Path
 from ikesim.sweep import Sweep, run_sweep
 from ikesim.sweep.cluster import dask_client
 from ikesim.sweep.params import parse_param
+from ikesim.sweep.runs import run_one
 
 SEED_LAB = Path(__file__).resolve().parents[1] / "scenarios" / "missing-return-route.yaml"
 
@@ -28,18 +29,21 @@ def _normal(rows: list[dict]) -> list[tuple]:
             for r in rows]
 
 
+def _warm_up(text: str, file: str) -> None:
+    """Imports, the parsed scenario cache and one run, on a worker."""
+    run_one(text, file, {}, 0)
+
+
 def run(values: int = 10, seeds: int = 100, workers: tuple[int, ...] = (1, 2, 4)) -> dict:
     loss = parse_param(f"link.loss=0..{0.05 * (values - 1):.2f}:0.05")
     job = Sweep(SEED_LAB.read_text(), str(SEED_LAB), [loss], range(seeds))
-    warm = Sweep(job.text, job.file, [parse_param("link.loss=0")], range(1))
     figures: dict[str, float | int | str] = {"runs": values * seeds,
                                              "cores": os.cpu_count() or 1}
     times: dict[int, float] = {}
     tables = []
     for k in workers:
         with dask_client(None, k) as client:
-            for _ in range(2 * k):              # every worker imports ikesim first
-                run_sweep(warm, client=client)
+            client.run(_warm_up, job.text, job.file)   # every worker, before the clock
             start = time.perf_counter()
             tables.append(_normal(run_sweep(job, client=client)))
             times[k] = time.perf_counter() - start
