@@ -50,13 +50,6 @@ class TimerHeap:
     def cancel(self, key: Hashable) -> None:
         self._live.pop(key, None)
 
-    def due(self, key: Hashable) -> float | None:
-        """When ``key`` expires, or None when it is not armed (for tests and show commands)."""
-        seq = self._live.get(key)
-        if seq is None:
-            return None
-        return next(due for due, s, _ in self._heap if s == seq)
-
     def _compact(self) -> None:
         live = self._live
         self._heap = [item for item in self._heap if live.get(item[2]) == item[1]]
