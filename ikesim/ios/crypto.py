@@ -306,23 +306,26 @@ class CryptoService:
         return entry
 
     def _log(self, event: Any) -> None:
-        fields = dict(event.fields)
-        peer = fields.get("peer")
-        if type(peer) is int:
-            fields["peer"] = _dotted(peer)
-        local = fields.get("local")
-        if type(local) is int:
-            fields["local"] = _dotted(local)
+        fields = event.fields
+        peer, local = fields.get("peer"), fields.get("local")
+        if type(peer) is int or type(local) is int:     # addresses as text in the record
+            fields = dict(fields)
+            if type(peer) is int:
+                fields["peer"] = _dotted(peer)
+            if type(local) is int:
+                fields["local"] = _dotted(local)
         serial = event.sa_serial
-        if serial:
-            entry = self._sa_entry(serial)
-            if entry is not None:      # cookies tie JSON events to captured datagrams
-                fields["icookie"], fields["rcookie"] = entry.icookie, entry.rcookie_text()
-            if event.kind == "purge":
-                self._sa_by_serial.pop(serial, None)
         device = self.device
-        self._events.emit(self.env.now, device.name, "ike", event=event.kind,
-                          conn_id=event.conn_id, sa=serial, **fields)
+        entry = self._sa_entry(serial) if serial else None
+        if entry is not None:      # cookies tie JSON events to captured datagrams
+            self._events.emit(self.env.now, device.name, "ike", event=event.kind,
+                              conn_id=event.conn_id, sa=serial, **fields,
+                              icookie=entry.icookie, rcookie=entry.rcookie_text())
+        else:
+            self._events.emit(self.env.now, device.name, "ike", event=event.kind,
+                              conn_id=event.conn_id, sa=serial, **fields)
+        if serial and event.kind == "purge":
+            self._sa_by_serial.pop(serial, None)
         debug = device.debug
         if not debug:
             if event.kind not in SYSLOG_KINDS:
