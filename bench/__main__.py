@@ -19,6 +19,7 @@ def _benchmarks(quick: bool) -> dict[str, Callable[[], dict]]:
         check_bench,
         main_mode_bench,
         net_bench,
+        net_build_bench,
         seed_lab_bench,
         startup_bench,
         storm_bench,
@@ -33,6 +34,8 @@ def _benchmarks(quick: bool) -> dict[str, Callable[[], dict]]:
         "seed lab speed in-process (issues 4, 14)": lambda: seed_lab_bench.run(
             repeats=1 if quick else 5),
         "catalogue check -j 2 vs -j 1 (issue 5)": check_bench.run,
+        "lab build per router, N=1000 vs N=100 (issue 14)": lambda: net_build_bench.run(
+            pairs=3 if quick else 7),
         "storm of spokes vs direct-library floor (issue 14)": lambda: storm_bench.run(quick),
         "start-up: seed lab process vs --help (issue 14)": lambda: startup_bench.run(
             repeats=2 if quick else 5),
