@@ -294,15 +294,12 @@ class CryptoService:
         return None if entry is None else entry.sa
 
     def _sa_entry(self, serial: int) -> _Cookies | None:
-        """The engine's SA record with this serial. Serials grow, so SAs missing here are the
-        newest ones: the walk stops at the first SA already known."""
+        """The engine's SA record with this serial and its cookie text (dropped at purge)."""
         entry = self._sa_by_serial.get(serial)
         if entry is None:
-            for record in reversed(self.engine.sas()):
-                if record.serial in self._sa_by_serial:
-                    break
-                self._sa_by_serial[record.serial] = _Cookies(record)
-            entry = self._sa_by_serial.get(serial)
+            record = self.engine.sa(serial)
+            if record is not None:
+                entry = self._sa_by_serial[serial] = _Cookies(record)
         return entry
 
     def _log(self, event: Any) -> None:
