@@ -55,7 +55,7 @@ def hub_config(group: int, n: int) -> str:
              "crypto isakmp key cisco123 address 0.0.0.0 0.0.0.0",
              f"crypto ipsec transform-set TS {' '.join(transforms)}"]
     for i in range(n):
-        lines += [f"crypto map HUB {10 * (i + 1)} ipsec-isakmp", f" set peer {spoke_wan(i)[1]}",
+        lines += [f"crypto map HUB {i + 1} ipsec-isakmp", f" set peer {spoke_wan(i)[1]}",
                   " set transform-set TS", f" match address S{i}"]
     lines += ["interface FastEthernet0/0", f" ip address {HUB_WAN} 255.255.255.252",
               " crypto map HUB", "interface FastEthernet0/1",
@@ -153,7 +153,7 @@ def build_engine_storm(group: int, n: int) -> EngineStorm:
     for i in range(n):
         me = _ip(spoke_wan(i)[1])
         addrs.append(me)
-        hub_policies.append(Phase2Policy("HUB", 10 * (i + 1), me, transform,
+        hub_policies.append(Phase2Policy("HUB", i + 1, me, transform,
                                          (_lan_proxy("192.168.0.0", spoke_lan(i)),)))
         policy = Phase2Policy("CMAP", 10, hub_addr, transform,
                               (_lan_proxy(spoke_lan(i), "192.168.0.0"),))
