@@ -22,14 +22,20 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 demo: $(STAMP_RUN)
 	$(BIN)/ikesim run scenarios/missing-return-route.yaml
 
-# The Wireshark oracle tests need tshark (Debian package); install it non-interactively when
-# we are root and it is missing. The tests fail loudly, not skip, if it is still absent.
+# The Wireshark oracle tests need tshark, the HTML report tests Chromium (Debian packages, driven
+# by Playwright with executable_path: no browser download); install them non-interactively when
+# we are root and they are missing. The tests fail loudly, not skip, if they are still absent.
 system-deps:
 	@command -v tshark >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing tshark (Debian package) for the Wireshark oracle tests"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >/dev/null; \
 	  else echo "warning: tshark missing and not root; the Wireshark oracle tests will fail"; fi; }
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium (Debian package) for the HTML report tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "warning: chromium missing and not root; the HTML report tests will fail"; fi; }
 
 test: $(STAMP_TEST) system-deps
 	$(BIN)/python -m pytest
