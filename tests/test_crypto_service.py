@@ -16,7 +16,7 @@ from ikesim.ike.events import IkeEvent
 from ikesim.ike.policy import CryptoMapEntry, TransformSet
 from ikesim.ios.crypto import SYSLOG_KINDS
 from ikesim.ios.crypto_map import MapClassifier
-from ikesim.ios.crypto_timers import TimerHeap
+from ikesim.ios.crypto_timers import EngineTimers
 from ikesim.ios.isakmp_log import EVENT_KINDS, format_event
 from ikesim.net.acl import Acl, AclEntry, PortMatch
 from ikesim.net.config import DeviceConfig
@@ -27,10 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 # ---------------------------------------------------------------------------------- timers
-def _heap() -> tuple[simpy.Environment, TimerHeap, list[tuple[float, object]]]:
+def _heap() -> tuple[simpy.Environment, EngineTimers, list[tuple[float, object]]]:
     env = simpy.Environment()
     fired: list[tuple[float, object]] = []
-    return env, TimerHeap(env, lambda key: fired.append((env.now, key))), fired
+    return env, EngineTimers(env, lambda key: fired.append((env.now, key))), fired
 
 
 def test_timers_fire_in_time_then_arm_order_and_cancelled_ones_never() -> None:
@@ -47,15 +47,16 @@ def test_timers_fire_in_time_then_arm_order_and_cancelled_ones_never() -> None:
     assert len(timers) == 0
 
 
-def test_cancelled_timers_leave_nothing_queued_in_simpy() -> None:
+def test_cancelled_timers_leave_no_process_or_callback_behind() -> None:
     env, timers, fired = _heap()
-    for i in range(5000):
+    for i in range(1000):
         timers.arm(("retransmit", i), 10.0 + i)
         timers.cancel(("retransmit", i))
-    assert len(env._queue) <= 1          # one wake-up at most, not one process per timer
-    for i in range(5000):                # re-arming the same keys keeps the heap bounded too
+    for i in range(1000):                # re-arming the same keys leaves one live timer each
         timers.arm(("lifetime", i % 10), 100.0 + i)
-    assert len(timers) == 10 and len(timers._heap) < 200
+    queued = [event for _, _, _, event in env._queue]
+    assert not any(isinstance(e, simpy.Process) for e in queued)      # bare timeouts only
+    assert sum(1 for e in queued if e.callbacks) == len(timers) == 10
     env.run()
     assert [key for _, key in fired] == [("lifetime", k) for k in range(10)]
 
@@ -70,12 +71,23 @@ def test_timer_armed_while_firing_for_the_same_instant_fires_after() -> None:
             timers.arm("same-instant", env.now)
             timers.arm("later", env.now + 1)
 
-    timers = TimerHeap(env, fire)
+    timers = EngineTimers(env, fire)
     timers.arm("first", 1.0)
     timers.arm("second", 1.0)
     env.run()
     assert fired == ["first", "second", "same-instant", "later"]
     assert env.now == 2.0
+
+
+def test_timers_fire_at_the_float_time_a_simpy_timeout_would() -> None:
+    """Armed at 12.342 for 31.313: a timeout armed then fires at exactly 31.313, where one
+    scheduled later from 12.961 could only reach 31.312999999999995 (runs stay identical)."""
+    env, timers, fired = _heap()
+    env.run(until=12.341999999999999)
+    timers.arm("a", 31.313)
+    timers.arm("b", 12.961)
+    env.run()
+    assert fired == [(12.961, "b"), (31.313, "a")]
 
 
 # --------------------------------------------------------------------------- compiled ACLs
@@ -204,3 +216,4 @@ def test_no_debug_text_is_formatted_when_no_console_listens(monkeypatch) -> None
     assert len(tx) == 6 and all(len(e.fields["icookie"]) == 16 for e in tx)
     assert rt.devices["RT1"].crypto.engine.established_sa(
         int(ipaddress.IPv4Address("11.11.11.2"))) is not None
+

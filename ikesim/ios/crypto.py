@@ -1,8 +1,8 @@
 """The ISAKMP service of an IOS router: drives the sans-I/O engine from the network model.
 
 - UDP 500 datagrams reaching the router go to ``engine.receive``; the engine's datagrams are
-  sent with the router's own UDP stack; its timers live in one heap per router
-  (``ikesim.ios.crypto_timers``): a cancelled timer leaves nothing queued in simpy.
+  sent with the router's own UDP stack; its timers are bare simpy timeouts
+  (``ikesim.ios.crypto_timers``): a cancelled timer leaves no process or closure behind.
 - Interesting traffic: an egress hook on every interface with a ``crypto map`` checks each
   departing packet against the map entries' ``match address`` ACLs, compiled per interface
   when the configuration is applied (``ikesim.ios.crypto_map``). A match with no IPsec SA
@@ -30,7 +30,7 @@ from ikesim.ike.profiles import PROFILES
 from ikesim.ike.quick import Phase2Policy
 from ikesim.ios.crypto_map import MapClassifier, phase2_policy
 from ikesim.ios.crypto_map import proxy_of as _proxy_of
-from ikesim.ios.crypto_timers import TimerHeap
+from ikesim.ios.crypto_timers import EngineTimers
 from ikesim.ios.isakmp_log import format_event, format_ipsec_event
 from ikesim.ipsec.esp import EspError, decapsulate, encapsulate, peek_spi
 from ikesim.net.acl import PROTO_ESP, PROTO_ICMP
@@ -100,7 +100,7 @@ class CryptoService:
         self.engine = IsakmpEngine(crypto=device.config.crypto, profile=self.profile,
                                    rng=random.Random(stable_seed(seed, device.name, "isakmp")),
                                    local_addresses=self._local_addresses(device.config))
-        self.timers = TimerHeap(self.env, self._timer_expired)
+        self.timers = EngineTimers(self.env, self._timer_expired)
         self.on_send: list[Callable[[float, int, int, int, int, bytes], None]] = []
         self.on_keys: list[Callable[[bytes, bytes], None]] = []
         self._keys_seen: set[bytes] = set()
