@@ -17,9 +17,13 @@ from collections.abc import Callable
 def _benchmarks(quick: bool) -> dict[str, Callable[[], dict]]:
     from bench import (
         check_bench,
+        engine_hostile,
+        engine_scaling,
         main_mode_bench,
+        memory_bench,
         net_bench,
         net_build_bench,
+        net_ospf_bench,
         seed_lab_bench,
         startup_bench,
         storm_bench,
@@ -36,6 +40,13 @@ def _benchmarks(quick: bool) -> dict[str, Callable[[], dict]]:
         "catalogue check -j 2 vs -j 1 (issue 5)": check_bench.run,
         "lab build per router, N=1000 vs N=100 (issue 14)": lambda: net_build_bench.run(
             pairs=3 if quick else 7),
+        "engine: per-message cost, 10 vs many half-open SAs (issue 13)": lambda: (
+            engine_scaling.run(quick)),
+        "engine: hostile 61 KB MM1, 2,550 transforms (issue 13)": lambda: (
+            engine_hostile.run(quick)),
+        "OSPF lab converging (issue 9)": lambda: net_ospf_bench.run(20 if quick else 50),
+        "peak memory, 24 h lab vs 1 h lab (issue 13)": lambda: memory_bench.run(
+            6 if quick else 24),
         "storm of spokes vs direct-library floor (issue 14)": lambda: storm_bench.run(quick),
         "start-up: seed lab process vs --help (issue 14)": lambda: startup_bench.run(
             repeats=2 if quick else 5),
