@@ -3,6 +3,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
+STAMP_FUZZ := $(VENV)/.installed-fuzz
+FUZZ_SECONDS ?= 60
 
 # ikesim needs Python >= 3.11 (pyproject.toml requires-python). PYTHON defaults to the first
 # interpreter on PATH that is recent enough, so installing python3.11 next to an older python3
@@ -14,7 +16,7 @@ endif
 # A .venv made by an interpreter that is too old (before 3.11 was installed) is rebuilt.
 VENV_STALE := $(if $(wildcard $(BIN)/python),$(if $(call PY_OK,$(BIN)/python),,yes))
 
-.PHONY: demo test bench lint docs system-deps clean check-python venv-stale
+.PHONY: demo test bench lint docs system-deps clean fuzz check-python venv-stale
 
 CHECK_PYTHON = $(if $(call PY_OK,$(PYTHON)),true,{ \
 	  echo "ikesim needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1 || echo missing)."; \
@@ -65,6 +67,15 @@ system-deps:
 
 test: $(STAMP_TEST) system-deps
 	$(BIN)/python -m pytest
+
+$(STAMP_FUZZ): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,fuzz]'
+	touch $@ $(STAMP_TEST) $(STAMP_RUN)
+
+# One atheris (libFuzzer) target per parser: ISAKMP codec, IOS config, exec line, YAML scenario.
+# FUZZ_SECONDS each (CI: a short budget); a crash's input is kept in build/fuzz/TARGET/.
+fuzz: $(STAMP_FUZZ)
+	$(BIN)/python tests/fuzz/run.py --seconds $(FUZZ_SECONDS)
 
 bench: $(STAMP_TEST)
 	$(BIN)/python -m bench

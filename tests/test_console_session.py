@@ -92,7 +92,7 @@ def test_saved_file_keeps_the_original_and_appends_timed_events(tmp_path: Path) 
     assert text.startswith("# Saved by `ikesim lab` from ")
     assert original.rstrip("\n") in text            # comments and layout kept
     assert text.endswith("  - {at: 66.0, device: RT2, exec: \"sh ip route\"}\n"
-                         "  - at: 66.0\n    device: RT2\n    configure: |\n"
+                         "  - at: 66.000001\n    device: RT2\n    configure: |\n"
                          "      int fa1/0\n       description uplink\n       exit\n"
                          f"      {ROUTE}\n")
     assert yaml.safe_load(text)["duration"] == "260s"
@@ -121,7 +121,7 @@ def test_configuration_typed_while_time_passes_is_split_with_its_submode(tmp_pat
     events = con.session.runtime.injected
     assert [e.lines for e in events] == [["crypto isakmp policy 5", " encr aes"],
                                          ["crypto isakmp policy 5", " hash sha"]]
-    assert [e.at for e in events] == [0.0, 1.0]
+    assert [e.at for e in events] == [0.000001, 1.000001]     # 0 s has happened already
     assert "crypto isakmp policy 5" in con.type("show running-config")
     con.type("run until end", f"save {tmp_path / 'p.yaml'}")
     assert replay(tmp_path / "p.yaml") == con.transcript()

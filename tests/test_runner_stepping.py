@@ -73,7 +73,8 @@ def test_injected_events_are_recorded_and_replay_identically() -> None:
     live.inject(route)
     show = live.inject(EventSpec(at=0, action="exec", device="RT2",
                                  command="sh crypto isakmp sa"))
-    live.advance(200.0, stop=lambda: not show.is_alive)
+    live.advance(200.0, stop=lambda: show.done)
+    # both queued at 66 s, where nothing had happened yet: after the scenario's own 66 s event
     assert live.now == 66.0 and [e.at for e in live.injected] == [66.0, 66.0]
     text = SEED.read_text() + "".join(
         f"  - {{at: {e.at!r}, device: RT2, {k}}}\n" for e, k in zip(
@@ -90,8 +91,33 @@ def test_origin_names_the_event_whose_command_printed() -> None:
     runtime.transcript.add_listener(lambda block: seen.append((block.kind, runtime.origin())))
     runtime.advance(56.0)
     mine = runtime.inject(EventSpec(at=0, action="exec", device="RT1", command="sh ip route"))
-    runtime.advance(60.0, stop=lambda: not mine.is_alive)
-    commands = [(kind, origin) for kind, origin in seen if kind == "command"]
-    assert [o.command for _, o in commands] == ["debug crypto isakmp", "sh crypto isakmp sa",
-                                                "sh ip route"]
-    assert commands[-1][1] is runtime.injected[-1]
+    runtime.advance(60.0, stop=lambda: mine.done)
+    commands = [origin for kind, origin in seen if kind == "command"]
+    # the scenario's own commands (50 s, 55 s) have no origin; the injected one has its event
+    assert commands == [None, None, runtime.injected[-1]]
+    assert runtime.injected[-1].command == "sh ip route"
+
+
+def test_a_command_typed_where_something_already_happened_is_played_a_microsecond_later(
+        tmp_path: Path) -> None:
+    live = Runtime(load_scenario(SEED))
+    live.advance(66.0)
+    first = live.inject(EventSpec(at=0, action="exec", device="RT2", command="sh ip route"))
+    live.advance(100.0, stop=lambda: first.done)
+    second = live.inject(EventSpec(at=0, action="exec", device="RT2", command="sh ip route"))
+    live.advance(100.0, stop=lambda: second.done)
+    assert [e.at for e in live.injected] == [66.0, 66.000001]
+    text = SEED.read_text() + "".join(
+        f"  - {{at: {e.at!r}, device: RT2, exec: sh ip route}}\n" for e in live.injected)
+    replay = run_scenario(parse_scenario(text, file="replay.yaml"))
+    assert live.run().transcript_text() == replay.transcript_text()
+
+
+def test_the_scenarios_own_event_at_the_same_instant_comes_first() -> None:
+    live = Runtime(load_scenario(SEED))
+    live.advance(76.0)                      # the scenario shows the SA table at 76 s too
+    mine = live.inject(EventSpec(at=0, action="exec", device="RT2", command="sh ip route"))
+    live.advance(100.0, stop=lambda: mine.done)
+    shown = [e.fields.get("command") for e in live.events.events
+             if e.kind == "console" and e.time == 76.0 and "command" in e.fields]
+    assert shown == ["sh crypto isakmp sa", "sh ip route"]

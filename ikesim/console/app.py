@@ -17,10 +17,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-import simpy
-
 from ikesim.console.grammar import help_lines
 from ikesim.console.session import LabSession
+from ikesim.scenario.runner import Injection
 
 TICK = 0.05          # seconds between two beats of the real-time clock
 
@@ -149,12 +148,12 @@ async def _clock(session: LabSession, output: TerminalOutput) -> None:
             await output.flush_above_prompt()
 
 
-async def _wait(session: LabSession, process: simpy.Process) -> None:
+async def _wait(session: LabSession, injection: Injection) -> None:
     """A typed command on the running clock: the console is busy until it finishes."""
-    while process.is_alive:
+    while not injection.done:
         if not session.clock.running:        # paused meanwhile (end of the scenario)
             with ctrl_c_stops(session):
-                session.run_until_done(process)
+                session.run_until_done(injection)
             return
         await asyncio.sleep(TICK)
 

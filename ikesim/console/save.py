@@ -26,11 +26,10 @@ from ikesim.scenario.yamlsrc import LocatedDict, LocatedList, load_yaml
 
 def time_value(seconds: float) -> str:
     """A YAML number that reads back as exactly ``seconds``."""
-    text = repr(float(seconds))
-    if "e" in text or "." not in text:
-        text = format(Decimal(float(seconds)), "f")
-        text += "" if "." in text else ".0"
-    return text
+    text = repr(float(seconds))          # the shortest decimal that reads back exactly ...
+    if "e" in text:                      # ... written without an exponent (YAML 1.1, 10s, …)
+        text = format(Decimal(text), "f")
+    return text if "." in text else text + ".0"
 
 
 def render_event(event: EventSpec, indent: str) -> list[str]:

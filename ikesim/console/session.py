@@ -17,8 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import simpy
-
 from ikesim.console import timectl
 from ikesim.console.configmode import ConfigMode
 from ikesim.console.grammar import (
@@ -38,7 +36,7 @@ from ikesim.errors import InputError
 from ikesim.export.transcript import Block
 from ikesim.scenario.loader import load_scenario
 from ikesim.scenario.model import EventSpec, Scenario
-from ikesim.scenario.runner import Runtime
+from ikesim.scenario.runner import Injection, Runtime
 
 CONFIG_BANNER = "Enter configuration commands, one per line.  End with CNTL/Z."
 # Lab commands that also work in configuration mode (none is a configuration keyword).
@@ -61,7 +59,6 @@ class LabSession:
         self.closed = False
         self.interrupted = False          # set from a SIGINT handler while time runs
         self._mine: set[int] = set()      # ids of the events typed here
-        self.runtime.advance(0.0)         # what the scenario does at t = 0
 
     # -- what the front end asks ---------------------------------------------------------------
     @property
@@ -112,7 +109,7 @@ class LabSession:
             self._say(*block.lines[start:-1])
 
     # -- typed lines --------------------------------------------------------------------------------
-    def handle(self, line: str) -> simpy.Process | None:
+    def handle(self, line: str) -> Injection | None:
         """Act on one typed line. Returns a command still running on the real-time clock (the
         front end waits for it), else None."""
         text = line.strip()
@@ -132,26 +129,26 @@ class LabSession:
             self._say(f"% {exc.reason}")
             return None
 
-    def _exec(self, text: str) -> simpy.Process | None:
+    def _exec(self, text: str) -> Injection | None:
         error = exec_error(text, self.kind())
         if error is not None:
             self._error(error)
             return None
         self._flush_config()
-        process = self._inject(EventSpec(at=0.0, action="exec", device=self.device,
-                                         command=text))
+        injection = self._inject(EventSpec(at=0.0, action="exec", device=self.device,
+                                           command=text))
         if self.clock.running:
-            return process
-        self.run_until_done(process)
+            return injection
+        self.run_until_done(injection)
         return None
 
-    def run_until_done(self, process: simpy.Process) -> None:
-        """Paused clock: let simulated time pass until a typed command has finished."""
-        self._advance(self.now + timectl.COMMAND_LIMIT, stop=lambda: not process.is_alive)
-        if process.is_alive:
+    def run_until_done(self, injection: Injection) -> None:
+        """Let simulated time pass until a typed command has finished (at once, not paced)."""
+        self._advance(self.now + timectl.COMMAND_LIMIT, stop=lambda: injection.done)
+        if not injection.done:
             self._say(f"[lab] the command is still running at {seconds_text(self.now)}")
 
-    def _inject(self, event: EventSpec) -> simpy.Process:
+    def _inject(self, event: EventSpec) -> Injection:
         self._mine.add(id(event))
         return self.runtime.inject(event)
 
@@ -168,7 +165,7 @@ class LabSession:
         self.config = ConfigMode(self.runtime.devices[self.device].config)
         self._say(CONFIG_BANNER)
 
-    def _config_line(self, text: str, words: list[str]) -> simpy.Process | None:
+    def _config_line(self, text: str, words: list[str]) -> Injection | None:
         assert self.config is not None
         first = words[0].lower()
         if first in CONFIG_MODE_LAB:
@@ -194,9 +191,9 @@ class LabSession:
         """Apply the configuration lines typed so far (one ``configure`` event)."""
         if self.config is None or not self.config.lines:
             return
-        self._inject(EventSpec(at=0.0, action="configure", device=self.device,
-                               lines=list(self.config.lines)))
-        self._advance(self.now)               # settle: the change takes effect now
+        applied = self._inject(EventSpec(at=0.0, action="configure", device=self.device,
+                                         lines=list(self.config.lines)))
+        self.run_until_done(applied)          # the change takes effect now
         self.config.rebase(self.runtime.devices[self.device].config)
 
     def leave_config(self) -> None:
@@ -206,7 +203,7 @@ class LabSession:
             self.config = None
 
     # -- lab commands ------------------------------------------------------------------------------
-    def _lab_command(self, words: list[str]) -> simpy.Process | None:
+    def _lab_command(self, words: list[str]) -> Injection | None:
         command, args = words[0], words[1:]
         if command in ("exit", "quit"):
             self.close()

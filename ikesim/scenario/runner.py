@@ -3,12 +3,16 @@ model, the IOS personality and the exports meet."""
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from fractions import Fraction
+from heapq import heappush
 from typing import Any
 
 import simpy
+from simpy.events import NORMAL
 
 from ikesim.errors import InputError
 from ikesim.export.transcript import Transcript
@@ -17,6 +21,7 @@ from ikesim.ios.device import IosDevice
 from ikesim.ios.net_syslog import net_syslog
 from ikesim.net.events import EventLog, SimEvent
 from ikesim.net.lab import Lab
+from ikesim.scenario import playback
 from ikesim.scenario.model import EventSpec, Scenario
 
 
@@ -57,13 +62,14 @@ class Runtime:
         self._if_state = {(d.name, i.name): (i.status, i.protocol)
                           for d in self.devices.values() for i in d.node.interfaces.values()}
         self.events.subscribe(self._on_event)
-        # The agenda: the scenario's timed events, played in time order (file order at equal
-        # times), then whatever a live console injects (recorded in ``injected`` for ``save``).
-        self.agenda: list[EventSpec] = list(scenario.events)
-        self.injected: list[EventSpec] = []
-        self._next = 0
+        self._timeline = playback.schedule(self.lab.env, scenario.events, self._play)
+        if self._timeline is None:       # where a timeline would reserve its ids (see inject)
+            self.lab.env.process(self._mark())
+        self._mark_base = 0
+        self.injected: list[EventSpec] = []       # what a console played, for `save`
         self._origins: dict[simpy.Process, EventSpec] = {}
-        self._started = False
+        self._fresh: float | None = None          # a time at which nothing has happened yet
+        self._last_slot: tuple[float, Fraction] | None = None
 
     def _attach_crypto(self) -> None:
         for device in self.devices.values():
@@ -73,6 +79,9 @@ class Runtime:
     # -- events --------------------------------------------------------------------------------
     def _play(self, event: EventSpec) -> Generator[Any, Any, list[str] | None]:
         """One event; an exec event's process returns the command's output lines."""
+        env = self.lab.env
+        if event.at > env.now:
+            yield env.timeout(event.at - env.now)
         if event.action == "exec":
             return (yield from self.devices[event.device].exec(event.command))
         if event.action == "configure":
@@ -126,96 +135,103 @@ class Runtime:
         if lines:
             self.devices[event.device].print_async(lines)
 
-    # -- stepping ------------------------------------------------------------------------------
-    # Every scenario event is started once the simulation has settled at its instant (all that
-    # was due at that time, up to NORMAL priority, has happened), one event after another. A live
-    # console injects its commands the same way, so a session saved as a scenario replays the
-    # same interleaving, and stopping anywhere (run 10s, step, a progress bar's chunks) never
-    # changes what happens: simpy orders its queue by (time, priority, insertion).
+    # -- stepping (the lab console) -------------------------------------------------------------
+    # Stopping anywhere never changes what happens: simpy orders its queue by (time, priority,
+    # event id) and ``env.run(until=…)`` only adds its own marker. A console's event must also
+    # happen exactly where the same event written in the scenario file would: scenario events
+    # are fired by the playback timeline with event ids reserved at the start, in file order,
+    # so the console's event is queued at a fresh instant (nothing has happened there yet) with
+    # an id between the reserved ids of the scenario events at or before it and the next one
+    # (a fraction), i.e. after the scenario's own events of that instant and before anything
+    # else. When the current instant is no longer fresh (a command already ran in it, or a
+    # condition stopped in the middle of it), the event is played at the next whole
+    # microsecond (NUDGE).
+    NUDGE = 1e-6
+
     @property
     def now(self) -> float:
         return float(self.lab.env.now)
 
     def _begin(self) -> None:
-        if not self._started:
-            self._started = True
-            self.lab.started = True       # interface state changes are events from now on
+        self.lab.started = True           # interface state changes are events from now on
 
-    def _settle(self) -> None:
-        """Process everything due at the current instant (NORMAL priority or more urgent)."""
-        env, queue = self.lab.env, self.lab.env._queue   # heap of (time, priority, id, event)
-        while queue and queue[0][0] <= env.now and queue[0][1] <= simpy.events.NORMAL:
-            env.step()
+    def _mark(self) -> Generator[Any, Any, None]:
+        self._mark_base = next(self.lab.env._eid)     # as Timeline.start reserves its block
+        return
+        yield  # a generator, so that simpy runs it as a process at the right moment
 
-    def _start(self, event: EventSpec) -> simpy.Process:
-        self._settle()
-        process = self.lab.env.process(self._play(event))
-        self._origins[process] = event
+    def _next_microsecond(self) -> float:
+        """The first whole microsecond after now (a time that reads well in a saved file)."""
+        later = math.floor(self.now / self.NUDGE + 1) * self.NUDGE
+        later = round(later, 6)
+        return later if later > self.now else math.nextafter(self.now, math.inf)
+
+    def _slot(self, time: float) -> Fraction:
+        """The event id for a console event at ``time`` (see above)."""
+        if self._timeline is not None:
+            base = self._timeline.base
+            before = bisect.bisect_right(self._timeline.events, time, key=lambda e: e.at)
+        else:
+            base, before = self._mark_base, 0
+        low, high = Fraction(base + before - 1), Fraction(base + before)
+        if self._last_slot is not None and self._last_slot[0] == time:
+            low = max(low, self._last_slot[1])        # a second event at the same instant
+        slot = (low + high) / 2
+        self._last_slot = (time, slot)
+        return slot
+
+    def inject(self, event: EventSpec) -> Injection:
+        """Play ``event`` now (a console's command or configuration) and record it for
+        ``save``; its process starts when simulated time next runs."""
+        self._begin()
+        if self._fresh is None or self._fresh != self.now:
+            self.advance(self._next_microsecond())
+        env = self.lab.env
+        event.at = self.now
+        injection = Injection(event)
+        trigger = simpy.Event(env)
+        trigger._ok, trigger._value = True, None      # already triggered, like a Timeout
+        trigger.callbacks.append(lambda _e: self._start(injection))
+        heappush(env._queue, (event.at, NORMAL, self._slot(event.at), trigger))
+        self.injected.append(event)
+        return injection
+
+    def _start(self, injection: Injection) -> None:
+        process = self.lab.env.process(self._play(injection.event))
+        self._origins[process] = injection.event
         process.callbacks.append(lambda _p: self._origins.pop(process, None))
-        return process
+        injection.process = process
 
     def origin(self) -> EventSpec | None:
-        """The event whose process is running now (for sinks: whose command printed this)."""
+        """The injected event whose process is running now (whose command printed this)."""
         active = self.lab.env.active_process
         return self._origins.get(active) if active is not None else None
 
-    def _run_to(self, time: float, stop: Callable[[], bool] | None,
-                progress: Callable[[float], None] | None) -> bool:
-        """Run every event before ``time``; True when ``stop()`` became true on the way."""
+    def advance(self, until: float, *, stop: Callable[[], bool] | None = None,
+                progress: Callable[[float], None] | None = None) -> bool:
+        """Run every simulation event before ``until`` (the instant ``until`` itself is left
+        fresh). ``stop`` is checked after each event: when it becomes true, return True at
+        once (in the middle of that instant). ``progress`` gets the time about 100 times."""
+        self._begin()
         env = self.lab.env
+        if until <= env.now:
+            return bool(stop is not None and stop())
         if stop is not None:
-            while env.peek() < time:
+            while env.peek() < until:
                 env.step()
+                self._fresh = None
                 if stop():
-                    self._settle()
                     return True
         elif progress is not None:
-            chunk = max(time - env.now, 0.0) / 100 or 1.0
-            while env.now + chunk < time:
+            chunk = (until - env.now) / 100
+            while env.now + chunk < until:
                 env.run(until=env.now + chunk)
                 progress(env.now)
-        if time > env.now:
-            env.run(until=time)
+        env.run(until=until)
+        self._fresh = until
         if progress is not None:
             progress(env.now)
         return False
-
-    def advance(self, until: float, *, inclusive: bool = True,
-                stop: Callable[[], bool] | None = None,
-                progress: Callable[[float], None] | None = None) -> bool:
-        """Advance simulated time to ``until``, starting agenda events as their times come.
-
-        ``inclusive``: also play what happens at ``until`` itself (a console stopping there);
-        ``ikesim run`` ends just before its duration. ``stop`` is checked after every simulation
-        event: when it becomes true the instant is settled and ``advance`` returns True.
-        """
-        self._begin()
-        until = max(until, self.now)
-        while True:
-            due = self.agenda[self._next].at if self._next < len(self.agenda) else math.inf
-            if self._run_to(min(due, until), stop, progress):
-                return True
-            if due < until or (inclusive and due <= until):
-                self._next += 1
-                self._start(self.agenda[self._next - 1])
-                if stop is not None:
-                    self._settle()
-                    if stop():
-                        return True
-                continue
-            if inclusive:
-                self._settle()
-            return bool(stop is not None and stop())
-
-    def inject(self, event: EventSpec) -> simpy.Process:
-        """Play ``event`` now (a console's command or configuration) and record it for replay."""
-        self._begin()
-        self._settle()
-        event.at = self.now
-        self.agenda.insert(self._next, event)
-        self._next += 1
-        self.injected.append(event)
-        return self._start(event)
 
     def finish(self, end: float) -> RunResult:
         for device in self.devices.values():      # a ping cut short by the end of the run
@@ -229,10 +245,24 @@ class Runtime:
     def run(self, until: float | None = None, *,
             progress: Callable[[float], None] | None = None) -> RunResult:
         end = self.scenario.duration if until is None else until
-        if end <= 0:
+        if end <= 0 or not math.isfinite(end):
             raise InputError("the run must last a positive time", text=f"{end:g}")
-        self.advance(end, inclusive=False, progress=progress)
+        self.advance(end, progress=progress)
         return self.finish(end)
+
+
+class Injection:
+    """A console's event on its way: ``process`` once simulated time has reached it."""
+
+    __slots__ = ("event", "process")
+
+    def __init__(self, event: EventSpec) -> None:
+        self.event = event
+        self.process: simpy.Process | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.process is not None and not self.process.is_alive
 
 
 def run_scenario(scenario: Scenario, *, seed: int | None = None,
