@@ -31,7 +31,7 @@ venv-stale:
 	rm -rf $(VENV)
 
 ifeq ($(VENV_STALE),yes)
-$(BIN)/python $(STAMP_RUN) $(STAMP_TEST): venv-stale
+$(BIN)/python $(STAMP_RUN) $(STAMP_TEST) $(STAMP_FUZZ): venv-stale
 endif
 
 $(BIN)/python:
