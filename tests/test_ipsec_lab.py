@@ -88,11 +88,12 @@ def test_ios15_quick_mode_states() -> None:
 
 
 @pytest.mark.parametrize("name,notify,signature", [
-    ("transform-set-mismatch", "NO_PROPOSAL_CHOSEN",
+    # IOS names NO-PROPOSAL-CHOSEN (RFC 2408 type 14) PROPOSAL_NOT_CHOSEN (trace 07)
+    ("transform-set-mismatch", "PROPOSAL_NOT_CHOSEN",
      "IPSEC(validate_proposal): transform proposal (prot 3, trans 3, hmac_alg 2) not supported"),
     ("crypto-acl-mismatch", "INVALID_ID_INFORMATION",
      "IPSEC(validate_transform_proposal): proxy identities not supported"),
-    ("pfs-mismatch", "NO_PROPOSAL_CHOSEN",
+    ("pfs-mismatch", "PROPOSAL_NOT_CHOSEN",
      "IPSEC(validate_proposal_request): no PFS offered, policy requires group5"),
 ])
 def test_phase2_faults(name: str, notify: str, signature: str) -> None:

@@ -260,7 +260,7 @@ class IsakmpEngine(QuickModeMixin):
     def _internal(self, out: Output, sa: IsakmpSa, new: str, cause: str) -> None:
         """15.x "Old State = X  New State = Y" lines (the 12.2 dialect has none)."""
         old, sa.internal = sa.internal, new
-        if self.profile.dialect == "15":
+        if self.profile.fsm_events:
             self._emit(out, sa, "state_change", old=old, new=new, input=cause)
 
     def _new_sa(self, now: float, role: str, local: int, peer: int, lport: int, pport: int,

@@ -313,7 +313,7 @@ class QuickModeMixin:
 
     def _qm_state(self: IsakmpEngine, out: Output, x: QmExchange, new: str, cause: str) -> None:
         old, x.state = x.state, new
-        if self.profile.dialect == "15":
+        if self.profile.fsm_events:
             self._emit(out, x.isakmp, "qm_state_change", old=old, new=new, input=cause,
                        message_id=x.message_id)
 

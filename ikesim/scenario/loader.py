@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ikesim.errors import InputError
+from ikesim.ike.profiles import IOS_PLATFORMS
 from ikesim.ios.config import parse_config
 from ikesim.ios.exec_parse import ExecError, parse_exec
 from ikesim.ios.ifnames import canonical_interface_name
@@ -21,7 +22,7 @@ from ikesim.net.config import DeviceConfig, InterfaceConfig
 from ikesim.scenario.model import DeviceSpec, EventSpec, LinkSpec, Scenario
 from ikesim.scenario.yamlsrc import BlockText, LocatedDict, LocatedList, load_yaml
 
-PLATFORMS = ("ios12", "ios15")
+PLATFORMS = IOS_PLATFORMS     # ikesim.ike.profiles: one list of platforms
 TOP_KEYS = ("name", "description", "seed", "duration", "routers", "hosts", "links", "events",
             "expect", "teach")
 # `teach:` holds the prose of a fault's teaching page (docs/faults/<name>.md, `make docs`).
