@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from ikesim.ike import events
 from ikesim.ike.events import EVENT_KINDS, IkeEvent
 from ikesim.ios.log import DIALECTS, format_event, format_event_strict
+from ikesim.ios.log.dialects import dialect
 from ikesim.ios.log.phase2 import ipsec_lines
 from ikesim.ios.log.render import Ctx
-from ikesim.ios.log.dialects import dialect
 
 # Every field name the catalogue mentions (plus a few it does not), so that generated events
 # hit the handlers' real accessors.
