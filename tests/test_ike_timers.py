@@ -236,7 +236,7 @@ def test_conn_id_schemes() -> None:
     lb2.initiate(A, B)
     lb2.run(70.0)
     assert [r.conn_id for r in lb2.engines[A].sa_rows()] == [0]
-    assert lb2.engines[A]._next_1001 == 1001
+    assert lb2.engines[A]._ctx.next_1001 == 1001
     # the serial scheme numbers at creation
     lb3 = lab(drop_replies=True)
     lb3.initiate(A, B)

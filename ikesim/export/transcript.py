@@ -13,6 +13,7 @@ Layout rules (they reproduce ``../shared/seeds``):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -27,6 +28,14 @@ class Transcript:
     lines: list[str] = field(default_factory=list)
     _consoles: dict[str, _Console] = field(default_factory=dict)
     _current: str | None = None
+    # Streaming (long runs): each block goes to ``sink`` as it happens instead of ``lines``.
+    sink: Callable[[list[str]], None] | None = None
+
+    def _add(self, block: list[str]) -> None:
+        if self.sink is None:
+            self.lines.extend(block)
+        elif block:
+            self.sink(block)
 
     def _console(self, device: str) -> _Console:
         console = self._consoles.get(device)
@@ -45,7 +54,7 @@ class Transcript:
         block.append(console.prompt)
         console.async_since_prompt = False
         self._current = device
-        self.lines.extend(block)
+        self._add(block)
         return block
 
     def asynchronous(self, device: str, lines: list[str]) -> list[str]:
@@ -57,7 +66,7 @@ class Transcript:
         block.extend(lines)
         console.async_since_prompt = True
         self._current = device
-        self.lines.extend(block)
+        self._add(block)
         return block
 
     def configure(self, device: str, lines: list[str]) -> list[str]:
@@ -81,7 +90,7 @@ class Transcript:
         block += [f"{host}({mode})#end", console.prompt]
         console.async_since_prompt = False
         self._current = device
-        self.lines.extend(block)
+        self._add(block)
         return block
 
     def text(self) -> str:

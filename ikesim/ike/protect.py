@@ -74,8 +74,10 @@ def protected_informational(sa: IsakmpSa, message_id: int, payloads: list[Payloa
     return data
 
 
-def open_informational(sa: IsakmpSa, header: Header, data: bytes) -> list[Payload]:
-    """Decrypt a protected informational message and verify its HASH(1)."""
+def open_informational(sa: IsakmpSa, header: Header, data: bytes, *,
+                       keep_hash: bool = False) -> list[Payload]:
+    """Decrypt a protected informational message and verify its HASH(1); the payloads after
+    it (``keep_hash``: with the HASH payload first)."""
     block = CIPHERS[sa.cipher_name].block_size
     iv = phase2_iv(sa.hash_name, sa.iv, header.message_id, block)
     payloads, _, _ = decrypt_message(sa, header, data, iv)
@@ -84,4 +86,4 @@ def open_informational(sa: IsakmpSa, header: Header, data: bytes) -> list[Payloa
     expected = info_hash(sa, header.message_id, payloads[1:])
     if not hmac.compare_digest(payloads[0].data, expected):
         raise ProtectionError("HASH(1) verification failed")
-    return payloads[1:]
+    return payloads if keep_hash else payloads[1:]

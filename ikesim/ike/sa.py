@@ -85,6 +85,7 @@ class IsakmpSa:
     negotiated: Negotiated | None = None
     sai_b: bytes = b""             # initiator's MM1 SA payload body (both hashes use it)
     offered: Any = None            # initiator: the SaPayload it sent
+    chosen: Any = None             # responder: the SaPayload it answers MM1 with
     psk: bytes | None = None
     dh: Any = None
     gxi: bytes = b""

@@ -1,63 +1,147 @@
-"""THE main-mode transition table (RFC 2409 §5, PSK authentication), in the spirit of
-libreswan's ``ikev1_states.c``: SA state × role × received message → checks → action → states.
+"""THE transition tables of the IKEv1 engine, in the spirit of libreswan's ``ikev1_states.c``:
+state × role × received message → payloads required/optional → action → next state.
 
-``state`` is the SA's `show crypto isakmp sa` state when the message arrives ("NEW" = no SA yet);
-``tx_state`` is the state printed on the reply's "sending packet" line (None = no reply);
-``next_state`` is the state afterwards; ``internal`` is the 15.x (state after receiving, state
-after processing) pair, ``prev_internal`` the 15.x state it leaves. The engine dispatches on this
-table only: a message with no row is answered by nothing (``bad_message`` "unexpected").
+One table per exchange, all rows of one shape:
+
+- ``state`` is the state of the machine the message is for when it arrives: the ISAKMP SA's
+  `show crypto isakmp sa` state for main mode and informational exchanges ("NEW" = no SA yet),
+  the quick-mode exchange's own state for quick mode ("NEW" = no exchange with that M-ID yet);
+  ``phase1`` is the ISAKMP SA state a quick-mode row needs (QM_IDLE).
+- ``required`` payloads must each appear exactly as often as listed; ``optional`` ones at most
+  as often as listed; ``repeatable`` ones any number of times. Anything else is refused by the
+  generic check (``payload_problem``) BEFORE the action runs: a missing or duplicated KE, ID,
+  HASH … is a typed reject (``bad_message`` with ``peer``), never an exception.
+- ``encrypted``: the message must arrive encrypted (RFC 2409 App. B) or must not.
+- ``tx_state`` is the state printed on the reply's "sending packet" line (None = no reply);
+  ``next_state`` the state afterwards; ``internal`` is the 15.x (state after receiving, state
+  after processing) pair, ``prev_internal`` the 15.x state it leaves.
+
+The engine dispatches on these tables only. A message with no row is answered by nothing and
+reported as ``bad_message`` "unexpected <message> in <state>" (IOS: %CRYPTO-4-IKMP_BAD_MESSAGE).
+Rows for aggressive mode (AG_*) and DPD (R-U-THERE / R-U-THERE-ACK) join these tables as new
+rows of the same shape.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
+from ikesim.ike.quick import QM_COMPLETE, QM_I_QM1, QM_R_QM2
 from ikesim.ike.sa import MM_KEY_EXCH, MM_NO_STATE, MM_SA_SETUP, QM_IDLE
 
 NEW = "NEW"
 ANY = "*"
 DELETED = "DELETED"
+MAIN, QUICK, INFO = "main", "quick", "info"
 
 
 @dataclass(frozen=True, slots=True)
 class Transition:
+    exchange: str                    # MAIN | QUICK | INFO
     state: str
-    role: str
-    message: str                     # "MM1".."MM6", "INFO_NOTIFY", "INFO_DELETE"
-    checks: tuple[str, ...]
-    action: str                      # IsakmpEngine method "_act_<action>"
-    next_state: str
+    role: str                        # "I" | "R" | ANY
+    message: str                     # "MM1".."MM6", "QM1".."QM3", "INFO_NOTIFY", "INFO_DELETE"
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    repeatable: tuple[str, ...] = ()
+    action: str = ""
+    next_state: str = ANY
     tx_state: str | None = None
     prev_internal: str | None = None
     internal: tuple[str, str] | None = None
+    encrypted: bool = False
+    phase1: str = ANY
 
 
-TRANSITIONS: tuple[Transition, ...] = (
+# Main mode (RFC 2409 §5, identity protection). Vendor IDs may ride on any message (RFC 2408
+# §3.16); IOS 15 puts INITIAL-CONTACT (a status notify) in MM5.
+_VID = ("VENDOR",)
+MAIN_MODE: tuple[Transition, ...] = (
     # Responder.
-    Transition(NEW, "R", "MM1", ("sa_payload", "policy_match"), "respond_mm2", MM_SA_SETUP,
+    Transition(MAIN, NEW, "R", "MM1", ("SA",), (), _VID, "respond_mm2", MM_SA_SETUP,
                MM_SA_SETUP, "IKE_READY", ("IKE_R_MM1", "IKE_R_MM2")),
-    Transition(MM_SA_SETUP, "R", "MM3", ("ke_payload", "nonce_payload", "psk"), "respond_mm4",
+    Transition(MAIN, MM_SA_SETUP, "R", "MM3", ("KE", "NONCE"), (), _VID, "respond_mm4",
                MM_KEY_EXCH, MM_KEY_EXCH, "IKE_R_MM2", ("IKE_R_MM3", "IKE_R_MM4")),
-    Transition(MM_KEY_EXCH, "R", "MM5", ("decrypt", "id_payload", "hash_i"), "respond_mm6",
-               QM_IDLE, MM_KEY_EXCH, "IKE_R_MM4", ("IKE_R_MM5", "IKE_P1_COMPLETE")),
+    Transition(MAIN, MM_KEY_EXCH, "R", "MM5", ("ID", "HASH"), (), ("NOTIFY", "VENDOR"),
+               "respond_mm6", QM_IDLE, MM_KEY_EXCH, "IKE_R_MM4", ("IKE_R_MM5", "IKE_P1_COMPLETE"),
+               encrypted=True),
     # Initiator (MM1 is sent by initiate()).
-    Transition(MM_NO_STATE, "I", "MM2", ("sa_payload", "transform_offered"), "send_mm3",
-               MM_SA_SETUP, MM_SA_SETUP, "IKE_I_MM1", ("IKE_I_MM2", "IKE_I_MM3")),
-    Transition(MM_SA_SETUP, "I", "MM4", ("ke_payload", "nonce_payload"), "send_mm5",
+    Transition(MAIN, MM_NO_STATE, "I", "MM2", ("SA",), (), _VID, "send_mm3", MM_SA_SETUP,
+               MM_SA_SETUP, "IKE_I_MM1", ("IKE_I_MM2", "IKE_I_MM3")),
+    Transition(MAIN, MM_SA_SETUP, "I", "MM4", ("KE", "NONCE"), (), _VID, "send_mm5",
                MM_KEY_EXCH, MM_KEY_EXCH, "IKE_I_MM3", ("IKE_I_MM4", "IKE_I_MM5")),
-    Transition(MM_KEY_EXCH, "I", "MM6", ("decrypt", "id_payload", "hash_r"), "complete",
-               QM_IDLE, None, "IKE_I_MM5", ("IKE_I_MM6", "IKE_P1_COMPLETE")),
-    # Informational exchange (RFC 2408 §4.8, RFC 2409 §5.7). An unprotected notify is logged
-    # but changes nothing (IOS: "Notify has no hash. Rejected." — the initiator keeps resending).
-    Transition(ANY, ANY, "INFO_NOTIFY", (), "log_notify", ANY),
-    Transition(QM_IDLE, ANY, "INFO_DELETE", ("decrypt", "hash_1"), "peer_delete", DELETED),
+    Transition(MAIN, MM_KEY_EXCH, "I", "MM6", ("ID", "HASH"), (), ("NOTIFY", "VENDOR"),
+               "complete", QM_IDLE, None, "IKE_I_MM5", ("IKE_I_MM6", "IKE_P1_COMPLETE"),
+               encrypted=True),
 )
 
+# Quick mode (RFC 2409 §5.5): HASH(1), SA, Ni [, KE] [, IDci, IDcr]. Both IDs or none (the
+# action checks the pair); the KE only with PFS.
+_QM_OFFER = ("HASH", "SA", "NONCE")
+_QM_EXTRA = ("KE", "ID", "ID")
+QUICK_MODE: tuple[Transition, ...] = (
+    Transition(QUICK, NEW, "R", "QM1", _QM_OFFER, _QM_EXTRA, (), "respond_qm2", QM_R_QM2,
+               encrypted=True, phase1=QM_IDLE),
+    Transition(QUICK, QM_I_QM1, "I", "QM2", _QM_OFFER, _QM_EXTRA, (), "send_qm3", QM_COMPLETE,
+               encrypted=True, phase1=QM_IDLE),
+    Transition(QUICK, QM_R_QM2, "R", "QM3", ("HASH",), (), (), "finish_qm", QM_COMPLETE,
+               encrypted=True, phase1=QM_IDLE),
+)
 
-@cache   # TRANSITIONS is immutable: each (state, role, message) always finds the same row
-def lookup(state: str, role: str, message: str) -> Transition | None:
+# Informational exchange (RFC 2408 §4.8, RFC 2409 §5.7). An unprotected notify is logged but
+# changes nothing (IOS: "Notify has no hash. Rejected." — the initiator keeps resending); a
+# protected one (HASH(1) verified) may end our quick mode; only a protected DELETE of this very
+# ISAKMP SA deletes it. An unprotected DELETE has no row.
+INFORMATIONAL: tuple[Transition, ...] = (
+    Transition(INFO, ANY, ANY, "INFO_NOTIFY", ("NOTIFY",), (), ("NOTIFY",), "log_notify"),
+    Transition(INFO, QM_IDLE, ANY, "INFO_NOTIFY", ("HASH", "NOTIFY"), (), ("NOTIFY",),
+               "protected_notify", encrypted=True),
+    Transition(INFO, QM_IDLE, ANY, "INFO_DELETE", ("HASH", "DELETE"), (), ("DELETE",),
+               "peer_delete", DELETED, encrypted=True),
+)
+
+TRANSITIONS: tuple[Transition, ...] = MAIN_MODE + QUICK_MODE + INFORMATIONAL
+
+
+def _matches(pattern: str, value: str) -> bool:
+    return pattern == ANY or pattern == value
+
+
+@cache   # the tables are immutable: each key always finds the same row
+def lookup(state: str, role: str, message: str, encrypted: bool | None = None,
+           phase1: str = ANY) -> Transition | None:
+    """The row for ``message`` received in ``state`` by ``role`` (``encrypted`` None: either;
+    ``phase1``: the ISAKMP SA's state, for quick-mode rows)."""
     for t in TRANSITIONS:
-        if t.message == message and t.state in (state, ANY) and t.role in (role, ANY):
+        if (t.message == message and _matches(t.state, state) and _matches(t.role, role)
+                and (encrypted is None or t.encrypted == encrypted)
+                and _matches(t.phase1, phase1)):
             return t
+    return None
+
+
+@cache
+def has_encrypted_row(exchange: str, state: str, role: str) -> bool:
+    """Whether any encrypted message of ``exchange`` is expected in ``state`` (an informational
+    message is decrypted only then: before phase 1 completes there is no key to try)."""
+    return any(t.exchange == exchange and t.encrypted and _matches(t.state, state)
+               and _matches(t.role, role) for t in TRANSITIONS)
+
+
+def payload_problem(t: Transition, names: list[str]) -> str | None:
+    """Why the payloads ``names`` (in message order) do not fit row ``t``; None when they do."""
+    counts = Counter(names)
+    for name in t.required:
+        if counts[name] == 0:
+            return f"missing {name} payload"
+    for name, n in counts.items():
+        if name in t.repeatable:
+            continue
+        allowed = t.required.count(name) + t.optional.count(name)
+        if allowed == 0:
+            return f"unexpected {name} payload"
+        if n > allowed:
+            return f"duplicate {name} payload"
     return None

@@ -28,12 +28,15 @@ class RunResult:
 
 
 class Runtime:
-    def __init__(self, scenario: Scenario, *, seed: int | None = None) -> None:
+    def __init__(self, scenario: Scenario, *, seed: int | None = None,
+                 events: EventLog | None = None, transcript: Transcript | None = None) -> None:
+        """``events``/``transcript``: streaming ones (``EventLog(keep=False)``, a transcript
+        with a sink) for long runs; by default both keep everything until the end."""
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
-        self.events = EventLog()
+        self.events = events if events is not None else EventLog()
         self.lab = Lab(seed=self.seed, events=self.events)
-        self.transcript = Transcript()
+        self.transcript = transcript if transcript is not None else Transcript()
         self.devices: dict[str, IosDevice] = {}
         for spec in scenario.devices.values():
             if spec.kind == "router":

@@ -1,0 +1,149 @@
+"""What an exchange may touch, and nothing more: configuration, the seeded RNG, the SA databases,
+and the :class:`Output` of the engine call being served (datagrams, timers, events).
+
+Exchange modules (main mode, quick mode, informational) receive a :class:`Context`; they never
+import the engine. The engine creates one context, points ``out`` at a fresh Output on every
+public call, and returns it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+from collections import Counter
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ikesim.ike.events import IkeEvent
+from ikesim.ike.phase2db import Phase2Database
+from ikesim.ike.policy import CryptoConfig, PresharedKey
+from ikesim.ike.profiles import Profile
+from ikesim.ike.quick import Phase2Policy
+from ikesim.ike.sa import Datagram, IsakmpSa, Output
+from ikesim.ike.sadb import SaDatabase
+
+# guess: IOS's own ceilings on SAs in negotiation are not documented (only the configurable
+# `crypto call admission limit ike in-negotiation-sa`, default off). These built-in bounds keep
+# a flood of spoofed MM1s from growing the engine without end; a real peer has one or two
+# negotiations in progress, a hub a few thousand.
+HALF_OPEN_PER_PEER = 64
+HALF_OPEN_TOTAL = 20_000
+SA_RECORDS = 50_000            # live and deleted (awaiting purge) SAs together
+
+
+@dataclass(slots=True)
+class Admission:
+    """Call admission control for new ISAKMP SAs (IOS `show crypto call admission
+    statistics` counts the same things)."""
+
+    in_negotiation_limit: int | None = None      # `crypto call admission limit ike
+                                                 #  in-negotiation-sa N` (None: off)
+    per_peer: int = HALF_OPEN_PER_PEER
+    total: int = HALF_OPEN_TOTAL
+    records: int = SA_RECORDS
+    accepted: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+
+
+class Context:
+    def __init__(self, *, crypto: CryptoConfig, profile: Profile, rng: random.Random,
+                 dh_backend: str = "auto") -> None:
+        self.crypto = crypto
+        self.profile = profile
+        self.rng = rng
+        self.dh_backend = dh_backend
+        self.sadb = SaDatabase()
+        self.phase2 = Phase2Database()
+        self.admission = Admission(crypto.in_negotiation_limit)
+        self.out = Output()
+        self.taken: Counter[Any] = Counter()      # table rows dispatched (observability)
+        self.phase2_policies: list[Phase2Policy] = []
+        self._phase2_by_peer: dict[int, list[Phase2Policy]] = {}
+        self.next_1001 = 1001
+        self.next_ipsec_conn = 2000
+        # called with (now, sa) when an SA reaches QM_IDLE (quick mode starts waiting requests)
+        self.on_established: list[Callable[[float, IsakmpSa], None]] = []
+        self._serial_ids = profile.conn_id_scheme == "serial"
+        self._dialect_15 = profile.fsm_events     # 12.4T and later print FSM lines
+
+    # ---------------------------------------------------------------- configuration
+    def reconfigure(self, crypto: CryptoConfig) -> None:
+        self.crypto = crypto
+        self.admission.in_negotiation_limit = crypto.in_negotiation_limit
+
+    def set_phase2_policies(self, policies: list[Phase2Policy]) -> None:
+        self.phase2_policies = list(policies)
+        self._phase2_by_peer = {}
+        for p in self.phase2_policies:
+            self._phase2_by_peer.setdefault(p.peer, []).append(p)
+
+    def phase2_policies_for(self, peer: int) -> list[Phase2Policy]:
+        """The crypto map entries for ``peer``, in configuration order."""
+        return self._phase2_by_peer.get(peer, [])
+
+    def psk_for(self, peer: int) -> PresharedKey | None:
+        return self.crypto.key_for(ipaddress.IPv4Address(peer))
+
+    # ---------------------------------------------------------------- output
+    def conn_id(self, sa: IsakmpSa | None) -> int:
+        if sa is None:
+            return 0
+        return sa.serial if self._serial_ids else sa.conn_id_1001
+
+    def emit(self, sa: IsakmpSa | None, kind: str, **fields: Any) -> None:
+        if sa is None:
+            self.out.events.append(IkeEvent(kind, 0, 0, fields))
+        else:   # conn_id(sa) inlined: ~40 events per main mode
+            conn_id = sa.serial if self._serial_ids else sa.conn_id_1001
+            self.out.events.append(IkeEvent(kind, sa.serial, conn_id, fields))
+
+    def internal(self, sa: IsakmpSa, new: str, cause: str) -> None:
+        """15.x "Old State = X  New State = Y" lines (the 12.2 dialect has none)."""
+        old, sa.internal = sa.internal, new
+        if self._dialect_15:
+            self.emit(sa, "state_change", old=old, new=new, input=cause)
+
+    def send(self, sa: IsakmpSa, data: bytes, exchange: int, message_id: int,
+             retransmission: bool = False) -> None:
+        self.out.sends.append(Datagram(sa.local, sa.local_port, sa.peer, sa.peer_port, data))
+        self.emit(sa, "tx", peer=sa.peer, state=sa.state, role=sa.role, exchange=exchange,
+                  message_id=message_id, sport=sa.local_port, dport=sa.peer_port,
+                  retransmission=retransmission)
+
+    def send_datagram(self, datagram: Datagram) -> None:
+        self.out.sends.append(datagram)
+
+    def arm(self, sa: IsakmpSa, kind: str, when: float) -> None:
+        key = (kind, sa.serial)
+        sa.deadlines[key] = when
+        self.out.arm(key, when)
+
+    def cancel(self, sa: IsakmpSa, kind: str) -> None:
+        key = (kind, sa.serial)
+        if sa.deadlines.pop(key, None) is not None:
+            self.out.cancel(key)
+
+    def arm_key(self, key: Hashable, when: float) -> None:
+        """A timer not owned by an ISAKMP SA (IPsec SA lifetimes)."""
+        self.out.arm(key, when)
+
+    def cancel_key(self, key: Hashable) -> None:
+        self.out.cancel(key)
+
+    # ---------------------------------------------------------------- randomness
+    def message_id(self) -> int:
+        return int.from_bytes(self.rng.randbytes(4), "big") or 1
+
+    def random(self, n: int) -> bytes:
+        return self.rng.randbytes(n)
+
+
+class Reject(Exception):
+    """A check of a transition failed: the driver reports ``kind`` with ``fields`` (``peer`` is
+    always added) and the message changes nothing more. ``kind`` None: already reported."""
+
+    def __init__(self, kind: str | None, **fields: Any) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.fields = fields

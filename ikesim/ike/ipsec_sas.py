@@ -1,0 +1,72 @@
+"""IPsec SA pairs: made when a quick mode completes (KEYMAT, RFC 2409 §5.5), expired by their
+lifetime in seconds (a timer keyed by the inbound SPI) or kilobytes (checked as traffic flows).
+"""
+
+from __future__ import annotations
+
+from ikesim.ike import quick_common as qc
+from ikesim.ike.context import Context
+from ikesim.ike.quick import IPSEC_LIFETIME, PROTO_ESP, QmExchange, keymat
+from ikesim.ipsec.sa import IpsecSa, IpsecSaPair
+
+
+def create(ctx: Context, now: float, x: QmExchange) -> None:
+    sa = x.isakmp
+    assert x.chosen is not None and x.policy is not None
+    t, policy = x.chosen, x.policy
+    ni, nr = x.ni, x.nr
+
+    def one(spi: int, inbound: bool) -> IpsecSa:
+        km = keymat(sa.hash_name, sa.skeyid_d, PROTO_ESP, spi, ni, nr, t.keymat_len, x.gxy)
+        src, dst = (sa.peer, sa.local) if inbound else (sa.local, sa.peer)
+        conn = ctx.next_ipsec_conn
+        ctx.next_ipsec_conn += 1
+        return IpsecSa(spi, inbound, src, dst, t, km[:t.cipher.key_len],
+                       km[t.cipher.key_len:], policy.lifetime_seconds, policy.lifetime_kb,
+                       now, conn_id=conn)
+
+    ctx.emit(sa, "ipsec_sas_creating", peer=sa.peer)
+    pair = IpsecSaPair(sa.local, sa.peer, x.proxy, one(x.my_spi, True),
+                       one(x.peer_spi, False), x.group, policy.map_name, policy.sequence,
+                       sa.serial, x.message_id)
+    ctx.phase2.add_pair(pair)
+    # The hard lifetime in seconds (RFC 2407 §4.5 SA Life Type/Duration); the volume limit
+    # is checked as traffic flows (traffic()).
+    ctx.arm_key((IPSEC_LIFETIME, pair.inbound.spi), now + policy.lifetime_seconds)
+    for s in (pair.inbound, pair.outbound):
+        ctx.emit(sa, "ipsec_sa_created", direction="inbound" if s.inbound else "outbound",
+                 src=s.src, dst=s.dst, spi=s.spi, sa_conn_id=s.conn_id, transform=t.ios_text,
+                 lifetime_seconds=s.lifetime_seconds, lifetime_kb=s.lifetime_kb,
+                 **qc.proxy_fields(x.proxy))
+
+
+def complete(ctx: Context, x: QmExchange, final_state: str) -> None:
+    """The exchange is done: keep a closed flight so the peer's repeats are recognised (an
+    initiator resends QM3 when QM2 comes again)."""
+    qc.set_state(ctx, x, final_state, "IKE_MESG_FROM_PEER, IKE_QM_EXCH")
+    ctx.emit(x.isakmp, "qm_complete", message_id=x.message_id, peer=x.isakmp.peer,
+             role=x.role)
+    ctx.phase2.close(x, x.last_sent if x.role == "I" else None)
+
+
+def expire(ctx: Context, pair: IpsecSaPair, reason: str) -> None:
+    pair.deleted = True
+    ctx.phase2.remove_pair(pair)
+    ctx.cancel_key((IPSEC_LIFETIME, pair.inbound.spi))
+    ctx.emit(ctx.sadb.get(pair.isakmp_serial), "ipsec_sa_expired", peer=pair.peer,
+             local=pair.local, inbound_spi=pair.inbound.spi, outbound_spi=pair.outbound.spi,
+             transform=pair.outbound.transform.ios_text, reason=reason)
+
+
+def lifetime_timer(ctx: Context, spi: int) -> None:
+    pair = ctx.phase2.by_inbound_spi(spi)
+    if pair is not None and not pair.deleted:
+        expire(ctx, pair, "lifetime seconds")
+
+
+def traffic(ctx: Context, pair: IpsecSaPair) -> None:
+    """A packet used ``pair``: past its kilobyte lifetime the pair expires (IOS negotiates a
+    new one for the next interesting packet)."""
+    limit = pair.outbound.lifetime_kb * 1024
+    if not pair.deleted and max(pair.outbound.octets, pair.inbound.octets) >= limit:
+        expire(ctx, pair, "lifetime kilobytes")

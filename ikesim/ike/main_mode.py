@@ -1,0 +1,235 @@
+"""Main mode (RFC 2409 §5, identity protection), dispatched through ``transitions.MAIN_MODE``.
+
+Every row's action runs the phase-1 task list (``phase1_tasks.TASKS``): the tasks process the
+received message in order, then build the reply in order; this module announces the payloads,
+keeps the cookies and IVs, encrypts MM5/MM6 and moves the SA along its row. Retransmission and
+duplicates use the shared flight logic (``retransmit``) with IOS's main-mode events.
+"""
+
+from __future__ import annotations
+
+from ikesim.crypto import CIPHERS, CryptoError, phase1_iv
+from ikesim.ike import lifecycle, protect
+from ikesim.ike import retransmit as flight
+from ikesim.ike.context import Context
+from ikesim.ike.dispatch import Action, Inbound, dispatch, unexpected
+from ikesim.ike.informational import notify_plain
+from ikesim.ike.messages import (
+    IKE_PORT,
+    first_payload_body,
+    payload_name,
+    phase1_sa_shape,
+    plain_payloads,
+)
+from ikesim.ike.phase1_tasks import REASON_NO_PROPOSAL, TASKS
+from ikesim.ike.protect import EXCHANGE_MAIN, ProtectionError
+from ikesim.ike.sa import MM_NO_STATE, QM_IDLE, ZERO_COOKIE, IsakmpSa
+from ikesim.ike.transitions import NEW, Transition, lookup, payload_problem
+from ikesim.isakmp import (
+    Header,
+    IsakmpDecodeError,
+    Message,
+    Payload,
+    PayloadType,
+    encode_message,
+)
+
+REASON_RETRANS = "death by retransmission P1"
+FROM_PEER = "IKE_MESG_FROM_PEER, IKE_MM_EXCH"
+PROCESS_COMPLETE = "IKE_MESG_INTERNAL, IKE_PROCESS_COMPLETE"
+# Plaintext main-mode message by its first payload: (as initiator, as responder).
+_MESSAGE_BY_FIRST_PAYLOAD = {PayloadType.SA: ("MM2", "MM1"), PayloadType.KE: ("MM4", "MM3")}
+REPLY = {"MM1": "MM2", "MM2": "MM3", "MM3": "MM4", "MM4": "MM5", "MM5": "MM6"}
+ENCRYPTED = frozenset({"MM5", "MM6"})
+
+
+def is_initial_offer(header: Header) -> bool:
+    """An MM1: the only message that may create an SA (IOS: otherwise IKMP_NO_SA)."""
+    return (int(header.exchange) == EXCHANGE_MAIN and header.rcookie == ZERO_COOKIE
+            and header.message_id == 0 and not header.encrypted
+            and header.next_payload == PayloadType.SA)
+
+
+def _build(ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
+    return [p for task in TASKS for p in task.build(ctx, sa, message)]
+
+
+def _iv(sa: IsakmpSa) -> bytes:
+    """The IV of the next encrypted main-mode message: the first is derived from the DH
+    values, later ones chain from the last ciphertext block (RFC 2409 Appendix B)."""
+    return sa.iv or phase1_iv(sa.hash_name, sa.gxi, sa.gxr, CIPHERS[sa.cipher_name].block_size)
+
+
+def arm_retransmit(ctx: Context, now: float, sa: IsakmpSa) -> None:
+    # A responder's own timer runs processing_delay late, so that an initiator resend sent
+    # exactly one interval after the original arrives first (seed: duplicate, then resend).
+    slack = ctx.profile.processing_delay if sa.role == "R" else 0.0
+    ctx.arm(sa, "retransmit", flight.next_deadline(ctx.profile, sa, now, slack))
+
+
+# ---------------------------------------------------------------------- starting
+def initiate(ctx: Context, now: float, local: int, peer: int) -> None:
+    """Start main mode towards ``peer`` unless an SA to it exists (then do nothing)."""
+    if ctx.sadb.has_live(peer) or not ctx.crypto.policies:
+        return
+    key = ctx.psk_for(peer)
+    if key is None:
+        ctx.emit(None, "no_psk", peer=peer)
+        return
+    sa = lifecycle.new_sa(ctx, now, "I", local, peer, IKE_PORT, IKE_PORT, ctx.random(8))
+    sa.psk = key.key.encode()
+    ctx.emit(sa, "sa_created", role="I", peer=peer, local=local)
+    ctx.emit(sa, "local_port", local_port=IKE_PORT, remote_port=IKE_PORT)
+    ctx.internal(sa, "IKE_I_MM1", "IKE_MESG_FROM_IPSEC, IKE_SA_REQ_MM")
+    ctx.emit(sa, "main_mode_begin")
+    data = encode_message(Message(Header(sa.icookie, ZERO_COOKIE, 0, EXCHANGE_MAIN),
+                                  _build(ctx, sa, "MM1")))
+    sa.sai_b = first_payload_body(data)
+    ctx.send(sa, data, EXCHANGE_MAIN, 0)
+    flight.record_sent(sa, data, expect_reply=True)
+    sa.resends = 0
+    arm_retransmit(ctx, now, sa)
+
+
+def new_responder(ctx: Context, now: float, header: Header, data: bytes, src: int, sport: int,
+                  dst: int, dport: int, rx: dict) -> None:
+    """An MM1 with no SA yet: admission, decoding, then the NEW/R/MM1 row."""
+    ctx.emit(None, "rx", peer=src, state="NEW SA", role="N", new_sa=True, **rx)
+    if not ctx.crypto.policies:
+        return                         # ISAKMP not configured: IOS stays silent
+    shape = phase1_sa_shape(data)
+    if shape is not None:
+        # guess: IOS's handling of a multi-proposal phase-1 offer is not documented; it is
+        # refused before any work, unanswered (no reflection), and reported as a failed
+        # sanity check (%CRYPTO-4-IKMP_BAD_MESSAGE).
+        ctx.emit(None, "bad_message", peer=src, reason=shape)
+        return
+    if lifecycle.admit(ctx, src) is not None:
+        return                         # CAC: "drops new IKE SA requests", silently
+    try:
+        payloads = plain_payloads(header, data)
+    except IsakmpDecodeError as exc:
+        ctx.emit(None, "malformed", peer=src, offset=exc.offset, reason=exc.reason)
+        notify_plain(ctx, None, header, dst, dport, src, sport, exc.notify)
+        return
+    row = lookup(NEW, "R", "MM1", False)
+    assert row is not None
+    problem = payload_problem(row, [payload_name(p) for p in payloads])
+    if problem is not None:            # checked before an SA exists: a bad MM1 leaves none
+        ctx.emit(None, "bad_message", peer=src, reason=f"MM1: {problem}")
+        return
+    sa = lifecycle.new_sa(ctx, now, "R", dst, src, dport, sport, header.icookie)
+    ctx.admission.accepted += 1
+    ctx.emit(sa, "sa_created", role="R", peer=src, local=dst)
+    ctx.emit(sa, "local_port", local_port=dport, remote_port=sport)
+    dispatch(ctx, now, sa, row, Inbound(header, data, payloads), ACTIONS)
+    if sa.state == MM_NO_STATE and not sa.deleted:
+        # rejected before an answer existed: do not leave a timer-less SA behind
+        lifecycle.delete(ctx, now, sa, REASON_NO_PROPOSAL, notify_peer=False)
+
+
+# ---------------------------------------------------------------------- receiving
+def receive(ctx: Context, now: float, sa: IsakmpSa, header: Header, data: bytes) -> None:
+    if header.message_id != 0:
+        # phase 1 is main mode only, always with message ID 0 (RFC 2409 §5)
+        ctx.emit(sa, "bad_message", peer=sa.peer,
+                 reason=f"exchange type {int(header.exchange)} message ID {header.message_id}")
+        return
+    payloads: list[Payload] = []
+    if header.encrypted:
+        message = "MM5" if sa.role == "R" else "MM6"
+    else:
+        try:
+            payloads = plain_payloads(header, data)
+        except IsakmpDecodeError as exc:
+            ctx.emit(sa, "malformed", peer=sa.peer, offset=exc.offset, reason=exc.reason)
+            notify_plain(ctx, sa, header, sa.local, sa.local_port, sa.peer, sa.peer_port,
+                         exc.notify)
+            return
+        first = int(header.next_payload)
+        kind = _MESSAGE_BY_FIRST_PAYLOAD.get(first)
+        message = (kind[1] if sa.role == "R" else kind[0]) if kind else f"payload {first}"
+    row = lookup(sa.state, sa.role, message, header.encrypted)
+    if row is None:
+        unexpected(ctx, sa, message, sa.state)
+        return
+    msg = Inbound(header, data, payloads)
+    if row.encrypted:
+        try:
+            msg.payloads, _, msg.next_iv = protect.decrypt_message(sa, header, data, _iv(sa))
+        except (ProtectionError, CryptoError) as exc:
+            ctx.emit(sa, "bad_message", peer=sa.peer, reason=str(exc))
+            return
+    dispatch(ctx, now, sa, row, msg, ACTIONS)
+
+
+def run_tasks(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbound) -> None:
+    """The action of every main-mode row."""
+    for p in msg.payloads:
+        ctx.emit(sa, "process_payload", payload=payload_name(p), message_id=0)
+    for task in TASKS:
+        task.process(ctx, now, sa, row.message, msg.header, msg.data, msg.payloads)
+    if row.encrypted:
+        sa.iv = msg.next_iv                   # committed only once the message is accepted
+    if row.message == "MM1":
+        sa.rcookie = ctx.random(8)            # the responder's cookie, chosen as it answers
+    elif row.message == "MM2":
+        sa.rcookie = msg.header.rcookie
+    reply = None
+    if row.tx_state is not None:
+        name = REPLY[row.message]
+        payloads = _build(ctx, sa, name)
+        if name in ENCRYPTED:
+            reply, sa.iv = protect.encrypt_message(sa, EXCHANGE_MAIN, 0, payloads, _iv(sa))
+        else:
+            reply = encode_message(Message(Header(sa.icookie, sa.rcookie, 0, EXCHANGE_MAIN),
+                                           payloads))
+    assert row.internal is not None
+    ctx.internal(sa, row.internal[0], FROM_PEER)
+    sa.last_received = msg.data
+    if reply is not None:
+        assert row.tx_state is not None
+        sa.state = row.tx_state
+        ctx.send(sa, reply, EXCHANGE_MAIN, 0)
+        sa.last_sent = reply
+    ctx.internal(sa, row.internal[1], PROCESS_COMPLETE)
+    sa.state, sa.resends = row.next_state, 0
+    if row.next_state == QM_IDLE:
+        lifecycle.established(ctx, now, sa)
+    else:
+        sa.awaiting_reply = True
+        arm_retransmit(ctx, now, sa)
+
+
+ACTIONS: dict[str, Action] = {name: run_tasks for name in (
+    "respond_mm2", "send_mm3", "respond_mm4", "send_mm5", "respond_mm6", "complete")}
+
+
+# ---------------------------------------------------------------------- flight events
+def on_retransmit_timer(ctx: Context, now: float, sa: IsakmpSa) -> None:
+    if sa.deleted or sa.last_sent is None:
+        return
+    ctx.emit(sa, "retransmit_tick", state=sa.state, role=sa.role)
+    step = flight.due(ctx.profile, sa)
+    if step == "exhausted":
+        if sa.awaiting_reply:
+            ctx.emit(sa, "no_keepalives")
+            lifecycle.delete(ctx, now, sa, REASON_RETRANS, notify_peer=False)
+        return
+    ctx.emit(sa, "error_counter", reason="retransmit phase 1")
+    ctx.emit(sa, "retransmit", state=sa.state, role=sa.role)
+    ctx.send(sa, sa.last_sent, EXCHANGE_MAIN, 0, retransmission=True)
+    if sa.awaiting_reply:
+        arm_retransmit(ctx, now, sa)
+
+
+def on_duplicate(ctx: Context, now: float, sa: IsakmpSa) -> None:
+    """IOS: a copy of the peer's last message means our answer was lost: resend it
+    ``dup_resend_delay`` later (the retransmit timer is pulled in)."""
+    ctx.emit(sa, "duplicate", peer=sa.peer, state=sa.state, role=sa.role)
+    if sa.last_sent is None:
+        return
+    ctx.emit(sa, "retransmit_due_to_dup")
+    ctx.emit(sa, "retransmit_tick", state=sa.state, role=sa.role)
+    ctx.arm(sa, "retransmit", now + ctx.profile.dup_resend_delay)
+

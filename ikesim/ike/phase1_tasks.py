@@ -1,0 +1,242 @@
+"""Main mode as a list of small tasks (strongSwan's ``sa/ikev1/tasks`` model): each task
+processes the payloads it owns in a received message and contributes payloads to the message
+being built. Main mode itself (``main_mode``) only runs the list in order, encrypts MM5/MM6
+and keeps the flight.
+
+    message  ProposalTask             KeyExchangeTask        PskAuthTask
+    MM1      build SA offer / choose  -                      (auth method announced)
+    MM2      answer / check answer    -                      "
+    MM3      -                        KE, Ni / store         PSK lookup (responder)
+    MM4      -                        KE, Nr / SKEYID*       -
+    MM5/MM6  -                        -                      IDii|IDir, HASH_I|HASH_R
+
+Vendor IDs (DPD, NAT-T, Unity), NAT detection (NAT-D in MM3/MM4) and certificates (CERT,
+CERT_REQ, SIG) are further tasks in this list, not branches inside these.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Protocol
+
+from ikesim.crypto import (
+    CIPHERS,
+    CryptoError,
+    DiffieHellman,
+    derive_skeyids,
+    expand_cipher_key,
+    hash_i,
+    hash_r,
+    private_value_from_bytes,
+)
+from ikesim.ike import lifecycle
+from ikesim.ike import proposals as props
+from ikesim.ike.context import Context, Reject
+from ikesim.ike.informational import notify_plain
+from ikesim.ike.messages import PROTO_ISAKMP, first_payload_body, nonce_ok, phase1_id
+from ikesim.ike.sa import IsakmpSa
+from ikesim.isakmp import (
+    HashPayload,
+    Header,
+    IdPayload,
+    KePayload,
+    NoncePayload,
+    NotifyType,
+    Payload,
+    SaPayload,
+    payload_body,
+)
+
+NONCE_LEN = 20            # IOS sends 20-octet nonces
+DH_PRIVATE_LEN = 32       # octets of RNG material per DH private value (256-bit exponent)
+REASON_NO_PROPOSAL = "Phase1 SA policy proposal not accepted"
+
+
+class Phase1Task(Protocol):
+    def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
+                data: bytes, payloads: list[Payload]) -> None:
+        """Consume a received ``message`` (raise Reject to refuse it)."""
+
+    def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
+        """Payloads this task adds to the ``message`` being sent."""
+
+
+def _one(payloads: list[Payload], cls: type) -> Payload:
+    # The transition table already guaranteed exactly one.
+    return next(p for p in payloads if isinstance(p, cls))
+
+
+def _nonce(sa: IsakmpSa, payloads: list[Payload]) -> bytes:
+    nonce = _one(payloads, NoncePayload).data   # type: ignore[union-attr]
+    if not nonce_ok(nonce):
+        raise Reject("bad_message", peer=sa.peer, reason=f"nonce of {len(nonce)} octets")
+    return nonce
+
+
+class ProposalTask:
+    """The ISAKMP SA offer (MM1) and its acceptance (MM2) against `crypto isakmp policy`."""
+
+    def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
+                data: bytes, payloads: list[Payload]) -> None:
+        if message == "MM1":
+            self._choose(ctx, now, sa, header, data, payloads)
+        elif message == "MM2":
+            self._check_answer(ctx, sa, payloads)
+
+    def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
+        if message == "MM1":
+            sa.offered = props.initiator_sa(ctx.crypto.policies_in_order())
+            return [sa.offered]
+        if message == "MM2":
+            assert sa.chosen is not None
+            return [sa.chosen]
+        return []
+
+    @staticmethod
+    def _choose(ctx: Context, now: float, sa: IsakmpSa, header: Header, data: bytes,
+                payloads: list[Payload]) -> None:
+        offered = payloads[0]
+        if not isinstance(offered, SaPayload):
+            raise Reject("bad_message", peer=sa.peer, reason="sa_payload: SA must come first")
+        key = ctx.psk_for(sa.peer)
+        if key is not None:
+            sa.psk = key.key.encode()
+            ctx.emit(sa, "psk_found", peer=sa.peer)
+        else:
+            ctx.emit(sa, "no_psk", peer=sa.peer)
+        result = props.choose(offered, ctx.crypto.policies_in_order(), have_psk=key is not None)
+        for kind, fields in result.log:
+            ctx.emit(sa, kind, **fields)
+        if result.negotiated is None:
+            ctx.emit(sa, "policy_not_acceptable", peer=sa.peer)
+            sa.rcookie = ctx.random(8)
+            notify_plain(ctx, sa, header, sa.local, sa.local_port, sa.peer, sa.peer_port,
+                         NotifyType.NO_PROPOSAL_CHOSEN)
+            lifecycle.delete(ctx, now, sa, REASON_NO_PROPOSAL, notify_peer=False)
+            raise Reject(None)             # already reported and deleted
+        sa.negotiated = result.negotiated
+        sa.sai_b = first_payload_body(data)   # SAi_b exactly as received
+        assert result.proposal is not None and result.transform is not None
+        sa.chosen = SaPayload([props.Proposal(result.proposal.number, PROTO_ISAKMP, b"",
+                                              [result.transform])])
+
+    @staticmethod
+    def _check_answer(ctx: Context, sa: IsakmpSa, payloads: list[Payload]) -> None:
+        sa_p = payloads[0] if isinstance(payloads[0], SaPayload) else None
+        if (sa_p is None or len(sa_p.proposals) != 1
+                or len(sa_p.proposals[0].transforms) != 1):
+            raise Reject("bad_message", peer=sa.peer,
+                         reason="sa_payload: expected one proposal with one transform")
+        chosen = sa_p.proposals[0].transforms[0]
+        mine = {t.number: t for t in sa.offered.proposals[0].transforms}
+        sent = mine.get(chosen.number)
+        if sent is None or props.Offer.of(sent) != props.Offer.of(chosen):
+            raise Reject("bad_message", peer=sa.peer,
+                         reason="transform_offered: chosen transform was not offered")
+        ctx.emit(sa, "psk_found", peer=sa.peer)
+        result = props.choose(sa_p, ctx.crypto.policies_in_order())
+        for kind, fields in result.log:
+            ctx.emit(sa, kind, **fields)
+        if result.negotiated is None:
+            raise Reject("policy_not_acceptable", peer=sa.peer)
+        sa.negotiated = result.negotiated
+
+
+class KeyExchangeTask:
+    """Diffie-Hellman values and nonces (MM3/MM4) and the keys derived from them."""
+
+    def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
+                data: bytes, payloads: list[Payload]) -> None:
+        if message == "MM3":
+            sa.gxi = _one(payloads, KePayload).data   # type: ignore[union-attr]
+            sa.ni = _nonce(sa, payloads)
+        elif message == "MM4":
+            peer_ke = _one(payloads, KePayload).data   # type: ignore[union-attr]
+            sa.nr = _nonce(sa, payloads)
+            self._keys(ctx, sa, peer_ke)
+
+    def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
+        if message == "MM3":
+            sa.gxi = self._new_dh(ctx, sa)
+            sa.ni = ctx.random(NONCE_LEN)
+            return [KePayload(sa.gxi), NoncePayload(sa.ni)]
+        if message == "MM4":
+            peer_ke = sa.gxi
+            sa.gxr = self._new_dh(ctx, sa)
+            sa.nr = ctx.random(NONCE_LEN)
+            self._keys(ctx, sa, peer_ke)
+            return [KePayload(sa.gxr), NoncePayload(sa.nr)]
+        return []
+
+    @staticmethod
+    def _new_dh(ctx: Context, sa: IsakmpSa) -> bytes:
+        assert sa.negotiated is not None
+        group = sa.negotiated.group
+        x = private_value_from_bytes(group, ctx.random(DH_PRIVATE_LEN))
+        sa.dh = DiffieHellman(group, x, backend=ctx.dh_backend)
+        return sa.dh.public_bytes()
+
+    @staticmethod
+    def _keys(ctx: Context, sa: IsakmpSa, peer_ke: bytes) -> None:
+        """g^xy, SKEYID* and the cipher key (RFC 2409 §5, Appendix B). SKEYID here is the
+        pre-shared-key form prf(psk, Ni_b | Nr_b); signature authentication uses
+        prf(Ni_b | Nr_b, g^xy) (RFC 2409 §5) and will pass its own seed."""
+        assert sa.psk is not None and sa.dh is not None
+        try:
+            sa.gxy = sa.dh.shared_secret(peer_ke)
+        except CryptoError as exc:
+            raise Reject("bad_message", peer=sa.peer, reason=str(exc)) from exc
+        if sa.role == "I":
+            sa.gxr = peer_ke
+        else:
+            sa.gxi = peer_ke
+        k = derive_skeyids(sa.hash_name, sa.psk, sa.ni, sa.nr, sa.gxy, sa.icookie, sa.rcookie)
+        sa.skeyid, sa.skeyid_d, sa.skeyid_a, sa.skeyid_e = (k.skeyid, k.skeyid_d, k.skeyid_a,
+                                                            k.skeyid_e)
+        sa.cipher_key = expand_cipher_key(sa.hash_name, sa.skeyid_e,
+                                          CIPHERS[sa.cipher_name].key_len)
+        if ctx.profile.conn_id_scheme == "1001" and not sa.conn_id_1001:
+            sa.conn_id_1001, ctx.next_1001 = ctx.next_1001, ctx.next_1001 + 1
+        ctx.emit(sa, "skeyid_generated")
+
+
+class PskAuthTask:
+    """Pre-shared-key authentication (RFC 2409 §5.4): the key (responder, MM3), then IDs and
+    HASH_I / HASH_R in the encrypted MM5/MM6."""
+
+    def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
+                data: bytes, payloads: list[Payload]) -> None:
+        if message in ("MM1", "MM2"):
+            assert sa.negotiated is not None
+            if sa.negotiated.authentication != "pre-share":
+                raise Reject("bad_message", peer=sa.peer,
+                             reason=f"{sa.negotiated.authentication} is not supported")
+            ctx.emit(sa, "auth_method", method="pre-shared key", id_type="ID_IPV4_ADDR")
+        elif message == "MM3":
+            key = ctx.psk_for(sa.peer)
+            if key is None:
+                raise Reject("no_psk", peer=sa.peer)
+            ctx.emit(sa, "psk_found", peer=sa.peer)
+            sa.psk = key.key.encode()
+        elif message in ("MM5", "MM6"):
+            ident = _one(payloads, IdPayload)
+            got = _one(payloads, HashPayload).data   # type: ignore[union-attr]
+            compute, which = (hash_i, "HASH_I") if message == "MM5" else (hash_r, "HASH_R")
+            want = compute(sa.hash_name, sa.skeyid, sa.gxi, sa.gxr, sa.icookie, sa.rcookie,
+                           sa.sai_b, payload_body(ident))
+            if not hmac.compare_digest(got, want):
+                raise Reject("bad_message", peer=sa.peer,
+                             reason=f"{which.lower()}: {which} did not match")
+            ctx.emit(sa, "authenticated", peer=sa.peer)
+
+    def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
+        if message not in ("MM5", "MM6"):
+            return []
+        ident = phase1_id(sa.local)
+        compute = hash_i if message == "MM5" else hash_r
+        h = compute(sa.hash_name, sa.skeyid, sa.gxi, sa.gxr, sa.icookie, sa.rcookie, sa.sai_b,
+                    payload_body(ident))
+        return [ident, HashPayload(h)]
+
+
+TASKS: tuple[Phase1Task, ...] = (ProposalTask(), KeyExchangeTask(), PskAuthTask())

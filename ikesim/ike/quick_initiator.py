@@ -1,0 +1,119 @@
+"""Quick mode, initiator side: IOS sa_request for interesting traffic, QM1, and the QM2 → QM3
+row (``send_qm3``)."""
+
+from __future__ import annotations
+
+import hmac
+
+from ikesim.crypto import CIPHERS, phase2_iv, prf
+from ikesim.ike import ipsec_sas
+from ikesim.ike import quick_common as qc
+from ikesim.ike.context import Context, Reject
+from ikesim.ike.dispatch import Inbound
+from ikesim.ike.messages import proxy_id
+from ikesim.ike.quick import (
+    PROTO_ESP,
+    QM_COMPLETE,
+    QM_I_QM1,
+    Phase2Policy,
+    QmExchange,
+    parse_offer,
+    transform_attributes,
+)
+from ikesim.ike.sa import IsakmpSa
+from ikesim.ike.transitions import Transition
+from ikesim.ipsec.sa import Proxy
+from ikesim.isakmp import (
+    HashPayload,
+    KePayload,
+    NoncePayload,
+    Payload,
+    Proposal,
+    SaPayload,
+    Transform,
+    encode_payloads,
+)
+
+
+def wants(ctx: Context, peer: int, policy: Phase2Policy, proxy: Proxy) -> bool:
+    """Whether a request for ``proxy`` to ``peer`` needs anything done (no SA pair, no quick
+    mode of ours for it, not already waiting for phase 1)."""
+    if ctx.phase2.pair_for(peer, proxy) is not None or ctx.phase2.initiating(peer, proxy):
+        return False
+    return (policy, proxy) not in ctx.phase2.pending.get(peer, {})
+
+
+def start(ctx: Context, now: float, sa: IsakmpSa, policy: Phase2Policy, proxy: Proxy) -> None:
+    """Send QM1: HASH(1), SA (one proposal per transform set), Ni [, KE], IDci, IDcr."""
+    mid = ctx.message_id()
+    while ctx.phase2.message_id_used(sa.serial, mid):
+        mid = ctx.message_id()
+    block = CIPHERS[sa.cipher_name].block_size
+    x = QmExchange(mid, "I", sa, proxy, policy, phase2_iv(sa.hash_name, sa.iv, mid, block))
+    ctx.phase2.start(x)
+    x.my_spi = qc.new_spi(ctx)
+    x.ni = ctx.random(qc.NONCE_LEN)
+    proposals = []
+    for number, (_name, t) in enumerate(policy.transforms, start=1):
+        x.offered.append((number, t))
+        proposals.append(Proposal(number, PROTO_ESP, x.my_spi.to_bytes(4, "big"),
+                                  [Transform(1, t.cipher.transform_id,
+                                             transform_attributes(t, policy))]))
+    rest: list[Payload] = [SaPayload(proposals), NoncePayload(x.ni)]
+    if policy.pfs_group is not None:
+        x.group = policy.pfs_group
+        rest.append(KePayload(qc.new_dh(ctx, x)))
+    rest += [proxy_id(proxy.local_net, proxy.local_mask, proxy.protocol, proxy.local_port),
+             proxy_id(proxy.remote_net, proxy.remote_mask, proxy.protocol, proxy.remote_port)]
+    _, body = encode_payloads(rest)
+    h1 = prf(sa.hash_name, sa.skeyid_a, mid.to_bytes(4, "big") + body)
+    ctx.emit(sa, "qm_begin", message_id=mid, peer=sa.peer)
+    qc.set_state(ctx, x, QM_I_QM1, "IKE_MESG_INTERNAL, IKE_INIT_QM")
+    qc.send(ctx, now, x, qc.encrypt(x, [HashPayload(h1), *rest]))
+
+
+def start_pending(ctx: Context, now: float, sa: IsakmpSa) -> None:
+    """Phase 1 just completed: run quick mode for the traffic that triggered it."""
+    for policy, proxy in ctx.phase2.pending.pop(sa.peer, {}):
+        if ctx.phase2.pair_for(sa.peer, proxy) is None:
+            start(ctx, now, sa, policy, proxy)
+
+
+def send_qm3(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbound) -> None:
+    """QM2 received: verify HASH(2), check the responder's choice, make the SAs, send QM3."""
+    x: QmExchange = msg.exchange
+    mid = x.message_id
+    want = prf(sa.hash_name, sa.skeyid_a, mid.to_bytes(4, "big") + x.ni + msg.covered)
+    if not hmac.compare_digest(msg.hash, want):
+        raise Reject("bad_message", peer=sa.peer, reason="HASH(2) verification failed")
+    answer, nr, ke, _ids = qc.parts(sa, msg.payloads)
+    ctx.emit(sa, "process_payload", payload="HASH", message_id=mid)
+    ctx.emit(sa, "process_payload", payload="SA", message_id=mid)
+    if len(answer.proposals) != 1 or len(answer.proposals[0].transforms) != 1:
+        raise Reject("bad_message", peer=sa.peer, reason="responder must choose one")
+    proposal = answer.proposals[0]
+    offer = parse_offer(proposal.transforms[0])
+    ctx.emit(sa, "ipsec_proposal_check", proposal=int(proposal.number),
+             transform=int(proposal.transforms[0].number),
+             transform_name=offer.transform.cipher.wire_name if offer.transform else "?",
+             attributes=offer.display)
+    mine = dict(x.offered).get(int(proposal.number))
+    if mine is None or mine != offer.transform or len(proposal.spi) != 4 \
+            or (ke is None) != (x.group is None):
+        ctx.emit(sa, "ipsec_atts_not_acceptable", proposal=int(proposal.number),
+                 reason="transform", offered_group=offer.group, local_groups=[x.group],
+                 transform_id=int(proposal.transforms[0].transform_id), auth_id=0)
+        raise Reject("bad_message", peer=sa.peer,
+                     reason="responder chose a transform that was not offered")
+    ctx.emit(sa, "ipsec_atts_acceptable", proposal=int(proposal.number))
+    qc.announce(ctx, sa, mid, [p for p in msg.payloads[1:] if not isinstance(p, SaPayload)],
+                with_hash=False)
+    x.chosen, x.nr, x.peer_spi = mine, nr, int.from_bytes(proposal.spi, "big")
+    x.iv = msg.next_iv
+    if ke is not None:
+        x.gxy = qc.shared_secret(x, ke)
+    h3 = prf(sa.hash_name, sa.skeyid_a, b"\x00" + mid.to_bytes(4, "big") + x.ni + x.nr)
+    ipsec_sas.create(ctx, now, x)
+    qc.send(ctx, now, x, qc.encrypt(x, [HashPayload(h3)]), expect_reply=False)
+    ipsec_sas.complete(ctx, x, QM_COMPLETE)
+
