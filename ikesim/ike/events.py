@@ -99,6 +99,7 @@ IOS bookkeeping the 15.x/IOS-XE dialects print (traces 04, 05, 07 in ../shared/f
   responder_lifetime lifetime (s)                    (RESPONDER-LIFETIME notify processed)
   initial_contact_processed local, peer, port        ("Process initial contact, bring down …")
   peer_reap       peer, handle                       ("Deleting peer node by peer_reap for X")
+  delete_scheduled reason, state, role, peer         (a peer's DELETE read; "deleting SA reason …")
   node_new        message_id, state                  ("set new node N to QM_IDLE")
   node_delete     message_id, reason, error (bool)   ("deleting node N error FALSE reason …")
   node_purge      message_id                         ("purging node N")

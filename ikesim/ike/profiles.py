@@ -37,11 +37,18 @@ class Profile:
     # Vendor-ID payloads (NAT-T drafts/RFC 3947, Unity, DPD, XAUTH, "another IOS box") and
     # INITIAL-CONTACT in MM5: sent by 12.4T and later (traces 04, 05, 07). The seed's 12.2 MM1
     # carries none (its responder prints no "processing vendor id payload").
-    vendor_ids: bool = False
+    vendor_ids: str = ""                  # VID set of ikesim.ike.vendor.SENT ("" = none)
     # Where "SA is doing pre-shared key authentication" is reported: "policy" when the policy
     # is accepted (12.2: trace 01, the seed) or "id" when the ID payload is built (15.x/IOS-XE:
     # traces 04, 05, 07).
     auth_announce: str = "policy"
+    # INITIAL-CONTACT (RFC 2407 §4.6.3.3) in MM5 when no other SA with the peer exists ("Send
+    # initial contact", traces 04 and 07); the responder brings down older SAs with that peer
+    # ("Process initial contact, bring down existing phase 1 and 2 SA's", trace 05).
+    initial_contact: bool = False
+    # A DELETE from the peer is answered with our own DELETE before the SA goes (trace 07:
+    # "set new node N", "sending packet … (I) QM_IDLE", "purging node N").
+    delete_echo: bool = False
     # After refusing a quick mode the responder deletes the ISAKMP SA (DELETE after the
     # PROPOSAL_NOT_CHOSEN notify, trace 07); the initiator then starts main mode again.
     qm_refusal_deletes_phase1: bool = True
@@ -68,12 +75,12 @@ class Profile:
         return self.retransmit_interval * self.retransmit_backoff ** resends_so_far
 
 
-_NEW_IOS = dict(conn_id_scheme="1001", lifetime_rule="responder-lifetime", vendor_ids=True,
-                auth_announce="id")
+_NEW_IOS = dict(conn_id_scheme="1001", lifetime_rule="responder-lifetime", vendor_ids="15",
+                auth_announce="id", initial_contact=True, delete_echo=True)
 
 PROFILES: dict[str, Profile] = {
     "ios12": Profile(name="ios12", dialect="12.2", conn_id_scheme="serial"),
-    "ios124": Profile(name="ios124", dialect="12.4", **_NEW_IOS),
+    "ios124": Profile(name="ios124", dialect="12.4", **{**_NEW_IOS, "vendor_ids": "12.4"}),
     "ios15": Profile(name="ios15", dialect="15", **_NEW_IOS),
     "iosxe": Profile(name="iosxe", dialect="xe", **_NEW_IOS),
     # strongSwan-like schedule (behaviour digest: 4 s × 1.8^n, 5 tries, gives up at 165.06 s);

@@ -110,6 +110,15 @@ def announce(ctx: Context, sa: IsakmpSa, mid: int, payloads: list[Payload], *,
         ctx.emit(sa, "process_payload", payload=payload_name(p), message_id=mid)
 
 
+def refused(ctx: Context, sa: IsakmpSa, x: QmExchange) -> None:
+    """The peer refused our quick mode ``x``: it ends; with a profile whose responders delete
+    phase 1 after a refusal, the request is kept to start again on a new SA (trace 07: after
+    the peer's DELETE, IOS begins main mode at once; ``quick_initiator.restart_refused``)."""
+    forget(ctx, x)
+    if ctx.profile.qm_refusal_deletes_phase1 and not sa.restart and x.policy is not None:
+        sa.requeue.append((x.policy, x.proxy))
+
+
 def on_timer(ctx: Context, now: float, sa: IsakmpSa, message_id: int) -> None:
     x = ctx.phase2.exchange(sa.serial, message_id)
     if x is None or x.last_sent is None or sa.deleted:

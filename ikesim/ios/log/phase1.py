@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ikesim.ios.log import texts
+from ikesim.ios.log.bookkeeping import BOOKKEEPING, auth_status
 from ikesim.ios.log.render import Ctx, Line, as_octets, dotted_or_zero, safe_text, vpi
 
 Handler = Callable[[Ctx], list[Line]]
@@ -140,15 +141,9 @@ def _purge(x: Ctx) -> list[Line]:
 
 
 def _authenticated(x: Ctx) -> list[Line]:
-    return [*_auth_status(x), x.sa(f"SA has been authenticated with {x.ip()}")]
+    return [*auth_status(x), x.sa(f"SA has been authenticated with {x.ip()}")]
 
 
-def _auth_status(x: Ctx) -> list[Line]:
-    if x.d.auth_status == "inline":          # trace 07
-        return [x.sa("SA authentication status:\tauthenticated")]
-    if x.d.auth_status == "split":           # traces 04, 05
-        return [x.sa("SA authentication status:"), x.raw("\tauthenticated")]
-    return []
 
 
 def _fsm_input(old: str, new: str, given: str) -> str | None:
@@ -177,65 +172,12 @@ def _state_change(x: Ctx) -> list[Line]:
     return [*lines, x.sa(f"Old State = {old}  New State = {new}{x.d.fsm_tail}"), x.raw("")]
 
 
-def _id_payload(x: Ctx) -> list[Line]:
-    """The ID payload dump of 15.x (07) and IOS-XE (04): tab-indented continuation lines."""
-    if not x.d.id_dump:
-        return []
-    lines: list[Line] = []
-    address = x.ip("address")
-    if x.d.name == "xe":
-        lines += [x.sa("ID payload "), x.raw(f"\tnext-payload : {x.num('next_payload', 8)}"),
-                  x.raw(f"\ttype         : {x.num('id_type', 8)}"),
-                  x.sa(f"   address      : {address}"),
-                  x.sa(f"   protocol     : {x.num('protocol', 8)} ")]
-    else:
-        lines += [x.old("ID payload "), x.raw(f"\tnext-payload : {x.num('next_payload', 8)}"),
-                  x.raw(f"\ttype         : {x.num('id_type', 8)} "),
-                  x.raw(f"\taddress      : {address} "),
-                  x.raw(f"\tprotocol     : {x.num('protocol', 8)} ")]
-    lines += [x.raw(f"\tport         : {x.num('port', 16)} "),
-              x.raw(f"\tlength       : {x.num('length', 16)}")]
-    if x.flag("sent"):
-        lines.append(x.sa(f"Total payload length: {x.num('length', 16)}"))
-    return lines
 
 
-def _vendor_id(x: Ctx) -> list[Line]:
-    """What IOS says about one vendor ID payload (traces 04, 05, 07): it reads byte 14 of the
-    payload as a Unity/DPD major version before naming the VID."""
-    if not x.d.fsm:
-        return []
-    vendor, major = x.text("vendor"), x.num("major", 8)
-    if vendor == "cisco-ios":
-        return [x.sa("speaking to another IOS box!", space=True)]
-    name = texts.VENDOR_NAMES.get(vendor)
-    if major != 1:
-        lines = [x.sa(f"vendor ID seems Unity/DPD but major {major} mismatch", space=True)]
-        return lines + ([x.sa(f"vendor ID is {name}", space=True)] if name else [])
-    if name is not None:
-        return [x.sa(f"vendor ID is {name}", space=True)]
-    return [x.sa("vendor ID seems Unity/DPD but hash mismatch")]
 
 
-def _vendor_id_sent(x: Ctx) -> list[Line]:
-    tag = texts.VENDOR_CONSTRUCTED.get(x.text("vendor"))
-    return [x.sa(f"constructed NAT-T vendor-{tag} ID")] if tag and x.d.fsm else []
 
 
-def _lifetime_set(x: Ctx) -> list[Line]:
-    """IOS-XE's lifetime bookkeeping after "atts are acceptable" (04 initiator, 05 responder)."""
-    if not x.d.lifetime_detail:
-        return []
-    life = x.num("lifetime")
-    lines = [x.sa(f"Acceptable atts:actual life: {x.num('actual_life')}"),
-             x.sa("Acceptable atts:life: 0")]
-    if x.flag("vpi"):
-        lines += [x.sa(f"Fill atts in sa vpi_length:{x.num('vpi_length', 8, default=4)}"),
-                  x.sa(f"Fill atts in sa life_in_seconds:{life}")]
-    else:
-        lines.append(x.sa(f"Basic life_in_seconds:{life}"))
-    return lines + [x.sa(f"Returning Actual lifetime: {life}"),
-                    x.sa(f"Started lifetime timer: {life}."), x.raw("")]
 
 
 def _notify(verb: str) -> Handler:
@@ -252,88 +194,22 @@ def _notify(verb: str) -> Handler:
     return handler
 
 
-def _peer_struct(x: Ctx) -> list[Line]:
-    if not x.d.peer_struct:
-        return []
-    peer, handle = x.ip(), x.num("handle")
-    pointer = f"0x{handle:X}" if x.d.name != "xe" else f"0x{0x7EFF00000000 | handle:X}"
-    return [x.bare(f"Created a peer struct for {peer}, peer port {x.num('port', 16)}", cid=0),
-            x.bare(f"New peer created peer = {pointer} peer_handle = "
-                   f"0x{0x80000000 | x.num('index', 16):X}", cid=0),
-            x.bare(f"Locking peer struct {pointer}, refcount 1 for {x.text('caller')}", cid=0)]
 
 
-def _peer_inserted(x: Ctx) -> list[Line]:
-    if not x.d.peer_struct:
-        return []
-    handle = x.num("handle")
-    where = f"{x.ip('local')}/{x.ip()}/{x.num('port', 16)}/"
-    if x.d.name == "xe":      # trace 04: two lines, both with conn-id 0
-        return [x.sa(f"Trying to insert a peer {where}, ", cid=0),
-                x.sa(f" and inserted successfully {0x7EFF00000000 | handle:X}.", cid=0)]
-    return [x.bare(f"Trying to insert a peer {where},  and inserted successfully {handle:X}.")]
 
 
-def _peer_reap(x: Ctx) -> list[Line]:
-    if not x.d.peer_struct:
-        return []
-    handle = x.num("handle")
-    shown = f"{handle:X}" if x.d.name != "xe" else f"{0x7EFF00000000 | handle:X}"
-    lines = [] if x.d.name == "xe" else [
-        x.bare(f"Unlocking peer struct 0x{shown} for isadb_mark_sa_deleted(), count 0")]
-    return lines + [x.bare(f"Deleting peer node by peer_reap for {x.ip()}: {shown}", cid=0)]
 
 
-def _profile_match(x: Ctx) -> list[Line]:
-    if not x.d.fsm:
-        return []
-    profile = x.text("profile") or "*none* of the"
-    text = f"peer matches {profile} profiles" if profile.startswith("*none*") \
-        else f"peer matches {profile} profile"
-    # 07 prints it with a doubled colon, 04 without; both with conn-id 0.
-    return [x.sa((":: " if x.d.name != "xe" else "") + text, cid=0)]
 
 
-def _sa_inserted(x: Ctx) -> list[Line]:
-    if not x.d.peer_struct:
-        return []
-    handle = x.num("sa_handle") | (0x7EFF00000000 if x.d.name == "xe" else 0)
-    return [x.sa(f"insert sa successfully sa = {handle:X}")]
 
 
-def _sa_created(x: Ctx) -> list[Line]:
-    if x.d.name == "xe" and x.text("role") == "I":
-        return [x.sa("SA request profile is (NULL)")]      # trace 04
-    return []
 
 
-def _node_new(x: Ctx) -> list[Line]:
-    if not x.d.fsm:
-        return []
-    return [x.bare(f"set new node {x.mid()} to {x.state('state') or 'QM_IDLE      '}")]
 
 
-def _node_delete(x: Ctx) -> list[Line]:
-    error = "TRUE" if x.flag("error") else "FALSE"
-    return [x.sa(f'deleting node {x.mid()} error {error} reason "{x.text("reason")}"')]
 
 
-def _responder_lifetime(x: Ctx) -> list[Line]:
-    # trace 07 (initiator): the lifetime the responder notified replaces ours.
-    if not x.d.fsm:
-        return []
-    return [*_auth_status(x), x.sa("processing responder lifetime", space=True),
-            x.sa("start processing isakmp responder lifetime", space=True),
-            x.sa(f"restart ike sa timer to {x.num('lifetime')} secs", space=True)]
-
-
-def _initial_contact_processed(x: Ctx) -> list[Line]:
-    if not x.d.fsm:
-        return []
-    # trace 05: an embedded newline splits the line.
-    return [*_auth_status(x), x.sa("Process initial contact,"),
-            x.raw(f"bring down existing phase 1 and 2 SA's with local {x.ip('local')} remote "
-                  f"{x.ip()} remote port {x.num('port', 16)}")]
 
 
 def _syslog(text: str) -> Handler:
@@ -351,9 +227,7 @@ def _nothing(x: Ctx) -> list[Line]:
 
 
 HANDLERS: dict[str, Handler] = {
-    "sa_created": _sa_created,
-    "peer_struct": _peer_struct,
-    "sa_inserted": _sa_inserted,
+    **BOOKKEEPING,
     "aggressive_skipped": _const("Can not start Aggressive mode, trying Main mode.",
                                  fsm_only=True),
     "main_mode_begin": _const("beginning Main Mode exchange", space=True),
@@ -374,17 +248,12 @@ HANDLERS: dict[str, Handler] = {
     "atts_not_acceptable": lambda x: [
         x.err(f"atts are not acceptable. Next payload is {x.num('next_payload', 8)}")],
     "policy_not_acceptable": _policy_not_acceptable,
-    "lifetime_set": _lifetime_set,
-    "vendor_id": _vendor_id,
-    "vendor_id_sent": _vendor_id_sent,
     "auth_method": lambda x: (
         [x.sa("SA is doing "), x.sa(f"{x.text('method')} authentication using id type "
                                     f"{x.text('id_type')}")] if x.d.split_sa_doing else
         [x.sa(f"SA is doing {x.text('method')} authentication using id type "
               f"{x.text('id_type')}")]),
     "initial_contact_sent": _const("Send initial contact", fsm_only=True),
-    "id_payload": _id_payload,
-    "profile_match": _profile_match,
     "skeyid_generated": lambda x: [] if x.d.fsm else [x.sa("SKEYID state generated")],
     "tx": _tx,
     "duplicate": _const("phase 1 packet is a duplicate of a previous packet.", space=True),
@@ -397,7 +266,6 @@ HANDLERS: dict[str, Handler] = {
     # A codec failure on receive is reported by IOS with the same sanity-check message.
     "malformed": _syslog(texts.BAD_MESSAGE),
     "authenticated": _authenticated,
-    "peer_inserted": _peer_inserted,
     # guess: IOS message catalogue "Authentication method [dec] failed with host [IP]".
     "auth_failed": lambda x: [(True, "%CRYPTO-6-IKMP_AUTH_FAIL: Authentication method "
                                      f"{x.num('method_id', default=1)} failed with host "
@@ -407,13 +275,10 @@ HANDLERS: dict[str, Handler] = {
     # guess: wording of the sending side by symmetry with "processing NOTIFY … protocol N".
     "notify_tx": _notify("sending"),
     "notify_rx": _notify("processing"),
-    "responder_lifetime": _responder_lifetime,
-    "initial_contact_processed": _initial_contact_processed,
     "delete": _delete,
-    "peer_reap": _peer_reap,
+    # trace 07: the peer's DELETE is acknowledged with the same line before the SA goes
+    "delete_scheduled": lambda x: _delete(x) if x.d.fsm else [],
     "purge": _purge,
-    "node_new": _node_new,
-    "node_delete": _node_delete,
     "node_purge": lambda x: [x.sa(f"purging node {x.mid()}")] if x.d.fsm else [],
     "lifetime_expired": _nothing,  # shown by the following delete's reason
     "unknown_sa": _syslog(texts.NO_SA),
