@@ -65,7 +65,10 @@ def real_lines(capture: Capture, traces: Path = TRACES) -> list[str]:
 
 
 def _show_body(lines: list[str]) -> list[str]:
-    """A show command's output: the lines after the command line, up to the next prompt."""
+    """A show command's output: the lines after the command line, up to the next prompt (a
+    block without a prompt is all output)."""
+    if not any(re.match(r"^\S+#", line) for line in lines):
+        return list(lines)
     out: list[str] = []
     started = False
     for line in lines:
