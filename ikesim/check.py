@@ -8,12 +8,14 @@ run). Scenarios are deterministic, so ``-j 1`` and ``-j N`` give the same result
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.connection as mp_connection
 import re
-import sys
+import signal
 import time
 import xml.etree.ElementTree as ET
+from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,11 +36,13 @@ class Outcome:
 
     file: str
     name: str
-    status: str                       # "pass" | "ran" | "fail" | "invalid" | "error"
+    # "pass" | "ran" | "fail" | "invalid" | "error" | "timeout" | "crash" | "interrupted"
+    status: str
     seconds: float                    # wall time of load + run + checks
     expectations: int = 0
     failures: tuple[str, ...] = ()    # rendered failures (expected / actual / where)
     first: str = ""                   # one-line summary of the first problem
+    warnings: tuple[str, ...] = ()    # FILE:LINE: warning: ... (docs/scenario-format.md)
 
     @property
     def ok(self) -> bool:
@@ -64,6 +68,8 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
             files.extend(found)
         elif path.is_file():
             files.append(path)
+        elif path.exists():
+            errors.append(f"{path}: not a regular file or folder")
         else:
             errors.append(f"{path}: no such file or folder")
     seen: set[Path] = set()
@@ -78,9 +84,12 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
 
 def scenario_name(path: Path) -> str:
     """The scenario's ``name:`` (read cheaply, without loading), else the file stem."""
+    from ikesim.scenario.files import MAX_SCENARIO_BYTES, read_regular_file
+
     try:
-        m = _NAME.search(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
+        data = read_regular_file(path, limit=MAX_SCENARIO_BYTES, what="scenario")
+        m = _NAME.search(data.decode("utf-8"))
+    except (IkesimError, UnicodeDecodeError):
         m = None
     return m.group(1) if m and m.group(1) else path.stem
 
@@ -148,8 +157,14 @@ def select(files: list[Path], expr: str | None) -> list[Path]:
 
 
 # -- running ---------------------------------------------------------------------------------
+DEFAULT_TIMEOUT = 300.0      # seconds of wall-clock time per scenario (--timeout)
+
+
 def run_one(file: str) -> Outcome:
-    """Load, run and check one scenario file. Never raises (runs in a worker process)."""
+    """Load, run and check one scenario file. Never raises (runs in a worker process).
+
+    A file that does not load is INVALID — also when the loader itself fails (a bug in a
+    parser is still a file it could not read); a failure while running is an ERROR."""
     from ikesim.scenario.expect import check_scenario, expectations_of
     from ikesim.scenario.loader import load_scenario
 
@@ -160,19 +175,40 @@ def run_one(file: str) -> Outcome:
         scenario = load_scenario(file)
         name = scenario.name
         expectations = expectations_of(scenario)
-        _, failures = check_scenario(scenario, expectations)
-    except IkesimError as exc:      # bad input, found at load time or while running
+    except IkesimError as exc:
+        return _invalid(file, name, start, exc)
+    except Exception as exc:  # noqa: BLE001 - a parser crash: reported, not raised
+        text = f"{file}: internal error while loading: {type(exc).__name__}: {exc}"
+        return Outcome(file, name, "invalid", time.perf_counter() - start, first=text,
+                       failures=(text,))
+    warnings = tuple(_warning_text(w) for w in scenario.warnings)
+    try:
+        _, failures = check_scenario(scenario, expectations, runtime=_streaming(scenario))
+    except IkesimError as exc:      # bad input found while running
         return _invalid(file, name, start, exc)
     except Exception as exc:  # noqa: BLE001 - reported as this scenario's error, not a crash
         text = f"internal error: {type(exc).__name__}: {exc}"
         return Outcome(file, name, "error", time.perf_counter() - start, len(expectations),
-                       (text,), text)
+                       (text,), text, warnings)
     elapsed = time.perf_counter() - start
     if failures:
         return Outcome(file, name, "fail", elapsed, len(expectations),
-                       tuple(f.render() for f in failures), _short(failures[0]))
+                       tuple(f.render() for f in failures), _short(failures[0]), warnings)
     return Outcome(file, name, "pass" if len(expectations) else "ran", elapsed,
-                   len(expectations))
+                   len(expectations), warnings=warnings)
+
+
+def _streaming(scenario: Any) -> Any:
+    """A runtime that keeps no event history: the expectations watch the stream."""
+    from ikesim.net.events import EventLog
+    from ikesim.scenario.runner import Runtime
+
+    return Runtime(scenario, events=EventLog(keep=False))
+
+
+def _warning_text(w: Any) -> str:
+    return f"{w.file}:{w.line}: warning: {w.reason}" if w.line else f"{w.file}: warning: " \
+        f"{w.reason}"
 
 
 def _invalid(file: str, name: str, start: float, exc: IkesimError) -> Outcome:
@@ -189,68 +225,126 @@ def _short(failure: Any) -> str:
     return f"line {failure.line}: {failure.title}: {happened}"
 
 
-def run_all(files: list[Path], jobs: int) -> list[Outcome]:
-    """Outcomes in the order of ``files``; ``jobs`` worker processes (1: in this process)."""
-    names = [str(f) for f in files]
-    jobs = max(1, min(jobs, len(names)))
-    if jobs == 1:
-        return [run_one(n) for n in names]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(run_one, names, chunksize=1))
+def run_all(files: list[Path], jobs: int, timeout: float = DEFAULT_TIMEOUT) -> list[Outcome]:
+    """Outcomes in the order of ``files``, each scenario in its own worker process (at most
+    ``jobs`` at a time) killed after ``timeout`` seconds of wall-clock time.
+
+    A worker that hangs is reported as TIMEOUT, one that dies without an answer (a signal, an
+    exhausted machine) as CRASH; Ctrl-C stops the workers and reports the scenarios that did
+    not finish as INTERRUPTED (then raises KeyboardInterrupt with the outcomes attached)."""
+    return run_pool([str(f) for f in files], max(1, jobs), timeout, run_one)
+
+
+# -- worker processes --------------------------------------------------------------------------
+@dataclass(slots=True)
+class _Worker:
+    index: int
+    file: str
+    process: Any
+    conn: Any
+    deadline: float
+
+
+def _child(conn: Any, file: str, work: Callable[[str], Outcome]) -> None:
+    """In the worker: run one scenario and send its outcome back."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)      # the parent handles Ctrl-C
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    conn.send(work(file))
+    conn.close()
+
+
+def run_pool(files: list[str], jobs: int, timeout: float,
+             work: Callable[[str], Outcome]) -> list[Outcome]:
+    """``work(file)`` for every file in a worker process of its own; see :func:`run_all`."""
+    methods = multiprocessing.get_all_start_methods()
+    mp = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    todo = deque(enumerate(files))
+    running: dict[int, _Worker] = {}
+    results: list[Outcome | None] = [None] * len(files)
+    try:
+        while todo or running:
+            while todo and len(running) < jobs:
+                index, file = todo.popleft()
+                parent, child = mp.Pipe(duplex=False)
+                process = mp.Process(target=_child, args=(child, file, work), daemon=True)
+                process.start()
+                child.close()
+                running[index] = _Worker(index, file, process, parent,
+                                         time.monotonic() + timeout)
+            wait_for = max(0.0, min(w.deadline for w in running.values()) - time.monotonic())
+            ready = mp_connection.wait([w.conn for w in running.values()], timeout=wait_for)
+            for worker in list(running.values()):
+                if worker.conn in ready:
+                    results[worker.index] = _answer(worker, timeout)
+                elif time.monotonic() >= worker.deadline:
+                    _stop(worker)
+                    results[worker.index] = Outcome(
+                        worker.file, Path(worker.file).stem, "timeout", timeout,
+                        first=f"no result after {timeout:g} s of wall-clock time (stopped)",
+                        failures=(f"{worker.file}: timeout: no result after {timeout:g} s of "
+                                  "wall-clock time; the scenario was stopped (--timeout)",))
+                else:
+                    continue
+                del running[worker.index]
+    except KeyboardInterrupt as interrupt:
+        for worker in running.values():
+            _stop(worker)
+        outcomes = [o if o is not None else Outcome(
+            f, Path(f).stem, "interrupted", 0.0, first="not finished: interrupted (Ctrl-C)",
+            failures=(f"{f}: interrupted before it finished",))
+            for f, o in zip(files, results, strict=True)]
+        interrupt.outcomes = outcomes        # type: ignore[attr-defined]
+        raise
+    return [o for o in results if o is not None]
+
+
+def _answer(worker: _Worker, timeout: float) -> Outcome:
+    """The outcome a worker sent, or CRASH when it died without one."""
+    try:
+        outcome: Outcome = worker.conn.recv()
+    except (EOFError, OSError):
+        worker.process.join(5)
+        code = worker.process.exitcode
+        how = f"killed by signal {signal.Signals(-code).name}" if code is not None and code < 0 \
+            else f"exit status {code}"
+        text = f"the worker process died without a result ({how})"
+        return Outcome(worker.file, Path(worker.file).stem, "crash", 0.0, first=text,
+                       failures=(f"{worker.file}: crash: {text}",))
+    worker.conn.close()
+    worker.process.join(timeout)
+    return outcome
+
+
+def _stop(worker: _Worker) -> None:
+    worker.process.terminate()
+    worker.process.join(2)
+    if worker.process.is_alive():
+        worker.process.kill()
+        worker.process.join()
+    worker.conn.close()
 
 
 def exit_code(outcomes: Iterable[Outcome]) -> int:
     statuses = {o.status for o in outcomes}
     if "invalid" in statuses:
         return EXIT_INVALID
-    if statuses & {"fail", "error"}:
+    if statuses - {"pass", "ran"}:
         return EXIT_FAIL
     return EXIT_OK
 
 
-# -- reporting -------------------------------------------------------------------------------
-_STYLE = {"pass": "green", "ran": "green", "fail": "bold red", "invalid": "bold magenta",
-          "error": "bold red"}
-_WORD = {"pass": "passed", "ran": "ran", "fail": "failed", "invalid": "invalid",
-         "error": "errors"}
+# -- JUnit XML -------------------------------------------------------------------------------
+# Statuses reported as <error> (the scenario could not be checked) and their JUnit type.
+ERROR_TYPES = {"invalid": "InputError", "error": "InternalError", "timeout": "Timeout",
+               "crash": "Crash", "interrupted": "Interrupted"}
 
 
-def print_report(outcomes: list[Outcome], wall: float, jobs: int) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    console = Console(highlight=False, emoji=False, width=None if sys.stdout.isatty() else 120)
-    labels = [o.file for o in outcomes]
-    room = console.width - max(map(len, labels), default=8) - 7 - 7 - 9
-    table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    table.add_column("scenario", no_wrap=True)
-    table.add_column("result", no_wrap=True, min_width=7)
-    table.add_column("time", justify="right", no_wrap=True, min_width=6)
-    table.add_column("first failure", overflow="ellipsis", no_wrap=True,
-                     max_width=max(20, room))
-    for label, o in zip(labels, outcomes, strict=True):
-        table.add_row(escape(label), f"[{_STYLE[o.status]}]{o.status.upper()}[/]",
-                      f"{o.seconds:.2f}s", escape(o.first))
-    console.print(table)
-    bad = [o for o in outcomes if not o.ok]
-    for o in bad:
-        console.print()
-        console.print(f"[{_STYLE[o.status]}]{o.status.upper()}[/] {escape(o.file)}")
-        for text in o.failures:
-            console.print(escape(text), soft_wrap=True)
-    counts = {s: sum(o.status == s for o in outcomes) for s in _STYLE}
-    summary = ", ".join(f"{n} {_WORD[s].removesuffix('s') if n == 1 and s == 'error' else _WORD[s]}"
-                        for s, n in counts.items() if n)
-    console.print()
-    console.print(f"{summary} in {wall:.2f}s (-j {jobs})")
-
-
-def write_junit(outcomes: list[Outcome], path: Path, wall: float) -> None:
+def junit_bytes(outcomes: list[Outcome], wall: float) -> bytes:
     """JUnit XML: one testcase per scenario; <failure> for unmet expectations, <error> for
-    invalid files and internal errors."""
+    invalid files, internal errors, timeouts, crashes and interrupted runs; warnings in
+    <system-err>."""
     failures = sum(o.status == "fail" for o in outcomes)
-    errors = sum(o.status in ("invalid", "error") for o in outcomes)
+    errors = sum(o.status in ERROR_TYPES for o in outcomes)
     attrs = {"name": "ikesim check", "tests": str(len(outcomes)), "failures": str(failures),
              "errors": str(errors), "skipped": "0", "time": f"{wall:.3f}"}
     root = ET.Element("testsuites", {k: attrs[k] for k in ("tests", "failures", "errors",
@@ -265,9 +359,16 @@ def write_junit(outcomes: list[Outcome], path: Path, wall: float) -> None:
             node = ET.SubElement(case, "failure", {"message": o.first,
                                                    "type": "ExpectationFailed"})
             node.text = "\n\n".join(o.failures)
-        elif o.status in ("invalid", "error"):
-            kind = "InputError" if o.status == "invalid" else "InternalError"
-            node = ET.SubElement(case, "error", {"message": o.first, "type": kind})
+        elif o.status in ERROR_TYPES:
+            node = ET.SubElement(case, "error", {"message": o.first,
+                                                 "type": ERROR_TYPES[o.status]})
             node.text = "\n\n".join(o.failures)
+        if o.warnings:
+            ET.SubElement(case, "system-err").text = "\n".join(o.warnings)
     ET.indent(root)
-    path.write_bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def write_junit(outcomes: list[Outcome], path: Path, wall: float) -> None:
+    """The JUnit report at ``path`` (the CLI writes it atomically through its outputs)."""
+    path.write_bytes(junit_bytes(outcomes, wall))

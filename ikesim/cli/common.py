@@ -6,10 +6,11 @@ reported in one line, never a traceback unless IKESIM_DEBUG=1).
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import click
@@ -31,19 +32,54 @@ def guarded(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                sys.stdout.flush()      # a full disk under stdout shows here, not at exit
         except IkesimError as exc:
             fail(f"error: {exc}", EXIT_INVALID)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise              # click reports usage errors itself (exit 2)
         except KeyboardInterrupt:
             fail("interrupted", EXIT_FAIL)
+        except BrokenPipeError:         # `ikesim run lab.yaml | head`: the reader left
+            _silence_stdout()
+            sys.exit(EXIT_FAIL)
         except Exception as exc:  # noqa: BLE001 - the promise is: no traceback for users
+            if isinstance(exc, OSError) and exc.errno in _WRITE_ERRORS:
+                # stdout on a full disk (`ikesim run lab.yaml > /full/out.txt`)
+                _silence_stdout()
+                fail(f"error: cannot write the output: {exc.strerror}", EXIT_INVALID)
             if os.environ.get("IKESIM_DEBUG"):
                 raise
             fail(f"internal error: {type(exc).__name__}: {exc} "
                  "(please report it; IKESIM_DEBUG=1 shows the traceback)", EXIT_INTERNAL)
     return wrapper  # type: ignore[return-value]
+
+
+_WRITE_ERRORS = frozenset(e for e in (errno.ENOSPC, getattr(errno, "EDQUOT", None), errno.EFBIG,
+                                     errno.EIO) if e is not None)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def show_warnings(warnings: Iterable[Any]) -> None:
+    """Scenario warnings on stderr, ``FILE:LINE: warning: reason``."""
+    for warning in warnings:
+        click.echo(warning_text(warning), err=True)
+
+
+def warning_text(warning: Any) -> str:
+    where = f"{warning.file}:{warning.line}: " if warning.line else f"{warning.file}: "
+    tail = f": {warning.text!r}" if warning.text is not None else ""
+    return f"{where}warning: {warning.reason}{tail}"
 
 
 def json_default(value: object) -> object:

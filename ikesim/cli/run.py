@@ -3,14 +3,13 @@ write the requested exports."""
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import click
 
-from ikesim.cli.common import guarded, json_default
-from ikesim.errors import InputError
+from ikesim.cli.common import guarded, show_warnings
+from ikesim.cli.outputs import Outputs
+from ikesim.cli.streams import JsonLines, streaming_runtime, write_capture
 
 
 @click.command()
@@ -34,33 +33,24 @@ def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | N
         esp_keys_path: Path | None) -> None:
     """Run SCENARIO and print the IOS console transcript."""
     from ikesim.scenario.loader import load_scenario, parse_time_arg
-    from ikesim.scenario.runner import Runtime
 
     sc = load_scenario(scenario)
+    show_warnings(sc.warnings)
     end = parse_time_arg(until) if until is not None else None
-    outputs = [p for p in (json_path, pcap_path, keys_path, esp_keys_path) if p is not None]
-    for path in outputs:          # fail before a long run, not after it
-        try:
-            path.open("a").close()
-        except OSError as exc:
-            raise InputError(f"cannot write {path}: {exc.strerror}") from None
-    runtime = Runtime(sc, seed=seed)
+    outputs = Outputs(inputs=sc.sources)
+    for option, path in (("--json", json_path), ("--pcap", pcap_path), ("--keys", keys_path),
+                         ("--esp-keys", esp_keys_path)):
+        outputs.add(option, path)
+    outputs.check()               # fail before a long run, not after it
+    runtime = streaming_runtime(sc, seed)
     capture = None
     if pcap_path is not None or keys_path is not None or esp_keys_path is not None:
         from ikesim.export.pcap import Capture
 
         capture = Capture.attach(runtime, capture_at)
-    result = runtime.run(end)
-    sys.stdout.write(result.transcript_text())
-    if json_path is not None:
-        with json_path.open("w", encoding="utf-8") as fh:
-            for event in result.events.events:
-                fh.write(json.dumps(event.as_json(), sort_keys=True, default=json_default))
-                fh.write("\n")
-    if capture is not None:
-        if pcap_path is not None:
-            capture.write_pcap(pcap_path)
-        if keys_path is not None:
-            capture.write_keys(keys_path)
-        if esp_keys_path is not None:
-            capture.write_esp_keys(esp_keys_path)
+    with outputs.writing():
+        json_events = JsonLines.attach(runtime, outputs, "--json")
+        runtime.run(end)
+        json_events.finish()
+        if capture is not None:
+            write_capture(capture, outputs)

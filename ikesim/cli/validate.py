@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ikesim.cli.common import EXIT_INVALID, guarded
+from ikesim.cli.common import EXIT_INVALID, guarded, show_warnings
 from ikesim.errors import IkesimError
 
 
@@ -28,6 +28,7 @@ def validate(scenarios: tuple[Path, ...]) -> None:
             failures += 1
             click.echo(f"{exc}", err=True)
             continue
+        show_warnings(sc.warnings)
         click.echo(f"{path}: ok ({len(sc.routers)} routers, {len(sc.hosts)} hosts, "
                    f"{len(sc.links)} links, {len(sc.events)} events)")
     if failures:

@@ -38,7 +38,7 @@ def validate_exec_args(cmd: ExecCommand, device_kind: str) -> None:
         except (InputError, ValueError) as exc:
             raise ExecError(str(exc)) from None
     if cmd.handler == "clear_crypto_isakmp" and cmd.args:
-        if len(cmd.args) > 1 or not cmd.args[0].isdigit():
+        if len(cmd.args) > 1 or not (cmd.args[0].isascii() and cmd.args[0].isdigit()):
             raise ExecError(f"% Invalid input detected at '^' marker: {cmd.args[0]!r}")
 
 

@@ -165,7 +165,7 @@ def _keyword(word: str) -> str:
 
 
 def _number(keyword: str, text: str, low: int, high: int) -> int:
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
         raise InputError(
             f"% Invalid input detected at '^' marker. ({keyword} {low}-{high})", text=text
         )

@@ -1,24 +1,31 @@
-"""Devices (routers and PCs), their interfaces and the IPv4 forwarding path.
+"""Devices (routers and PCs): configuration, interface state, and the IPv4 forwarding path.
 
-Receive path (IOS order): inbound ACL → local delivery (echo reply, UDP listener, protocol
-handler, or an ICMP unreachable) → TTL → route lookup → egress hooks (crypto map) → outbound
-ACL (never for locally originated packets, as in IOS) → interface/link state → next-hop
-resolution ("ARP", with IOS proxy ARP on routers) → link. Every drop becomes a "drop" event.
+Receive path (IOS order, Cisco "NAT Order of Operation", outside-to-inside column): inbound
+ACL → NAT outside→inside (global to local) → local delivery (echo reply, UDP listener,
+protocol handler, or an ICMP unreachable) → TTL → route lookup → output.
+Output path (inside-to-outside column): NAT inside→outside (local to global) → egress hooks
+(the crypto map) → outbound ACL (never for locally originated packets, as in IOS) →
+interface: a tunnel encapsulates (ikesim.net.tunnel), a physical interface checks its state,
+resolves the next hop ("ARP", with IOS proxy ARP on routers) and puts the packet on its link.
+Every drop becomes a "drop" event (and a drop record for captures, ikesim.net.capture).
+
+State changes are incremental: an interface that changes state updates its own connected and
+interface routes (ikesim.net.routing), the tunnels sourced from it and the routing protocols.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ikesim.errors import InputError
 from ikesim.net.acl import PROTO_ICMP, PROTO_UDP, Acl
-from ikesim.net.addr import MASKS, int_to_ip
+from ikesim.net.addr import int_to_ip
 from ikesim.net.config import DeviceConfig
+from ikesim.net.configure import Configurable
+from ikesim.net.icmp import UNREACH_ADMIN, deliver_icmp, icmp_error
+from ikesim.net.interface import LOOPBACK, PHYSICAL, TUNNEL, Interface
 from ikesim.net.packet import (
     ICMP_ECHO,
-    ICMP_ECHO_REPLY,
     ICMP_TIME_EXCEEDED,
     ICMP_UNREACHABLE,
     UNREACH_NET,
@@ -28,93 +35,19 @@ from ikesim.net.packet import (
     Packet,
     Udp,
     echo_data,
-    icmp_error_quote,
     icmp_packet,
-    quoted_echo,
     udp_packet,
 )
-from ikesim.net.routing import Route, RoutingTable, StaticSpec
+from ikesim.net.routing import Key, Route, RoutingTable
 
 if TYPE_CHECKING:
     import simpy
 
     from ikesim.net.lab import Lab
-    from ikesim.net.link import Link
 
-UNREACH_ADMIN = 13  # ICMP unreachable "administratively prohibited" (RFC 1812)
-UNREACHABLE_INTERVAL = 0.5  # IOS `ip icmp rate-limit unreachable 500` (the default)
+PacketHandler = Callable[[Packet, Interface], None]
 
-EgressHook = Callable[[Packet, "Interface"], bool]
-PacketHandler = Callable[[Packet, "Interface"], None]
-
-
-class Interface:
-    """One interface. ``egress_hooks`` survive reconfiguration (the crypto map installs one)."""
-
-    __slots__ = (
-        "name",
-        "device",
-        "address",
-        "length",
-        "admin_up",
-        "link",
-        "acl_in",
-        "acl_out",
-        "acl_in_name",
-        "acl_out_name",
-        "crypto_map",
-        "description",
-        "egress_hooks",
-        "method",
-        "_state",
-    )
-
-    def __init__(self, device: Device, name: str) -> None:
-        self.name = name
-        self.device = device
-        self.address: int | None = None
-        self.length = 0
-        self.admin_up = True
-        self.link: Link | None = None
-        self.acl_in: Acl | None = None
-        self.acl_out: Acl | None = None
-        self.acl_in_name: str | None = None
-        self.acl_out_name: str | None = None
-        self.crypto_map: str | None = None
-        self.description: str | None = None
-        self.egress_hooks: list[EgressHook] = []
-        self.method = "unset"  # `show ip interface brief` Method: NVRAM, manual, unset
-        self._state: tuple[str, str] | None = None
-
-    @property
-    def peer(self) -> Interface | None:
-        return None if self.link is None else self.link.peer(self)
-
-    @property
-    def line_up(self) -> bool:
-        """Line protocol up: admin up, cabled, cable up and the far end not shut down."""
-        link = self.link
-        return self.admin_up and link is not None and link.up and link.peer(self).admin_up
-
-    @property
-    def status(self) -> str:
-        """The ``Status`` column of ``show ip interface brief``."""
-        if not self.admin_up:
-            return "administratively down"
-        return "up" if self.line_up else "down"
-
-    @property
-    def protocol(self) -> str:
-        return "up" if self.line_up else "down"
-
-    def __repr__(self) -> str:
-        return f"Interface({self.device.name} {self.name})"
-
-
-_IFNAME = re.compile(r"^([A-Za-z-]+)\s*([\d/.:]+)$")
-
-
-class Device:
+class Device(Configurable):
     """Common to routers and hosts. Built from a :class:`DeviceConfig`."""
 
     kind = "device"
@@ -131,15 +64,23 @@ class Device:
         self.interfaces: dict[str, Interface] = {}
         self.udp_listeners: dict[int, PacketHandler] = {}
         self.protocol_handlers: dict[int, PacketHandler] = {}
+        self.multicast_handlers: dict[int, PacketHandler] = {}
         self.icmp_listeners: list[PacketHandler] = []
         # ping bookkeeping: (ident, seq) → event succeeded with (mark, time)
         self.echo_waiters: dict[tuple[int, int], simpy.Event] = {}
         self.table = RoutingTable()
         self.local_addresses: dict[int, Interface] = {}
-        self._statics: list[StaticSpec] = []
+        self.tunnels: Any = None  # ikesim.net.tunnel.Tunnels on routers with tunnels
+        self.nat: Any = None  # ikesim.net.nat.Nat on routers with NAT
+        self.ospf: Any = None  # ikesim.net.ospf.Ospf on routers with `router ospf`
+        self.ignored_multicast = 0  # multicast for a protocol this device does not run
+        self.last_unreachable = float("-inf")
+        self._connected: dict[str, Route] = {}
+        self._if_order: dict[str, int] = {}
+        self._local_of: dict[str, int] = {}  # interface -> address it made local  # creation order: `show ip route` grouping
+        self._statics: list[Route] = []
         self._ip_ident = 0
         self._icmp_ident = 0
-        self._last_unreachable = float("-inf")
         self._apply_config(config)
         self.refresh()
 
@@ -148,109 +89,58 @@ class Device:
         """Seconds since boot at simulated time ``now`` (IOS log timestamps)."""
         return self.boot_offset + now
 
-    def find_interface(self, name: str) -> Interface | None:
-        """Exact name, or an IOS abbreviation such as ``fa0/0`` / ``f0/0``."""
-        if name in self.interfaces:
-            return self.interfaces[name]
-        m = _IFNAME.match(name.strip())
-        if not m:
-            return None
-        kind, number = m.group(1).lower(), m.group(2)
-        found = [
-            i
-            for n, i in self.interfaces.items()
-            if (mm := _IFNAME.match(n))
-            and mm.group(2) == number
-            and mm.group(1).lower().startswith(kind)
-        ]
-        return found[0] if len(found) == 1 else None
-
-    def _apply_config(self, config: DeviceConfig, *, boot: bool = True) -> None:
-        for name, ic in config.interfaces.items():
-            iface = self.interfaces.get(name)
-            if iface is None:
-                iface = self.interfaces[name] = Interface(self, name)
-            before = (iface.address, iface.length)
-            if ic.address is not None:
-                iface.address = int(ic.address.ip)
-                iface.length = ic.address.network.prefixlen
-            else:
-                iface.address, iface.length = None, 0
-            # IOS shows NVRAM for addresses from the startup config, manual once changed.
-            if iface.address is None:
-                iface.method = "unset"
-            elif boot:
-                iface.method = "NVRAM"
-            elif before != (iface.address, iface.length):
-                iface.method = "manual"
-            iface.admin_up = not ic.shutdown
-            # IOS: an access-group naming an undefined list filters nothing.
-            iface.acl_in_name, iface.acl_out_name = ic.acl_in, ic.acl_out
-            iface.acl_in = config.acls.get(ic.acl_in) if ic.acl_in else None
-            iface.acl_out = config.acls.get(ic.acl_out) if ic.acl_out else None
-            iface.crypto_map = ic.crypto_map
-            iface.description = ic.description
-        statics = []
-        for r in config.static_routes:
-            ifname = None
-            if r.interface is not None:
-                found = self.find_interface(r.interface)
-                ifname = found.name if found is not None else r.interface
-            statics.append(
-                StaticSpec(
-                    int(r.prefix.network_address),
-                    r.prefix.prefixlen,
-                    int(r.next_hop) if r.next_hop is not None else None,
-                    ifname,
-                    r.distance,
-                )
-            )
-        self._statics = statics
-
     def reconfigure(self, config: DeviceConfig) -> None:
         """Apply a new configuration mid-run (``configure terminal``)."""
         self.config = config
+        admin = {name: i.admin_up for name, i in self.interfaces.items()}
         self._apply_config(config, boot=False)
         self.refresh()
-        for iface in self.interfaces.values():
+        for name, iface in self.interfaces.items():
             peer = iface.peer
-            if peer is not None and peer.device is not self:
-                peer.device.refresh()
-
-    def _extra_statics(self) -> list[StaticSpec]:
-        return []
+            if peer is not None and admin.get(name) != iface.admin_up:
+                peer.device.update_interface(peer)
 
     def refresh(self) -> None:
-        """Recompute interface states, local addresses and the routing table."""
-        connected: list[tuple[int, int, str]] = []
-        up: set[str] = set()
-        local: dict[int, Interface] = {}
-        started = self.lab.started
-        for iface in self.interfaces.values():
-            state = (iface.status, iface.protocol)
-            if iface._state is not None and state != iface._state and started:
-                self.lab.events.emit(
-                    self.env.now,
-                    self.name,
-                    "interface",
-                    interface=iface.name,
-                    status=state[0],
-                    protocol=state[1],
-                )
-            iface._state = state
-            if iface.line_up:
-                up.add(iface.name)
-                if iface.address is not None:
-                    connected.append(
-                        (iface.address & MASKS[iface.length], iface.length, iface.name)
-                    )
-                    local.setdefault(iface.address, iface)
-        self.local_addresses = local
-        self.table = RoutingTable.build(connected, self._statics + self._extra_statics(), up)
+        """Recompute every interface's state (after building or reconfiguring)."""
+        for iface in list(self.interfaces.values()):
+            self.update_interface(iface)
+
+    # -- interface state -----------------------------------------------------------------
+    def update_interface(self, iface: Interface) -> None:
+        """Recompute one interface's status/protocol; on a change, emit an "interface"
+        event (once running) and update addresses, routes, tunnels and routing protocols."""
+        state = (iface.status, iface.protocol)
+        old = iface._state
+        if state == old:
+            return
+        iface._state = state
+        if old is not None and self.lab.started:
+            self.lab.events.emit(self.env.now, self.name, "interface", interface=iface.name,
+                                 status=state[0], protocol=state[1])
+        up = state[1] == "up"
+        if old is None or (old[1] == "up") != up:
+            self._set_local(iface, up)
+            self._routes_changed(self.table.set_interface_up(iface.name, up))
+            self._line_changed(iface, up)
+
+    def _set_local(self, iface: Interface, up: bool) -> None:
+        registered = self._local_of.pop(iface.name, None)
+        if registered is not None and self.local_addresses.get(registered) is iface:
+            del self.local_addresses[registered]
+        if up and iface.address is not None:
+            self.local_addresses.setdefault(iface.address, iface)
+            self._local_of[iface.name] = iface.address
+
+    def _routes_changed(self, keys: list[Key]) -> None:
+        """Hook for routers: tunnels whose destination moved, OSPF default origination."""
+
+    def _line_changed(self, iface: Interface, up: bool) -> None:
+        """Hook for routers: tunnels sourced from ``iface``, OSPF on ``iface``."""
 
     # -- events --------------------------------------------------------------------------
     def drop(self, reason: str, packet: Packet, iface: Interface | None, **extra: Any) -> None:
-        self.lab.events.emit(
+        lab = self.lab
+        lab.events.emit(
             self.env.now,
             self.name,
             "drop",
@@ -262,132 +152,107 @@ class Device:
             summary=packet.summary(),
             **extra,
         )
+        for tap in lab.drop_taps:
+            tap(self.env.now, self, iface, reason, packet)
 
     # -- receive path --------------------------------------------------------------------
     def receive(self, packet: Packet, iface: Interface) -> None:
-        link = iface.link
-        if link is None or not link.up:
-            self.drop("link-down", packet, iface)
-            return
         if not iface.line_up:
-            self.drop("interface-down", packet, iface)
+            link = iface.link
+            physical_dark = iface.kind is PHYSICAL and (link is None or not link.up)
+            self.drop("link-down" if physical_dark else "interface-down", packet, iface)
             return
+        iface.count("in", packet.size, self.env.now)
         acl = iface.acl_in
-        if acl is not None and not _permitted(acl, packet):
+        if acl is not None and not permitted(acl, packet):
             self.drop("acl-in", packet, iface, acl=acl.name)
-            self._icmp_error(packet, ICMP_UNREACHABLE, UNREACH_ADMIN)
+            self.icmp_error(packet, ICMP_UNREACHABLE, UNREACH_ADMIN)
             return
-        if packet.dst in self.local_addresses:
-            self._deliver(packet, iface)
+        if iface.nat == "outside" and self.nat is not None:
+            self.nat.outside_to_inside(packet, iface)
+        dst = packet.dst
+        if dst in self.local_addresses or dst == 0xFFFFFFFF:
+            self.deliver(packet, iface)
+            return
+        if dst >> 28 == 0xE:  # 224.0.0.0/4: never forwarded (no multicast routing here)
+            handler = self.multicast_handlers.get(packet.protocol)
+            if handler is None:
+                self.ignored_multicast += 1
+            else:
+                handler(packet, iface)
             return
         if not self.forwards:
             self.drop("not-for-us", packet, iface)
             return
         if packet.ttl <= 1:
             self.drop("ttl", packet, iface)
-            self._icmp_error(packet, ICMP_TIME_EXCEEDED, 0)
+            self.icmp_error(packet, ICMP_TIME_EXCEEDED, 0)
             return
         packet.ttl -= 1
-        route = self.table.lookup(packet.dst)
+        route = self.table.lookup(dst)
         if route is None:
             self.drop("no-route", packet, iface)
-            self._icmp_error(packet, ICMP_UNREACHABLE, UNREACH_NET)
+            self.icmp_error(packet, ICMP_UNREACHABLE, UNREACH_NET)
             return
-        self._output(packet, route, local=False)
+        self.output(packet, self.interfaces[route.out_interface],
+                    route.gateway if route.gateway is not None else dst, in_iface=iface)
 
-    def _deliver(self, packet: Packet, iface: Interface) -> None:
+    def deliver(self, packet: Packet, iface: Interface) -> None:
         payload = packet.payload
         if isinstance(payload, Icmp):
-            self._deliver_icmp(packet, payload, iface)
+            deliver_icmp(self, packet, payload, iface)
         elif isinstance(payload, Udp):
             listener = self.udp_listeners.get(payload.dport)
             if listener is None:
                 self.drop("port-unreachable", packet, iface)
-                self._icmp_error(packet, ICMP_UNREACHABLE, UNREACH_PORT)
+                self.icmp_error(packet, ICMP_UNREACHABLE, UNREACH_PORT)
             else:
                 listener(packet, iface)
         else:
             handler = self.protocol_handlers.get(packet.protocol)
             if handler is None:
                 self.drop("protocol-unreachable", packet, iface)
-                self._icmp_error(packet, ICMP_UNREACHABLE, UNREACH_PROTOCOL)
+                self.icmp_error(packet, ICMP_UNREACHABLE, UNREACH_PROTOCOL)
             else:
                 handler(packet, iface)
-
-    def _deliver_icmp(self, packet: Packet, icmp: Icmp, iface: Interface) -> None:
-        if icmp.type == ICMP_ECHO:
-            reply = icmp_packet(
-                packet.dst,
-                packet.src,
-                Icmp(ICMP_ECHO_REPLY, 0, icmp.ident, icmp.seq, icmp.data),
-                ttl=self.default_ttl,
-                ident=self._next_ip_ident(),
-            )
-            self.send_packet(reply)
-            return
-        if icmp.type == ICMP_ECHO_REPLY:
-            self._wake(icmp.ident, icmp.seq, "!")
-        else:
-            quoted = quoted_echo(icmp.data)
-            if quoted is not None and quoted[0] in self.local_addresses_all():
-                mark = (
-                    "U"
-                    if icmp.type == ICMP_UNREACHABLE
-                    else ("&" if icmp.type == ICMP_TIME_EXCEEDED else "?")
-                )
-                self._wake(quoted[1], quoted[2], mark)
-        for listener in self.icmp_listeners:
-            listener(packet, iface)
-
-    def _wake(self, ident: int, seq: int, mark: str) -> None:
-        event = self.echo_waiters.pop((ident, seq), None)
-        if event is not None and not event.triggered:
-            event.succeed((mark, self.env.now))
 
     def local_addresses_all(self) -> set[int]:
         """Every configured address, whatever the interface state."""
         return {i.address for i in self.interfaces.values() if i.address is not None}
 
-    def _icmp_error(self, offending: Packet, icmp_type: int, code: int) -> None:
-        """Send an ICMP error about ``offending`` back to its source (RFC 1812 §4.3.2)."""
-        payload = offending.payload
-        if isinstance(payload, Icmp) and payload.type not in (ICMP_ECHO, ICMP_ECHO_REPLY):
-            return  # never an error about an error (RFC 1812 §4.3.2.7)
-        if offending.src in self.local_addresses_all():
-            return
-        if icmp_type == ICMP_UNREACHABLE:
-            now = self.env.now
-            if now - self._last_unreachable < UNREACHABLE_INTERVAL:
-                return
-            self._last_unreachable = now
-        error = icmp_packet(
-            0,
-            offending.src,
-            Icmp(icmp_type, code, 0, 0, icmp_error_quote(offending)),
-            ttl=self.default_ttl,
-            ident=self._next_ip_ident(),
-        )
-        self.send_packet(error)
+    def icmp_error(self, offending: Packet, icmp_type: int, code: int) -> None:
+        icmp_error(self, offending, icmp_type, code)
 
     # -- output path ---------------------------------------------------------------------
-    def _output(self, packet: Packet, route: Route, *, local: bool, hooks: bool = True) -> bool:
-        iface = self.interfaces[route.out_interface]
+    def output(self, packet: Packet, out: Interface, gateway: int, *,
+               in_iface: Interface | None = None, hooks: bool = True) -> bool:
+        """Send ``packet`` out of ``out`` towards ``gateway``; ``in_iface`` is where a
+        forwarded packet came in (None: locally originated). False when it was dropped."""
+        nat = self.nat
+        if (nat is not None and in_iface is not None and in_iface.nat == "inside"
+                and out.nat == "outside" and not nat.inside_to_outside(packet, in_iface, out)):
+            return False
         if hooks:
-            for hook in iface.egress_hooks:
-                if hook(packet, iface):
+            for hook in out.egress_hooks:
+                if hook(packet, out):
                     return True
-        if not local:
-            acl = iface.acl_out
-            if acl is not None and not _permitted(acl, packet):
-                self.drop("acl-out", packet, iface, acl=acl.name)
-                self._icmp_error(packet, ICMP_UNREACHABLE, UNREACH_ADMIN)
+        if in_iface is not None:
+            acl = out.acl_out
+            if acl is not None and not permitted(acl, packet):
+                self.drop("acl-out", packet, out, acl=acl.name)
+                self.icmp_error(packet, ICMP_UNREACHABLE, UNREACH_ADMIN)
                 return False
-        return self.transmit(
-            packet, iface, route.gateway if route.gateway is not None else packet.dst
-        )
+        kind = out.kind
+        if kind is PHYSICAL:
+            return self.transmit(packet, out, gateway)
+        if kind is TUNNEL and self.tunnels is not None:
+            return bool(self.tunnels.send(packet, out))
+        # A loopback has no neighbours and Null0 discards (IOS "ip route ... Null0").
+        self.drop("loopback" if kind is LOOPBACK else "null0", packet, out)
+        return False
 
     def transmit(self, packet: Packet, iface: Interface, gateway: int) -> bool:
-        """Send on ``iface`` towards neighbour ``gateway`` (no hooks, no ACL)."""
+        """Send on a physical ``iface`` towards neighbour ``gateway`` (no hooks, no ACL)."""
         link = iface.link
         if not iface.admin_up:
             self.drop("interface-down", packet, iface)
@@ -398,10 +263,12 @@ class Device:
         if not iface.line_up:
             self.drop("interface-down", packet, iface)
             return False
-        if not _neighbour_answers(link.peer(iface), gateway):
+        if (packet.dst >> 28 != 0xE and not iface.name.startswith("Serial")
+                and not neighbour_answers(link.peer(iface), gateway)):
             # IOS: "encapsulation failed" — nobody on the segment answers ARP for the gateway.
             self.drop("arp", packet, iface, gateway=int_to_ip(gateway))
             return False
+        iface.count("out", packet.size, self.env.now)
         return link.transmit(packet, iface)
 
     def send_packet(self, packet: Packet, *, hooks: bool = True) -> bool:
@@ -414,22 +281,31 @@ class Device:
             if packet.src == 0:
                 packet.src = packet.dst
             event = self.env.timeout(0)
-            event.callbacks.append(lambda _e: self._deliver(packet, iface))
+            event.callbacks.append(lambda _e: self.deliver(packet, iface))
             return True
         route = self.table.lookup(packet.dst)
         if route is None:
             self.drop("no-route", packet, None)
             return False
+        out = self.interfaces[route.out_interface]
         if packet.src == 0:
-            address = self.interfaces[route.out_interface].address
+            address = out.source_address
             packet.src = address if address is not None else 0
-        return self._output(packet, route, local=True, hooks=hooks)
+        return self.output(packet, out, route.gateway if route.gateway is not None
+                           else packet.dst, hooks=hooks)
+
+    def send_on(self, packet: Packet, iface: Interface) -> bool:
+        """Send a locally originated packet out of ``iface`` without a route lookup
+        (multicast and link-local protocol traffic such as OSPF hellos)."""
+        if packet.src == 0:
+            packet.src = iface.source_address or 0
+        return self.output(packet, iface, packet.dst)
 
     def send_udp(
         self, dst: int, sport: int, dport: int, data: bytes, src: int | None = None
     ) -> bool:
         packet = udp_packet(
-            src or 0, dst, sport, dport, data, ttl=self.default_ttl, ident=self._next_ip_ident()
+            src or 0, dst, sport, dport, data, ttl=self.default_ttl, ident=self.next_ip_ident()
         )
         return self.send_packet(packet)
 
@@ -441,7 +317,7 @@ class Device:
             dst,
             Icmp(ICMP_ECHO, 0, ident, seq, echo_data(size)),
             ttl=self.default_ttl,
-            ident=self._next_ip_ident(),
+            ident=self.next_ip_ident(),
         )
         return self.send_packet(packet)
 
@@ -449,44 +325,17 @@ class Device:
         self._icmp_ident = (self._icmp_ident + 1) & 0xFFFF
         return self._icmp_ident
 
-    def _next_ip_ident(self) -> int:
+    def next_ip_ident(self) -> int:
         self._ip_ident = (self._ip_ident + 1) & 0xFFFF
         return self._ip_ident
+
+    _next_ip_ident = next_ip_ident  # the crypto service's name for it
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
 
 
-class Router(Device):
-    kind = "router"
-
-
-class Host(Device):
-    """A PC: one interface, a default gateway, no forwarding, no proxy ARP."""
-
-    kind = "host"
-    forwards = False
-    proxy_arp = False
-    default_ttl = 64
-
-    def __init__(self, lab: Lab, config: DeviceConfig, *, uptime: float = 0.0) -> None:
-        if len(config.interfaces) != 1:
-            raise InputError(
-                f"host {config.hostname} must have exactly one interface, "
-                f"not {len(config.interfaces)}"
-            )
-        super().__init__(lab, config, uptime=uptime)
-
-    @property
-    def interface(self) -> Interface:
-        return next(iter(self.interfaces.values()))
-
-    def _extra_statics(self) -> list[StaticSpec]:
-        gw = self.config.default_gateway
-        return [] if gw is None else [StaticSpec(0, 0, int(gw), None, 1)]
-
-
-def _permitted(acl: Acl, packet: Packet) -> bool:
+def permitted(acl: Acl, packet: Packet) -> bool:
     payload = packet.payload
     if packet.protocol == PROTO_UDP and isinstance(payload, Udp):
         return acl.filter(packet.src, packet.dst, packet.protocol, payload.sport, payload.dport)
@@ -495,7 +344,7 @@ def _permitted(acl: Acl, packet: Packet) -> bool:
     return acl.filter(packet.src, packet.dst, packet.protocol)
 
 
-def _neighbour_answers(peer: Interface, gateway: int) -> bool:
+def neighbour_answers(peer: Interface, gateway: int) -> bool:
     """Would the far end answer ARP for ``gateway``? Its own address, or proxy ARP (IOS
     routers answer for destinations they route out of another interface)."""
     if peer.address == gateway:

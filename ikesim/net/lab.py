@@ -9,12 +9,16 @@ import simpy
 
 from ikesim.errors import InputError
 from ikesim.net.config import DeviceConfig
-from ikesim.net.device import Device, Host, Interface, Router
+from ikesim.net.device import Device
 from ikesim.net.events import EventLog
+from ikesim.net.interface import Interface
 from ikesim.net.link import Link
+from ikesim.net.nodes import Host, Router
 from ikesim.net.packet import Packet
 
 Tap = Callable[[float, Link, Packet, Interface], None]
+# (time, device, interface or None, reason, packet) for every drop record
+DropTap = Callable[[float, Device, Interface | None, str, Packet], None]
 
 
 class Lab:
@@ -27,6 +31,7 @@ class Lab:
         self.links: list[Link] = []
         self._links_by_name: dict[str, Link] = {}
         self.taps: list[Tap] = []  # called for every packet put on a link (captures)
+        self.drop_taps: list[DropTap] = []  # called for every drop (captures)
         self.packet_hops = 0  # packets carried by links so far
         self.started = False  # interface state changes are events once running
 
@@ -90,9 +95,8 @@ class Lab:
             self.graph.edges[dev_a, dev_b]["links"].append(name)
         else:
             self.graph.add_edge(dev_a, dev_b, links=[name], delay=delay)
-        a.device.refresh()
-        if b.device is not a.device:
-            b.device.refresh()
+        a.device.update_interface(a)
+        b.device.update_interface(b)
         return link
 
     def link(self, name: str) -> Link:

@@ -13,7 +13,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ikesim.net.device import Interface
+    from ikesim.net.interface import Interface
     from ikesim.net.lab import Lab
     from ikesim.net.packet import Packet
 
@@ -69,9 +69,8 @@ class Link:
             a=f"{self.a.device.name} {self.a.name}",
             b=f"{self.b.device.name} {self.b.name}",
         )
-        self.a.device.refresh()
-        if self.b.device is not self.a.device:
-            self.b.device.refresh()
+        self.a.device.update_interface(self.a)
+        self.b.device.update_interface(self.b)
 
     def transmit(self, packet: Packet, sender: Interface) -> bool:
         """Put ``packet`` on the wire from ``sender``; False if it was lost."""

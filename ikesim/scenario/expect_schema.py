@@ -7,6 +7,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
+import re._parser as _sre  # CPython's regex parser (the `re` module's own, 3.11+)
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -36,6 +37,50 @@ from ikesim.scenario.expect_model import (
 )
 from ikesim.scenario.values import Ctx, parse_time
 from ikesim.scenario.yamlsrc import BlockText, LocatedDict, LocatedList
+
+# -- regular expressions that cannot blow up ------------------------------------------------
+MAX_PATTERN = 1000          # characters of a `match:` / `marks_match:` pattern
+_OPEN_ENDED = 10            # a repeat allowing more than this many times counts as unbounded
+
+
+def regex_cost_problem(pattern: str) -> str | None:
+    """Why ``pattern`` could take exponential time on a console line, or None.
+
+    Patterns are matched against every line a console prints; an unbounded repetition of
+    something that itself repeats without bound (``(a+)+``, ``(\\w+\\s?)*``, ``(.*x){20}``)
+    can backtrack exponentially ("ReDoS"), so it is refused where it is written.
+    ``(\\d+\\.){3}`` (a bounded outer repeat) is fine."""
+    if len(pattern) > MAX_PATTERN:
+        return f"the pattern is longer than {MAX_PATTERN} characters"
+    try:
+        parsed = _sre.parse(pattern)
+    except (re.error, RecursionError):        # re.compile accepted it: be lenient
+        return None
+    if _nested_repeat(list(parsed), inside_unbounded=False):
+        return ("a repetition of something that itself repeats, such as (a+)+, can take "
+                "exponential time; write it without the nested repeat")
+    return None
+
+
+def _nested_repeat(items: list[Any], inside_unbounded: bool) -> bool:
+    for op, arg in items:
+        if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+            low, high, body = arg
+            unbounded = high == _sre.MAXREPEAT or high > _OPEN_ENDED
+            if inside_unbounded and high == _sre.MAXREPEAT:
+                return True
+            if _nested_repeat(list(body), inside_unbounded or unbounded):
+                return True
+        elif op == _sre.SUBPATTERN:
+            if _nested_repeat(list(arg[-1]), inside_unbounded):
+                return True
+        elif op == _sre.BRANCH:
+            if any(_nested_repeat(list(b), inside_unbounded) for b in arg[1]):
+                return True
+        elif op in (_sre.ASSERT, _sre.ASSERT_NOT):
+            if _nested_repeat(list(arg[1]), inside_unbounded):
+                return True
+    return False
 
 
 # -- validation -------------------------------------------------------------------------------
@@ -154,6 +199,9 @@ class _Validator:
             except re.error as exc:
                 raise self.err(f"'{key}' is not a valid regular expression ({exc})", key,
                                value) from None
+            problem = regex_cost_problem(value)
+            if problem is not None:
+                raise self.err(f"'{key}': {problem}", key, value)
         return value
 
     def address(self, key: str) -> str | None:

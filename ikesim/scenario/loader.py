@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ikesim.errors import InputError
 from ikesim.scenario import timeline, topology
 from ikesim.scenario.files import read_scenario_text
 from ikesim.scenario.model import DeviceSpec, Scenario
@@ -22,6 +23,9 @@ from ikesim.scenario.yamlsrc import load_yaml
 __all__ = ["MAX_REPEATED_EVENTS", "PLATFORMS", "TOP_KEYS", "load_scenario", "parse_scenario",
            "parse_time", "parse_time_arg"]
 
+# The longest run a scenario may ask for: a month of simulated time (memory stays flat, see
+# bench/memory_bench.py, but a lab with periodic work would still take a long while).
+MAX_DURATION = 31 * 86400
 TOP_KEYS = ("name", "description", "seed", "duration", "routers", "hosts", "links", "events",
             "expect", "teach")
 # `teach:` holds the prose of a fault's teaching page (docs/faults/<name>.md, `make docs`).
@@ -39,7 +43,7 @@ def load_scenario(path: str | Path) -> Scenario:
 def parse_scenario(text: str, *, file: str = "<scenario>", base_dir: Path | None = None) -> Scenario:
     ctx = Ctx(file)
     root = load_yaml(text, file)
-    root = mapping(root, ctx, 1, "a scenario")
+    root = mapping(root, ctx, getattr(root, "line", 1), "a scenario")
     check_keys(root, TOP_KEYS, ctx, "the scenario")
     for required in ("name", "routers"):
         if required not in root:
@@ -55,6 +59,9 @@ def parse_scenario(text: str, *, file: str = "<scenario>", base_dir: Path | None
     duration = parse_time(root.get("duration", 300), ctx, root.value_line("duration"), "duration")
     if duration <= 0:
         raise ctx.error("duration must be positive", root.value_line("duration"))
+    if duration > MAX_DURATION:
+        raise ctx.error(f"duration is longer than {MAX_DURATION // 86400} days",
+                        root.value_line("duration"))
 
     devices: dict[str, DeviceSpec] = {}
     routers = mapping(root["routers"], ctx, root.value_line("routers"), "routers")
@@ -66,6 +73,7 @@ def parse_scenario(text: str, *, file: str = "<scenario>", base_dir: Path | None
             if hname in devices:
                 raise ctx.error(f"device name '{hname}' is used twice", hosts.key_line(hname))
             devices[hname] = topology.host(hname, spec, hosts.value_line(hname), ctx)
+    topology.warn_shared_addresses(devices, ctx)
     links = topology.links(root["links"], devices, ctx, root.value_line("links")) \
         if "links" in root else []
     events = timeline.events(root["events"], devices, links, duration, ctx,
@@ -79,7 +87,7 @@ def parse_scenario(text: str, *, file: str = "<scenario>", base_dir: Path | None
                                        devices={n: d.kind for n, d in devices.items()})
     return Scenario(file=file, name=name, description=description, seed=seed,
                     duration=duration, devices=devices, links=links, events=events,
-                    expect=expect, teach=teach)
+                    expect=expect, teach=teach, warnings=ctx.warnings)
 
 
 def _teach(raw: Any, ctx: Ctx, line: int) -> dict[str, str]:
@@ -91,4 +99,7 @@ def _teach(raw: Any, ctx: Ctx, line: int) -> dict[str, str]:
 
 def parse_time_arg(value: str) -> float:
     """A time given on the command line (``--until 90s``)."""
-    return parse_time(value, Ctx("--until"), None, "--until")
+    seconds = parse_time(value, Ctx("--until"), None, "--until")
+    if seconds > MAX_DURATION:
+        raise InputError(f"--until is longer than {MAX_DURATION // 86400} days", text=value)
+    return seconds

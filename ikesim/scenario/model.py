@@ -16,6 +16,7 @@ class DeviceSpec:
     platform: str = "ios12"   # timer/dialect profile (ikesim.ike.profiles.PROFILES)
     uptime: float = 0.0       # device uptime at t = 0, for IOS timestamps
     line: int = 0
+    config_file: str | None = None   # the file the configuration was read from, if any
 
 
 @dataclass(slots=True)
@@ -38,7 +39,7 @@ class EventSpec:
     device: str | None = None
     command: str = ""                       # exec line, as typed
     lines: list[str] = field(default_factory=list)   # configure terminal lines
-    first_line: int = 0                     # scenario line of lines[0] (configure)
+    first_line: int = 0                     # scenario line of lines[0] / of the exec command
     link: str | None = None
     up: bool = True
     peer: str | None = None                 # initiate: the peer to start main mode with
@@ -57,6 +58,14 @@ class Scenario:
     events: list[EventSpec]
     expect: Any = None                      # ikesim.scenario.expect.Expectations, or None
     teach: dict[str, str] = field(default_factory=dict)   # teaching-page prose (make docs)
+    # Problems that do not stop the run (InputError values: file, line, reason), shown as
+    # ``FILE:LINE: warning: ...`` by run, validate and check (docs/scenario-format.md).
+    warnings: list[Any] = field(default_factory=list)
+
+    @property
+    def sources(self) -> list[str]:
+        """The files this scenario was read from (outputs must never overwrite them)."""
+        return [self.file] + [d.config_file for d in self.devices.values() if d.config_file]
 
     @property
     def routers(self) -> list[DeviceSpec]:

@@ -9,6 +9,8 @@ import ipaddress
 from typing import Any
 
 from ikesim.ios.exec_parse import ExecError, parse_exec
+from ikesim.ios.ifnames import canonical_interface_name
+from ikesim.net.config import DeviceConfig
 from ikesim.scenario.model import DeviceSpec, EventSpec, LinkSpec
 from ikesim.scenario.values import Ctx, check_keys, mapping, parse_time, text_of, word
 from ikesim.scenario.yamlsrc import LocatedDict, LocatedList
@@ -29,6 +31,10 @@ def events(raw: Any, devices: dict[str, DeviceSpec], links: list[LinkSpec], dura
         if "at" not in item:
             raise ctx.error("event needs 'at' (the simulated time, e.g. at: 60s)", item.line)
         at = parse_time(item["at"], ctx, item.value_line("at"), "at")
+        if at >= duration:
+            ctx.warn(f"this event at {at:g}s is not before the end of the run (duration "
+                     f"{duration:g}s): it happens only if --until makes the run longer",
+                     item.value_line("at"))
         actions = [k for k in ("exec", "configure", "link", "initiate") if k in item]
         if len(actions) != 1:
             raise ctx.error("event needs exactly one of: exec, configure, link, initiate",
@@ -51,6 +57,7 @@ def events(raw: Any, devices: dict[str, DeviceSpec], links: list[LinkSpec], dura
         if action == "exec":
             spec.command, _ = text_of(item["exec"], ctx, item.value_line("exec"), "exec")
             spec.command = spec.command.strip()
+            spec.first_line = item.value_line("exec")
             _validate_exec(spec.command, devices[device], ctx, item.value_line("exec"))
         elif action == "configure":
             text, first = text_of(item["configure"], ctx, item.value_line("configure"),
@@ -92,6 +99,10 @@ def _repeat(spec: EventSpec, item: LocatedDict, duration: float, ctx: Ctx) -> li
     if every <= 0:
         raise ctx.error("every must be positive", item.value_line("every"))
     until = parse_time(item.get("until", duration), ctx, item.value_line("until"), "until")
+    if "until" in item and until > duration and spec.at < duration:
+        ctx.warn(f"'until' {until:g}s is after the end of the run (duration {duration:g}s): "
+                 "the repeats after it happen only if --until makes the run longer",
+                 item.value_line("until"))
     if until < spec.at:
         raise ctx.error("'until' is earlier than 'at': the event would never happen",
                         item.value_line("until"))
@@ -120,7 +131,8 @@ def _validate_exec(command: str, device: DeviceSpec, ctx: Ctx, line: int) -> Non
 def _validate_configure_sequence(events: list[EventSpec], devices: dict[str, DeviceSpec],
                                  ctx: Ctx) -> None:
     """Check `configure` events in time order, each against the configuration the device will
-    have by then (so a later `no ip route` may remove a route an earlier event added)."""
+    have by then (so a later `no ip route` may remove a route an earlier event added), and the
+    exec commands whose validity depends on that configuration (a ping's `source`)."""
     from ikesim.ios.config import apply_config_lines
 
     running = {name: copy.deepcopy(d.config) for name, d in devices.items()}
@@ -129,3 +141,39 @@ def _validate_configure_sequence(events: list[EventSpec], devices: dict[str, Dev
             running[event.device] = apply_config_lines(
                 running[event.device], event.lines, file=ctx.file,
                 line_offset=event.first_line - 1)
+        elif event.action == "exec":
+            problem = _ping_source_problem(event.command, running[event.device])
+            if problem is not None:
+                raise ctx.error(f"{problem} (on {event.device} at {event.at:g}s)",
+                                event.first_line, event.command)
+
+
+def _ping_source_problem(command: str, config: DeviceConfig) -> str | None:
+    """What the console would answer to ``ping ... source X`` given the device's
+    configuration (ikesim/ios/ping.py: the same messages), or None. Whether the interface is
+    up at that moment (link state) is left to the run."""
+    from ikesim.ios.ping import parse_ping_command
+
+    parsed = parse_exec(command)
+    if parsed.handler != "ping":
+        return None
+    source = parse_ping_command(parsed.args).get("source")
+    if source is None:
+        return None
+    try:
+        address = ipaddress.IPv4Address(source)
+    except ValueError:
+        try:
+            iface = config.interfaces.get(canonical_interface_name(source))
+        except ValueError:
+            iface = None
+        if iface is None:
+            return "% Invalid input detected at '^' marker."
+        if iface.address is None or iface.shutdown:
+            return ("% Invalid source interface - IP not enabled or interface is down on "
+                    f"{iface.name}")
+        return None
+    if not any(i.address is not None and i.address.ip == address and not i.shutdown
+               for i in config.interfaces.values()):
+        return "% Invalid source address- IP address not on any of our up interfaces"
+    return None

@@ -34,6 +34,7 @@ def router(name: str, spec: Any, line: int, ctx: Ctx, base_dir: Path | None) -> 
     if ("config" in spec) == ("config_file" in spec):
         raise ctx.error(f"router '{name}' needs exactly one of 'config' or 'config_file'",
                         spec.line)
+    source = None
     if "config" in spec:
         text, first = text_of(spec["config"], ctx, spec.value_line("config"), "config")
         config = parse_config(text, file=ctx.file, line_offset=first - 1, hostname=name)
@@ -42,6 +43,7 @@ def router(name: str, spec: Any, line: int, ctx: Ctx, base_dir: Path | None) -> 
         cfg_path, text = read_config_file(base_dir or Path("."), rel, file=ctx.file,
                                           line=spec.value_line("config_file"))
         config = parse_config(text, file=str(cfg_path), hostname=name)
+        source = str(cfg_path)
     if config.hostname != name:
         raise ctx.error(f"router '{name}' has 'hostname {config.hostname}' in its configuration;"
                         " the names must agree", line)
@@ -50,7 +52,8 @@ def router(name: str, spec: Any, line: int, ctx: Ctx, base_dir: Path | None) -> 
         raise ctx.error(f"unknown platform '{platform}' (expected one of: "
                         f"{', '.join(PLATFORMS)})", spec.value_line("platform"))
     uptime = parse_time(spec.get("uptime", 0), ctx, spec.value_line("uptime"), "uptime")
-    return DeviceSpec(name, "router", config, platform, uptime, line)
+    return DeviceSpec(name, "router", config, platform, uptime, line,
+                      source)
 
 
 def host(name: str, spec: Any, line: int, ctx: Ctx) -> DeviceSpec:
@@ -153,3 +156,20 @@ def links(raw: Any, devices: dict[str, DeviceSpec], ctx: Ctx, line: int) -> list
             raise ctx.error("up must be true or false", item.value_line("up"), str(up))
         links.append(LinkSpec(name, a, b, delay, float(loss), up, item.line))
     return links
+
+
+def warn_shared_addresses(devices: dict[str, DeviceSpec], ctx: Ctx) -> None:
+    """Two devices with the same interface address: IOS would not notice at configuration time
+    (each router only checks its own interfaces), but the lab is probably wrong — a warning."""
+    owners: dict[ipaddress.IPv4Address, tuple[str, str, int]] = {}
+    for device in devices.values():
+        for iface in device.config.interfaces.values():
+            if iface.address is None:
+                continue
+            ip = iface.address.ip
+            first = owners.setdefault(ip, (device.name, iface.name, device.line))
+            if first[0] != device.name:
+                ctx.warn(f"{device.name} {iface.name} has address {ip}, already used by "
+                         f"{first[0]} {first[1]} (line {first[2]}): two devices share an "
+                         "address", device.line)
+

@@ -63,6 +63,7 @@ class LocatedList(list):
 
     line: int
     item_lines: list[int]
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +241,10 @@ class _Composer:
             value = self._construct(node)
         except ConstructorError as exc:
             raise self.error(f"YAML value error: {exc.problem}", event.start_mark) from None
+        if isinstance(value, str) and (bad := _CONTROL.search(value)):
+            # written as an escape ("\0", "\x07"): the text would carry it all the same
+            raise self.error(f"text contains control character U+{ord(bad.group()):04X} "
+                             "(written as an escape)", event.start_mark)
         if event.style in ("|", ">"):
             # A block scalar's mark points at the indicator; its content starts on the next line.
             value = BlockText(value, event.start_mark.line + 2)

@@ -1,0 +1,72 @@
+"""A run's consumers fed as the simulation goes, so memory does not grow with simulated time:
+the console transcript goes to stdout block by block, the events to the ``--json`` file line by
+line (nothing is kept until the end); the captures are written at the end through
+:class:`~ikesim.cli.outputs.Outputs`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from ikesim.cli.common import json_default
+from ikesim.cli.outputs import Outputs
+
+
+def streaming_runtime(scenario: Any, seed: int | None) -> Any:
+    """A :class:`~ikesim.scenario.runner.Runtime` that keeps neither its events nor its
+    transcript: the transcript is printed on stdout as it happens."""
+    from ikesim.export.transcript import Transcript
+    from ikesim.net.events import EventLog
+    from ikesim.scenario.runner import Runtime
+
+    def print_block(lines: list[str]) -> None:
+        sys.stdout.write("\n".join(lines) + "\n")
+
+    return Runtime(scenario, seed=seed, events=EventLog(keep=False),
+                   transcript=Transcript(sink=print_block))
+
+
+class JsonLines:
+    """``--json``: every event as one JSON line, written as it is emitted.
+
+    A write error (a full disk) stops the writing and is reported by :meth:`finish` — not
+    raised inside the simulation, where it would be taken for a fault of the lab."""
+
+    def __init__(self, outputs: Outputs, option: str) -> None:
+        self.outputs, self.option = outputs, option
+        self.handle = outputs.file(option) if option in outputs.planned else None
+        self.error: OSError | None = None
+
+    @classmethod
+    def attach(cls, runtime: Any, outputs: Outputs, option: str) -> JsonLines:
+        writer = cls(outputs, option)
+        if writer.handle is not None:
+            runtime.events.subscribe(writer)
+        return writer
+
+    def __call__(self, event: Any) -> None:
+        if self.handle is None or self.error is not None:
+            return
+        try:
+            self.handle.write(json.dumps(event.as_json(), sort_keys=True, default=json_default)
+                              + "\n")
+        except OSError as exc:
+            self.error = exc
+
+    def finish(self) -> None:
+        if self.error is not None:
+            raise self.outputs.failed(self.option, self.error)
+
+
+def write_capture(capture: Any, outputs: Outputs) -> None:
+    """``--pcap``, ``--keys``, ``--esp-keys`` from a finished run's capture."""
+    from ikesim.export.pcap import pcap_bytes
+
+    if "--pcap" in outputs.planned:
+        outputs.file("--pcap", binary=True).write(pcap_bytes(capture.datagrams))
+    if "--keys" in outputs.planned:
+        outputs.file("--keys").write("".join(f"{line}\n" for line in capture.key_table_lines()))
+    if "--esp-keys" in outputs.planned:
+        outputs.file("--esp-keys").write("".join(f"{line}\n"
+                                                 for line in capture.esp_sa_lines()))
