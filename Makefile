@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
+STAMP_FUZZ := $(VENV)/.installed-fuzz
+FUZZ_SECONDS ?= 60
 
-.PHONY: demo test bench lint docs fidelity system-deps clean
+.PHONY: demo test bench lint docs fidelity system-deps clean fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,17 +24,32 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 demo: $(STAMP_RUN)
 	$(BIN)/ikesim run scenarios/missing-return-route.yaml
 
-# The Wireshark oracle tests need tshark (Debian package); install it non-interactively when
-# we are root and it is missing. The tests fail loudly, not skip, if it is still absent.
+# The Wireshark oracle tests need tshark, the HTML report tests Chromium (Debian packages, driven
+# by Playwright with executable_path: no browser download); install them non-interactively when
+# we are root and they are missing. The tests fail loudly, not skip, if they are still absent.
 system-deps:
 	@command -v tshark >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing tshark (Debian package) for the Wireshark oracle tests"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >/dev/null; \
 	  else echo "warning: tshark missing and not root; the Wireshark oracle tests will fail"; fi; }
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium (Debian package) for the HTML report tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "warning: chromium missing and not root; the HTML report tests will fail"; fi; }
 
 test: $(STAMP_TEST) system-deps
 	$(BIN)/python -m pytest
+
+$(STAMP_FUZZ): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,fuzz]'
+	touch $@ $(STAMP_TEST) $(STAMP_RUN)
+
+# One atheris (libFuzzer) target per parser: ISAKMP codec, IOS config, exec line, YAML scenario.
+# FUZZ_SECONDS each (CI: a short budget); a crash's input is kept in build/fuzz/TARGET/.
+fuzz: $(STAMP_FUZZ)
+	$(BIN)/python tests/fuzz/run.py --seconds $(FUZZ_SECONDS)
 
 bench: $(STAMP_TEST)
 	$(BIN)/python -m bench

@@ -84,7 +84,7 @@ def test_pcap_and_keys_export(tmp_path: Path) -> None:
                                        "--keys", str(tmp_path / "k.txt")])
     assert result.exit_code == 0, result.output
     pcap = (tmp_path / "c.pcap").read_bytes()
-    assert pcap[:4] == bytes.fromhex("d4c3b2a1")          # little-endian classic pcap
+    assert pcap[:4] == bytes.fromhex("0a0d0d0a")          # a pcapng section header block
     keys = (tmp_path / "k.txt").read_text().splitlines()
     assert len(keys) == 1
     cookie, key = keys[0].split(",")
@@ -98,7 +98,8 @@ def test_capture_at_one_interface(tmp_path: Path) -> None:
     runner.invoke(main, ["run", str(FIXED_LAB), "--pcap", str(everything)])
     runner.invoke(main, ["run", str(FIXED_LAB), "--pcap", str(rt2_lan),
                          "--capture-at", "RT2:Fa0/0"])
-    assert everything.stat().st_size > 24 and rt2_lan.stat().st_size == 24   # header only
+    # the LAN behind RT2 carries the decapsulated echoes, a fraction of what all links carry
+    assert 0 < rt2_lan.stat().st_size < everything.stat().st_size
     bad = runner.invoke(main, ["run", str(FIXED_LAB), "--pcap", str(rt2_lan),
                                "--capture-at", "RT9:Fa0/0"])
     assert bad.exit_code == 2

@@ -21,6 +21,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("ikesim.cli.validate:validate",
                  "Check scenario files (syntax, configurations, events) without running them."),
     "check": ("ikesim.cli.check:check", "Run scenario files and check their expect: sections."),
+    "explain": ("ikesim.cli.explain:explain",
+                "Say why a scenario's tunnels fail and prove the smallest fix by re-running it."),
+    "wireshark": ("ikesim.cli.wireshark:wireshark",
+                  "Open a capture decrypted in Wireshark (or print the exact commands)."),
 }
 
 

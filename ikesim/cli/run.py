@@ -1,8 +1,10 @@
 """``ikesim run SCENARIO``: build the lab, play its events, print the console transcript and
-write the requested exports."""
+write the requested exports. After the transcript, an outcome block per IPsec peer pair goes to
+stderr (stdout stays the routers' console text: goldens, pipes, the seed check)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
@@ -20,37 +22,85 @@ from ikesim.cli.streams import JsonLines, streaming_runtime, write_capture
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Also write every simulation event as JSON lines.")
 @click.option("--pcap", "pcap_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Write the ISAKMP datagrams as a pcap capture.")
-@click.option("--capture-at", "capture_at", type=str, default=None,
-              help="Capture on DEVICE:IFACE only (default: every datagram once).")
+              default=None, help="Write the frames that crossed the links as pcapng (one "
+              "interface per capture point, drops as packet comments).")
+@click.option("--capture-at", "capture_at", type=str, multiple=True,
+              help="Capture point for --pcap: a link name, DEVICE (its interfaces and its "
+              "discards) or DEVICE:IFACE; repeatable (default: every link).")
 @click.option("--keys", "keys_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Write Wireshark ikev1_decryption_table lines.")
 @click.option("--esp-keys", "esp_keys_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Write Wireshark esp_sa lines (both directions of each SA).")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Write a self-contained HTML report (topology, message "
+              "ladder, packet inspector, SA timeline, transcript, explanation with a proven "
+              "fix).")
+@click.option("--outcome/--no-outcome", default=True,
+              help="After the transcript, print (on stderr) per peer pair how far IKE got and "
+              "the first cause, with its evidence.")
+@click.option("--explain", "search_fix", is_flag=True,
+              help="Also search and prove the smallest fix (re-runs the scenario: see "
+              "ikesim explain).")
 @guarded
 def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | None,
-        pcap_path: Path | None, capture_at: str | None, keys_path: Path | None,
-        esp_keys_path: Path | None) -> None:
+        pcap_path: Path | None, capture_at: tuple[str, ...], keys_path: Path | None,
+        esp_keys_path: Path | None, html_path: Path | None, outcome: bool,
+        search_fix: bool) -> None:
     """Run SCENARIO and print the IOS console transcript."""
+    from ikesim.errors import InputError
     from ikesim.scenario.loader import load_scenario, parse_time_arg
 
     sc = load_scenario(scenario)
     show_warnings(sc.warnings)
     end = parse_time_arg(until) if until is not None else None
+    if capture_at and pcap_path is None:
+        raise InputError("--capture-at chooses where --pcap captures: give --pcap FILE too")
     outputs = Outputs(inputs=sc.sources)
     for option, path in (("--json", json_path), ("--pcap", pcap_path), ("--keys", keys_path),
-                         ("--esp-keys", esp_keys_path)):
+                         ("--esp-keys", esp_keys_path), ("--html", html_path)):
         outputs.add(option, path)
     outputs.check()               # fail before a long run, not after it
     runtime = streaming_runtime(sc, seed)
-    capture = None
-    if pcap_path is not None or keys_path is not None or esp_keys_path is not None:
+    wire = collector = capture = kept = None
+    if pcap_path is not None:
+        from ikesim.export.wire import WireCapture
+
+        wire = WireCapture.attach(runtime.lab, capture_at)
+    if keys_path is not None or esp_keys_path is not None:
         from ikesim.export.pcap import Capture
 
-        capture = Capture.attach(runtime, capture_at)
+        capture = Capture.attach(runtime)
+    if html_path is not None:
+        from ikesim.report.collect import ReportCollector
+
+        collector = ReportCollector.attach(runtime)
+    if outcome or search_fix or collector is not None:
+        from ikesim.explain.keep import EventKeeper
+
+        kept = EventKeeper.attach(runtime, everything=collector is not None)
     with outputs.writing():
         json_events = JsonLines.attach(runtime, outputs, "--json")
-        runtime.run(end)
+        result = runtime.run(end)
         json_events.finish()
         if capture is not None:
             write_capture(capture, outputs)
+        if wire is not None:
+            outputs.file("--pcap", binary=True).write(wire.pcapng())
+            for line in wire.warnings():
+                click.echo(f"ikesim: warning: {line}", err=True)
+            for line in wire.notes():
+                click.echo(f"ikesim: note: {line}", err=True)
+        if kept is not None:
+            from ikesim.explain import explain
+            from ikesim.explain.render import outcome_block
+
+            explained = explain(sc if seed is None else dataclasses.replace(sc, seed=seed),
+                                events=kept.events, until=end,
+                                search=search_fix or collector is not None)
+            if collector is not None:
+                from ikesim.report.html import render_report
+
+                outputs.file("--html").write(render_report(result, collector, explained,
+                                                           kept.events))
+            if outcome or search_fix:
+                click.echo("\n" + outcome_block(explained), err=True, nl=False)

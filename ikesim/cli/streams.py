@@ -60,11 +60,8 @@ class JsonLines:
 
 
 def write_capture(capture: Any, outputs: Outputs) -> None:
-    """``--pcap``, ``--keys``, ``--esp-keys`` from a finished run's capture."""
-    from ikesim.export.pcap import pcap_bytes
-
-    if "--pcap" in outputs.planned:
-        outputs.file("--pcap", binary=True).write(pcap_bytes(capture.datagrams))
+    """``--keys``, ``--esp-keys`` from a finished run's capture (``--pcap`` is the wire
+    capture's, :class:`ikesim.export.wire.WireCapture`)."""
     if "--keys" in outputs.planned:
         outputs.file("--keys").write("".join(f"{line}\n" for line in capture.key_table_lines()))
     if "--esp-keys" in outputs.planned:

@@ -1,10 +1,12 @@
-"""Packet capture export: ISAKMP datagrams as Ethernet/IPv4/UDP frames and ESP packets as
-Ethernet/IPv4/ESP frames in a classic pcap file, the Wireshark ``ikev1_decryption_table`` lines
-that let Wireshark decrypt MM5/MM6 and quick mode, and ``esp_sa`` lines for the ESP payloads.
+"""The senders' log of a run: every ISAKMP datagram and ESP packet the routers sent, once each
+(a classic pcap of it for the crypto oracle tests), the Wireshark ``ikev1_decryption_table``
+lines that let Wireshark decrypt MM5/MM6 and quick mode, and ``esp_sa`` lines for the ESP
+payloads. What actually crossed the links (``ikesim run --pcap``) is
+:mod:`ikesim.export.wire`'s: a datagram in this log may have been discarded by its sender.
 
 The pcap format (a 24-octet global header, a 16-octet header per record) and the Ethernet
-header are a few lines of ``struct`` (the IPv4/UDP bytes come from ``ikesim.net.packet``);
-writing them here avoids a dependency (dpkt/scapy) in the run-time path. Timestamps are the simulated times on a fixed epoch, so captures are reproducible.
+header are a few lines of ``struct`` (the IPv4/UDP bytes come from ``ikesim.net.packet``).
+Timestamps are the simulated times on a fixed epoch, so captures are reproducible.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ikesim.errors import InputError
 from ikesim.net.acl import PROTO_UDP
 from ikesim.net.packet import IP_HEADER_LEN, UDP_HEADER_LEN, Packet, Udp, encode_packet
 
@@ -61,42 +62,25 @@ def pcap_bytes(datagrams: list[CapturedDatagram]) -> bytes:
 
 @dataclass
 class Capture:
-    """Collects ISAKMP datagrams during a run (all of them once each, or those seen on one
-    interface) and the phase-1 keys for Wireshark."""
+    """Collects the ISAKMP datagrams and ESP packets the routers sent (each once, as sent:
+    the senders' log, not a capture point) and the keys for Wireshark."""
 
-    device: str | None = None
-    interface: str | None = None
     datagrams: list[CapturedDatagram] = field(default_factory=list)
     keys: dict[bytes, bytes] = field(default_factory=dict)   # initiator cookie -> cipher key
     services: list[Any] = field(default_factory=list)         # CryptoServices (ESP SA export)
 
     @classmethod
-    def attach(cls, runtime: Any, capture_at: str | None) -> Capture:
-        capture = cls()
+    def attach(cls, runtime: Any, capture_at: None = None) -> Capture:
+        """Record what every router's ISAKMP service sent and the keys it derived.
+        (Capture points are :class:`ikesim.export.wire.WireCapture`'s business; this log is
+        the senders' view, which includes datagrams that never reached a link.)"""
         if capture_at is not None:
-            device, _, iface = capture_at.partition(":")
-            if device not in runtime.devices or not iface:
-                raise InputError("--capture-at takes DEVICE:INTERFACE of a device in the "
-                                 "scenario", text=capture_at)
-            from ikesim.ios.ifnames import canonical_interface_name
-
-            try:
-                capture.interface = canonical_interface_name(iface)
-            except ValueError:
-                raise InputError("% Invalid interface type and number", text=iface) from None
-            capture.device = device
-            node = runtime.devices[device].node
-            if capture.interface not in node.interfaces:
-                raise InputError(f"{device} has no interface {capture.interface}")
-            watched = node.interfaces[capture.interface]
-            runtime.lab.taps.append(
-                lambda now, link, packet, sender: capture._on_wire(now, packet)
-                if link is watched.link else None)
+            raise TypeError("capture points: use ikesim.export.wire.WireCapture")
+        capture = cls()
         for dev in runtime.devices.values():
             if dev.crypto is not None:
-                if capture_at is None:
-                    dev.crypto.on_send.append(capture._on_send)
-                    dev.crypto.on_esp.append(capture._on_esp)
+                dev.crypto.on_send.append(capture._on_send)
+                dev.crypto.on_esp.append(capture._on_esp)
                 dev.crypto.on_keys.append(capture._on_keys)
                 capture.services.append(dev.crypto)
         return capture
@@ -107,16 +91,6 @@ class Capture:
 
     def _on_esp(self, now: float, src: int, dst: int, esp: bytes) -> None:
         self.datagrams.append(CapturedDatagram(now, src, dst, 0, 0, esp, 50))
-
-    def _on_wire(self, now: float, packet: Any) -> None:
-        payload = getattr(packet, "payload", None)
-        if packet.protocol == 50 and isinstance(payload, bytes | bytearray):
-            self._on_esp(now, packet.src, packet.dst, bytes(payload))
-            return
-        if packet.protocol == 17 and payload is not None and 500 in (payload.sport,
-                                                                      payload.dport):
-            self.datagrams.append(CapturedDatagram(now, packet.src, packet.dst, payload.sport,
-                                                   payload.dport, payload.data))
 
     def _on_keys(self, icookie: bytes, cipher_key: bytes) -> None:
         self.keys[icookie] = cipher_key

@@ -31,6 +31,7 @@ from ikesim.isakmp import (
     Message,
     NotificationPayload,
     NotifyType,
+    Payload,
     encode_message,
 )
 from ikesim.isakmp.attributes import decode_attributes
@@ -52,7 +53,7 @@ def notify_plain(ctx: Context, sa: IsakmpSa | None, header: Header, local: int, 
     ctx.emit(sa, "notify_tx", peer=peer, notify_type=notify_name(code), notify_code=code)
 
 
-def _message(payloads: list) -> str:
+def _message(payloads: list[Payload]) -> str:
     kinds = {type(p) for p in payloads}
     if DeletePayload in kinds and NotificationPayload not in kinds:
         return "INFO_DELETE"

@@ -25,9 +25,11 @@ from ikesim.crypto import (
     DiffieHellman,
     derive_skeyids,
     expand_cipher_key,
+    get_group,
     hash_i,
     hash_r,
     private_value_from_bytes,
+    validate_public,
 )
 from ikesim.ike import ios_detail, lifecycle
 from ikesim.ike import proposals as props
@@ -170,7 +172,7 @@ class KeyExchangeTask:
     def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
                 data: bytes, payloads: list[Payload]) -> None:
         if message == "MM3":
-            peer_ke = _one(payloads, KePayload).data   # type: ignore[union-attr]
+            peer_ke = self._peer_ke(sa, payloads)
             sa.ni = _nonce(sa, payloads)
             # The responder makes its DH value and the keys as it reads MM3 (IOS prints the new
             # conn-id from the VIDs of MM3 on, trace 05); MM4 only carries them.
@@ -178,7 +180,7 @@ class KeyExchangeTask:
             sa.nr = ctx.random(NONCE_LEN)
             self._keys(ctx, sa, peer_ke)
         elif message == "MM4":
-            peer_ke = _one(payloads, KePayload).data   # type: ignore[union-attr]
+            peer_ke = self._peer_ke(sa, payloads)
             sa.nr = _nonce(sa, payloads)
             ctx.detail(sa, "psk_found", peer=sa.peer)      # trace 04, after NONCE
             self._keys(ctx, sa, peer_ke)
@@ -191,6 +193,23 @@ class KeyExchangeTask:
         if message == "MM4":
             return [KePayload(sa.gxr), NoncePayload(sa.nr)]
         return []
+
+    @staticmethod
+    def _peer_ke(sa: IsakmpSa, payloads: list[Payload]) -> bytes:
+        """The peer's g^x, checked before any work is spent on it: as long as the group's
+        prime (RFC 2409 §5: "the Diffie-Hellman public value ... MUST be the length of the
+        prime") and 1 < y < p-1."""
+        ke = _one(payloads, KePayload).data   # type: ignore[union-attr]
+        assert sa.negotiated is not None
+        group = get_group(sa.negotiated.group)
+        try:
+            if len(ke) != group.size:
+                raise CryptoError(f"DH public value is {len(ke)} octets, group {group.id} "
+                                  f"needs {group.size}")
+            validate_public(group, int.from_bytes(ke, "big"))
+        except CryptoError as exc:
+            raise Reject("bad_message", peer=sa.peer, reason=f"ke_payload: {exc}") from exc
+        return ke
 
     @staticmethod
     def _new_dh(ctx: Context, sa: IsakmpSa) -> bytes:
