@@ -96,6 +96,7 @@ class _Cookies:
 
 class CryptoService:
     __slots__ = ("device", "node", "env", "profile", "engine", "timers", "on_send", "on_keys",
+                 "isakmp_on",
                  "_keys_seen", "_sa_by_serial", "_esp_rng", "on_esp", "esp_drops",
                  "_classifiers", "_policies", "_events")
 
