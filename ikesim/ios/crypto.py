@@ -29,8 +29,9 @@ from ikesim.ios.isakmp_log import format_event, format_ipsec_event
 from ikesim.ipsec.esp import EspError, decapsulate, encapsulate, peek_spi
 from ikesim.ipsec.sa import Proxy
 from ikesim.ipsec.transforms import TransformError, from_keywords
+from ikesim.ipsec.udp_encap import NATT_PORT, classify
 from ikesim.net.acl import PROTO_ESP, PROTO_ICMP, AclEntry
-from ikesim.net.packet import IP_HEADER_LEN, Packet, encode_packet
+from ikesim.net.packet import IP_HEADER_LEN, Packet, encode_packet, udp_packet
 from ikesim.net.packet_decode import DecodeError, decode_packet
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ class CryptoService:
         self.on_esp: list[Callable[[float, int, int, bytes], None]] = []
         self.esp_drops: dict[str, int] = {}
         self.node.udp_listeners[ISAKMP_PORT] = self._on_datagram
+        self.node.udp_listeners[NATT_PORT] = self._on_natt      # RFC 3947 §4, RFC 3948
         self.node.protocol_handlers[PROTO_ESP] = self._on_esp
         self.isakmp_on = isakmp_wanted(device.config)
         self._install_hooks(device.config)
@@ -192,15 +194,20 @@ class CryptoService:
         sa = pair.outbound
         iv = self._esp_rng.randbytes(sa.transform.cipher.block)
         esp = encapsulate(sa, encode_packet(packet), iv)
-        outer = Packet(pair.local, pair.peer, PROTO_ESP, self.node.default_ttl, esp,
-                       IP_HEADER_LEN + len(esp), self.node._next_ip_ident())
+        if pair.udp_encapsulated:      # RFC 3948 §2.1: the ESP header right after UDP's
+            outer = udp_packet(pair.local, pair.peer, pair.udp_sport, pair.udp_dport, esp,
+                               ttl=self.node.default_ttl, ident=self.node._next_ip_ident())
+        else:
+            outer = Packet(pair.local, pair.peer, PROTO_ESP, self.node.default_ttl, esp,
+                           IP_HEADER_LEN + len(esp), self.node._next_ip_ident())
         for tap in self.on_esp:
             tap(self.env.now, outer.src, outer.dst, esp)
         self.device.lab.events.emit(self.env.now, self.device.name, "esp", direction="out",
                                     spi=sa.spi, esp_seq=sa.seq, peer=str(ipaddress.IPv4Address(
-                                        pair.peer)), inner=packet.summary())
+                                        pair.peer)), inner=packet.summary(),
+                                    udp=pair.udp_dport or None)
         self.node.send_packet(outer, hooks=False)
-        self._apply(self.engine.ipsec_traffic(self.env.now, pair))
+        self._apply(self.engine.ipsec_traffic(self.env.now, pair, inbound=False))
 
     def _esp_drop(self, reason: str, packet: Packet, spi: int | None, text: str | None) -> None:
         self.esp_drops[reason] = self.esp_drops.get(reason, 0) + 1
@@ -211,8 +218,24 @@ class CryptoService:
         if text:
             self.device.print_async([(True, text)])
 
-    def _on_esp(self, packet: Packet, iface: Any) -> None:
-        esp = bytes(packet.payload) if isinstance(packet.payload, bytes | bytearray) else b""
+    def _on_natt(self, packet: Any, iface: Any) -> None:
+        """UDP 4500 (RFC 3948 §2.2-2.3): IKE behind the non-ESP marker goes to the engine,
+        ESP to the data path; NAT-keepalives are discarded (§2.3), anything else dropped."""
+        found = classify(packet.payload.data)
+        if found.kind == "ike":
+            self._on_datagram(packet, iface)           # the engine removes the marker
+        elif found.kind == "esp":
+            self._on_esp(packet, iface, found.body)
+        else:
+            self.device.lab.events.emit(
+                self.env.now, self.device.name, "drop",
+                reason="natt-keepalive" if found.kind == "keepalive" else "natt-invalid",
+                detail=found.reason or None, src=str(ipaddress.IPv4Address(packet.src)),
+                protocol=17, dport=NATT_PORT)
+
+    def _on_esp(self, packet: Packet, iface: Any, udp_esp: bytes | None = None) -> None:
+        esp = udp_esp if udp_esp is not None else (
+            bytes(packet.payload) if isinstance(packet.payload, bytes | bytearray) else b"")
         spi = peek_spi(esp)
         pair = self.engine.inbound_sa(spi, packet.dst) if spi is not None else None
         src, dst = ipaddress.IPv4Address(packet.src), ipaddress.IPv4Address(packet.dst)
@@ -244,7 +267,7 @@ class CryptoService:
         self.device.lab.events.emit(self.env.now, self.device.name, "esp", direction="in",
                                     spi=spi, esp_seq=pair.inbound.replay_top, peer=str(src),
                                     inner=inner.summary())
-        self._apply(self.engine.ipsec_traffic(self.env.now, pair))
+        self._apply(self.engine.ipsec_traffic(self.env.now, pair, inbound=True))
         self.node.receive(inner, iface)
 
     def initiate_to(self, peer: str) -> None:
