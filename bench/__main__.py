@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench import (
         check_bench,
         main_mode_bench,
+        memory_bench,
         net_bench,
         net_build_bench,
         net_ospf_bench,
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     results["lab build per router, N=1000 vs N=100 (issue 14)"] = net_build_bench.run(pairs=3 if args.quick else 7)
     results.update(__import__("bench.engine_bench", fromlist=["run"]).run(args.quick))
     results["OSPF lab converging (issue 9)"] = net_ospf_bench.run(20 if args.quick else 50)
+    results["peak memory, 24 h lab vs 1 h lab (issue 13)"] = memory_bench.run(6 if args.quick else 24)
     if args.json:
         print(json.dumps(results, indent=2, sort_keys=True))
     else:

@@ -155,6 +155,11 @@ def test_vendor_ids_on_the_wire_and_initial_contact() -> None:
     assert "ISAKMP: (1001):vendor ID is Unity" in initiator
     assert "ISAKMP: (1001):vendor ID is DPD" in initiator
     assert "ISAKMP: (1001):speaking to another IOS box!" in initiator
+    # without NAT transparency there is nothing to announce
+    quiet = IsakmpEngine(crypto=replace(crypto(B, policy()), nat_transparency=False),
+                         profile=PROFILES["iosxe"], rng=random.Random(1))
+    first = decode_message(quiet.initiate(0.0, A, B).sends[0].data)
+    assert not [p for p in first.payloads if isinstance(p, VendorIdPayload)]
     # 12.2 sends none (the seed's responder prints no vendor ID processing)
     old = lab("ios12", policy(), policy())
     first = decode_message(old.initiate(A, B).sends[0].data)

@@ -162,6 +162,7 @@ class ProposalTask:
 def _lifetime_set(ctx: Context, sa: IsakmpSa, result: props.MatchResult, *, actual: int) -> None:
     """IOS-XE's "Started lifetime timer: N." block (04: an initiator shows actual life 0; 05: a
     responder the lifetime it accepted)."""
+    # guess: what "actual life" means beyond those two captures (offered = local there).
     assert result.negotiated is not None
     life = result.negotiated.lifetime
     ctx.detail(sa, "lifetime_set", lifetime=life, actual_life=actual, vpi=life > 0xFFFF,
