@@ -98,16 +98,15 @@ class _Cookies:
 class CryptoService:
     __slots__ = ("device", "node", "env", "profile", "engine", "timers", "on_send", "on_keys",
                  "_keys_seen", "_sa_by_serial", "_esp_rng", "on_esp", "esp_drops",
-                 "_classifiers", "_policies", "_events", "isakmp_on")
+                 "_classifiers", "_policies", "_events", "isakmp_on", "_seed", "_boots")
 
     def __init__(self, device: IosDevice, *, seed: int) -> None:
         self.device = device
         self.node = device.node
         self.env = device.env
         self.profile = PROFILES[device.platform]
-        self.engine = IsakmpEngine(crypto=device.config.crypto, profile=self.profile,
-                                   rng=random.Random(stable_seed(seed, device.name, "isakmp")),
-                                   local_addresses=self._local_addresses(device.config))
+        self._seed, self._boots = seed, 0
+        self.engine = self._new_engine()
         self.timers = EngineTimers(self.env, self._timer_expired)
         self.on_send: list[Callable[[float, int, int, int, int, bytes], None]] = []
         self.on_keys: list[Callable[[bytes, bytes], None]] = []
@@ -125,6 +124,21 @@ class CryptoService:
         self.node.protocol_handlers[PROTO_ESP] = self._on_esp
         self.isakmp_on = isakmp_wanted(device.config)
         self._install(device.config)
+
+    def _new_engine(self) -> IsakmpEngine:
+        parts = ("isakmp",) if not self._boots else ("isakmp", self._boots)
+        return IsakmpEngine(crypto=self.device.config.crypto, profile=self.profile,
+                            rng=random.Random(stable_seed(self._seed, self.device.name, *parts)),
+                            local_addresses=self._local_addresses(self.device.config))
+
+    def reset(self) -> None:
+        """The router reloads (``ikesim.ios.reload``): every SA and timer is forgotten; the
+        engine starts again from the configuration, with fresh random values."""
+        self._boots += 1
+        self.timers.clear()
+        self.engine = self._new_engine()
+        self._sa_by_serial = {}
+        self._install(self.device.config)
 
     # -- configuration --------------------------------------------------------------------------
     @staticmethod
