@@ -35,7 +35,14 @@ from ikesim.ios.isakmp_log import format_event, format_ipsec_event
 from ikesim.ipsec.esp import EspError, decapsulate, encapsulate, peek_spi
 from ikesim.ipsec.udp_encap import NATT_PORT, classify
 from ikesim.net.acl import PROTO_ESP, PROTO_ICMP
-from ikesim.net.packet import IP_HEADER_LEN, Packet, encode_packet, udp_packet
+from ikesim.net.packet import (
+    ICMP_UNREACHABLE,
+    IP_HEADER_LEN,
+    UNREACH_PROTOCOL,
+    Packet,
+    encode_packet,
+    udp_packet,
+)
 from ikesim.net.packet_decode import DecodeError, decode_packet
 
 if TYPE_CHECKING:
@@ -247,7 +254,11 @@ class CryptoService:
 
     def _on_natt(self, packet: Any, iface: Any) -> None:
         """UDP 4500 (RFC 3948 §2.2-2.3): IKE behind the non-ESP marker goes to the engine,
-        ESP to the data path; NAT-keepalives are discarded (§2.3), anything else dropped."""
+        ESP to the data path; NAT-keepalives are discarded (§2.3), anything else dropped. With
+        ISAKMP off (no crypto map) nothing listens on 4500, as on 500."""
+        if not self.isakmp_on:
+            self._on_datagram(packet, iface)           # the "isakmp-off" drop
+            return
         found = classify(packet.payload.data)
         if found.kind == "ike":
             self._on_datagram(packet, iface)           # the engine removes the marker
@@ -261,6 +272,12 @@ class CryptoService:
                 dport=NATT_PORT)
 
     def _on_esp(self, packet: Packet, iface: Any, udp_esp: bytes | None = None) -> None:
+        if not self.isakmp_on and udp_esp is None:
+            # guess: with no crypto map IOS has no IPsec to hand protocol 50 to and answers
+            # like any unused protocol (as the network model does without a handler)
+            self.node.drop("protocol-unreachable", packet, iface)
+            self.node.icmp_error(packet, ICMP_UNREACHABLE, UNREACH_PROTOCOL)
+            return
         esp = udp_esp if udp_esp is not None else (
             bytes(packet.payload) if isinstance(packet.payload, bytes | bytearray) else b"")
         spi = peek_spi(esp)
@@ -315,9 +332,9 @@ class CryptoService:
         udp = packet.payload
         if not self.isakmp_on:
             # IOS keeps ISAKMP off while no crypto map is applied: UDP 500 gets no answer
-            self.device.lab.events.emit(self.env.now, self.device.name, "drop",
-                                        reason="isakmp-off", src=str(ipaddress.IPv4Address(
-                                            packet.src)), protocol=17, dport=udp.dport)
+            self._events.emit(self.env.now, self.device.name, "drop", reason="isakmp-off",
+                              src=_dotted(packet.src), dst=_dotted(packet.dst), protocol=17,
+                              dport=udp.dport)
             return
         self._apply(self.engine.receive(self.env.now, udp.data, packet.src, udp.sport,
                                         packet.dst, udp.dport))
