@@ -36,6 +36,7 @@ EXPECTED = {
     "esp-blocked": ("acl", "ISP"),
     "hash-mismatch": ("isakmp-policy", "RT2"),
     "lifetime-difference": ("lifetime", "RT1"),
+    "lifetime-difference-ios15": ("lifetime", "RT1"),
     "link-flap": ("link-down", "RT1"),
     "lossy-link": ("loss", "RT2"),            # the sender records the loss
     "missing-return-route": ("no-route", "RT2"),
