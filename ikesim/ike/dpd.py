@@ -19,6 +19,7 @@ informational exchanges, dispatched through ``transitions.INFORMATIONAL`` rows
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from ikesim.ike import ios_detail, lifecycle, protect
@@ -66,11 +67,14 @@ def supported(ctx: Context, sa: IsakmpSa) -> bool:
 
 
 def established(ctx: Context, now: float, sa: IsakmpSa) -> None:
-    """Phase 1 is up: DPD state (a random first sequence number, RFC 3706 §5.5) and, with
+    """Phase 1 is up: DPD state (an unpredictable first sequence number, RFC 3706 §5.5) and, with
     periodic keepalives, the first timer."""
     if not supported(ctx, sa):
         return
-    seq = int.from_bytes(ctx.random(4), "big") & 0x7FFFFFFF or 1
+    # derived from the (random) cookies rather than drawn: the engine's random stream, and so
+    # every later SPI and nonce of existing labs, stays as it was
+    digest = hashlib.sha256(b"dpd" + sa.icookie + sa.rcookie).digest()
+    seq = int.from_bytes(digest[:4], "big") & 0x7FFFFFFF or 1
     sa.dpd = DeadPeerDetection(seq=seq, last_heard=now)
     keepalive = ctx.crypto.keepalive
     if keepalive is not None and ctx.crypto.keepalive_mode == "periodic":
