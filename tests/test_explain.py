@@ -52,6 +52,12 @@ EXPECTED = {
     "udp500-blocked": ("acl", "ISP"),
     "udp500-blocked-return": ("acl", "ISP"),
     "wrong-peer-address": ("wrong-peer", "RT1"),
+    # NAT traversal and dead peer detection (ikesim.explain.natdpd)
+    "natt-disabled": ("nat-t-off", "SITE-A"),
+    "udp4500-blocked": ("acl", "ISP"),
+    "pat-timeout-no-keepalive": ("nat-keepalive", "SITE-A"),
+    "nat-exemption-missing": ("nat-exemption", "RT1"),
+    "peer-rebooted": ("no-dpd", "RT1"),
 }
 
 

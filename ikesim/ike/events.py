@@ -108,6 +108,26 @@ IOS bookkeeping the 15.x/IOS-XE dialects print (traces 04, 05, 07 in ../shared/f
   ipsec_installed spi (inbound), interface           (IOS-XE "Successfully installed IPSEC SA")
   (policy_not_acceptable gains ``local``; qm_delete gains ``error`` (bool); rejections carry
   ``peer``)
+
+NAT traversal (RFC 3947/3948, ``ikesim.ike.natt``) and dead peer detection (RFC 3706,
+``ikesim.ike.dpd``):
+
+  nat_detect      payload_type (20 | 130), result ("both_inside" | "my_no_match" |
+                  "his_no_match" | "no_nat": what the NAT-D payloads so far say, one event per
+                  NAT-D)                            ("received payload type 20", "His hash no
+                                                    match - this node outside NAT" …)
+  port_floated    port (the peer's port MM5 came from)  ("Detected port floating to port = N")
+  udp_enc_peer    handle, sa_handle                 (initiator, MM6: "Setting UDP ENC peer struct")
+  peer_lookup     local, peer, port                 ("Trying to find existing peer L/P/port/")
+  nat_keepalive   peer, sport, dport                (a NAT-keepalive sent, RFC 3948 §2.3)
+  dpd_tx          peer, notify_type ("R_U_THERE" | "R_U_THERE_ACK"), sequence, message_id,
+                  sa_handle                         ("Sending NOTIFY DPD/R_U_THERE protocol 1")
+  dpd_rx          peer, notify_type, sequence       ("DPD/R_U_THERE received from peer X")
+  dpd_retry       peer, attempt, limit              (an unanswered R-U-THERE repeated)
+  dpd_dead        peer, repeats                     (no answer: the peer's SAs are deleted)
+  dpd_bad_sequence peer, notify_type, sequence, expected (int | None): an ACK for no open
+                  R-U-THERE, or a replayed R-U-THERE; refused (RFC 3706 §5.5)
+  (notify_rx gains ``sa_handle`` and ``message_id`` for DPD notifies, as for INITIAL-CONTACT)
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ikesim.crypto import CryptoError
-from ikesim.ike import ios_detail, lifecycle, protect
+from ikesim.ike import dpd, ios_detail, lifecycle, protect
 from ikesim.ike import quick_common as qc
 from ikesim.ike.context import Context
 from ikesim.ike.dispatch import Action, Inbound, dispatch, unexpected
@@ -58,7 +58,7 @@ def _message(payloads: list[Payload]) -> str:
     if DeletePayload in kinds and NotificationPayload not in kinds:
         return "INFO_DELETE"
     if NotificationPayload in kinds and DeletePayload not in kinds:
-        return "INFO_NOTIFY"
+        return dpd.message_name(payloads) or "INFO_NOTIFY"
     return "INFO"                  # neither or both: no row
 
 
@@ -187,4 +187,4 @@ def peer_delete(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: In
 
 
 ACTIONS: dict[str, Action] = {"log_notify": log_notify, "protected_notify": protected_notify,
-                              "peer_delete": peer_delete}
+                              "peer_delete": peer_delete, **dpd.ACTIONS}

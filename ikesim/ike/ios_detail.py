@@ -45,11 +45,12 @@ def announce(ctx: Context, sa: IsakmpSa, payloads: list[Payload], message_id: in
              skip_vendor: bool = True) -> None:
     """The "processing … payload" lines of a received main-mode message, each followed by what
     IOS prints about that payload (an ID dump and the profile lookup; a notify by name). VIDs
-    are announced by ``vendor.VendorIdTask`` at the point IOS reads them."""
+    are announced by ``vendor.VendorIdTask`` at the point IOS reads them, NAT-D payloads by
+    ``natt.NatTraversalTask``."""
     for p in payloads:
         name = payload_name(p)
-        if name == "VENDOR" and skip_vendor:
-            continue
+        if (name == "VENDOR" and skip_vendor) or name == "NAT-D":
+            continue        # NAT-D: "received payload type 20" (``natt.NatTraversalTask``)
         if isinstance(p, NotificationPayload):
             code = int(p.notify_type)
             ctx.emit(sa, "notify_rx", peer=sa.peer, notify_type=notify_name(code),

@@ -10,8 +10,10 @@ and keeps the flight.
     MM4      -                        KE, Nr / SKEYID*       -
     MM5/MM6  -                        -                      IDii|IDir, HASH_I|HASH_R
 
-Vendor IDs (DPD, NAT-T, Unity), NAT detection (NAT-D in MM3/MM4) and certificates (CERT,
-CERT_REQ, SIG) are further tasks in this list, not branches inside these.
+Vendor IDs (DPD, NAT-T, Unity: ``vendor.VendorIdTask``), NAT detection and port floating
+(NAT-D in MM3/MM4, 4500 from MM5: ``natt.NatTraversalTask``), what follows authentication
+(INITIAL-CONTACT, the peer record: ``AuthenticatedTask``) and certificates (CERT, CERT_REQ, SIG)
+are further tasks in this list, not branches inside these.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from ikesim.ike import proposals as props
 from ikesim.ike.context import Context, Reject
 from ikesim.ike.informational import notify_plain
 from ikesim.ike.messages import PROTO_ISAKMP, first_payload_body, nonce_ok, phase1_id
+from ikesim.ike.natt import NatTraversalTask
 from ikesim.ike.sa import IsakmpSa
 from ikesim.ike.vendor import VendorIdTask
 from ikesim.isakmp import (
@@ -272,10 +275,6 @@ class PskAuthTask:
                 raise Reject("bad_message", peer=sa.peer,
                              reason=f"{which.lower()}: {which} did not match")
             ctx.emit(sa, "authenticated", peer=sa.peer)
-            if any(isinstance(p, NotificationPayload)
-                   and int(p.notify_type) == NotifyType.INITIAL_CONTACT for p in payloads):
-                _initial_contact(ctx, now, sa)
-            ios_detail.authenticated(ctx, sa)
 
     def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
         if message not in ("MM5", "MM6"):
@@ -299,10 +298,30 @@ class PskAuthTask:
         return [ident, HashPayload(h), *tail]
 
 
+class AuthenticatedTask:
+    """What follows a verified HASH_I/HASH_R (MM5/MM6), after the port float of NAT-T (trace
+    05: "Detected port floating", then "Process initial contact ... remote port 4501"): the
+    peer's INITIAL-CONTACT is honoured and the peer recorded."""
+
+    def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
+                data: bytes, payloads: list[Payload]) -> None:
+        if message not in ("MM5", "MM6"):
+            return
+        if any(isinstance(p, NotificationPayload)
+               and int(p.notify_type) == NotifyType.INITIAL_CONTACT for p in payloads):
+            _initial_contact(ctx, now, sa)
+        ios_detail.authenticated(ctx, sa)
+
+    def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
+        return []
+
+
 def _initial_contact(ctx: Context, now: float, sa: IsakmpSa) -> None:
     """The peer says it has no other SA with us: older phase-1 and phase-2 SAs with it go
     (trace 05: "Process initial contact, bring down existing phase 1 and 2 SA's …")."""
     sa.initial_contact = True
+    # trace 05: IOS looks the peer up by address and (floated) port before bringing it down
+    ctx.detail(sa, "peer_lookup", local=sa.local, peer=sa.peer, port=sa.peer_port)
     ctx.detail(sa, "initial_contact_processed", local=sa.local, peer=sa.peer,
                port=sa.peer_port)
     for old in [o for o in ctx.sadb if o is not sa and o.peer == sa.peer and not o.deleted]:
@@ -311,6 +330,8 @@ def _initial_contact(ctx: Context, now: float, sa: IsakmpSa) -> None:
 
 
 # Order matters: VIDs of MM1/MM2 are read before the proposal, the PSK of MM3 before the keys
-# are made, VIDs of MM3/MM4 after them (under the new conn-id); VIDs end every message built.
+# are made, VIDs of MM3/MM4 after them (under the new conn-id); VIDs, then NAT-D end the
+# messages built (IOS's MM3/MM4); the port float comes before INITIAL-CONTACT is honoured.
 TASKS: tuple[Phase1Task, ...] = (VendorIdTask(early=True), ProposalTask(), PskAuthTask(),
-                                 KeyExchangeTask(), VendorIdTask(early=False))
+                                 KeyExchangeTask(), VendorIdTask(early=False),
+                                 NatTraversalTask(), AuthenticatedTask())

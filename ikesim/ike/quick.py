@@ -114,11 +114,14 @@ def signed_mid(message_id: int) -> int:
 
 
 # --------------------------------------------------------------------------- wire helpers
-def transform_attributes(t: EspTransform, policy: Phase2Policy) -> list[Attribute]:
+def transform_attributes(t: EspTransform, policy: Phase2Policy,
+                         encaps: int | None = None) -> list[Attribute]:
     """IOS attribute order: encaps, life (seconds, kilobytes), authenticator, key length,
-    group (RFC 2407 §4.5)."""
+    group (RFC 2407 §4.5). ``encaps``: a UDP encapsulation mode under NAT-T (RFC 3947 §5.1)."""
+    if encaps is None:
+        encaps = ENCAPS_TRANSPORT if t.mode == "transport" else ENCAPS_TUNNEL
     attrs = [
-        Attribute(A_ENCAPS, ENCAPS_TRANSPORT if t.mode == "transport" else ENCAPS_TUNNEL, tv=True),
+        Attribute(A_ENCAPS, encaps, tv=True),
         Attribute(A_LIFE_TYPE, LIFE_SECONDS, tv=True),
         Attribute(A_LIFE_DURATION, policy.lifetime_seconds),
         Attribute(A_LIFE_TYPE, LIFE_KB, tv=True),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hmac
 
 from ikesim.crypto import CIPHERS, phase2_iv, prf
-from ikesim.ike import ios_detail, ipsec_sas, main_mode
+from ikesim.ike import ios_detail, ipsec_sas, main_mode, natt
 from ikesim.ike import quick_common as qc
 from ikesim.ike.context import Context, Reject
 from ikesim.ike.dispatch import Inbound
@@ -59,7 +59,8 @@ def start(ctx: Context, now: float, sa: IsakmpSa, policy: Phase2Policy, proxy: P
         x.offered.append((number, t))
         proposals.append(Proposal(number, PROTO_ESP, x.my_spi.to_bytes(4, "big"),
                                   [Transform(1, t.cipher.transform_id,
-                                             transform_attributes(t, policy))]))
+                                             transform_attributes(
+                                                 t, policy, natt.encaps_for(sa, t.mode)))]))
     rest: list[Payload] = [SaPayload(proposals), NoncePayload(x.ni)]
     if policy.pfs_group is not None:
         x.group = policy.pfs_group

@@ -53,6 +53,15 @@ SENT: dict[str, dict[str, tuple[str, ...]]] = {
 NAT_T_CHOICES = {"15": NAT_T_PREFERENCE, "12.4": ("nat-t-02",)}
 
 
+def natt_choice(vid_set: str, vendors: set[str], *, responder: bool) -> str | None:
+    """The NAT-T VID of an exchange: the one a responder answers MM2 with (the first of its
+    platform's choices the initiator offered), or, for the initiator, the one it offered that
+    the responder's MM2 carries. None: no NAT-T."""
+    sent = SENT.get(vid_set, {}).get("MM1", ())
+    choices = NAT_T_CHOICES.get(vid_set, ()) if responder else sent
+    return next((n for n in choices if n in vendors), None)
+
+
 def classify(data: bytes) -> str:
     """The catalogue name of a received VID ("" when IOS would not recognise it)."""
     for name, vid in VENDOR_IDS.items():
@@ -113,8 +122,8 @@ class VendorIdTask:
             return []
         names = SENT[vid_set].get(message, ())
         if message == "MM2":
-            names = next(((n,) for n in NAT_T_CHOICES[vid_set] if n in sa.vendors), ())
-            names += SENT[vid_set].get("MM2+", ())
+            chosen = natt_choice(vid_set, sa.vendors, responder=True)
+            names = ((chosen,) if chosen else ()) + SENT[vid_set].get("MM2+", ())
         if not getattr(ctx.crypto, "nat_transparency", True):
             # `no crypto ipsec nat-transparency udp-encapsulation`: no NAT-T VIDs (RFC 3947 §3.1
             # is what announces the capability)

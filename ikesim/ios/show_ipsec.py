@@ -51,16 +51,19 @@ def _remaining(sa: IpsecSa, now: float) -> str:
 
 
 def _sa_lines(sa: IpsecSa | None, v15: bool, map_name: str, now: float,
-              flow_id: int) -> list[str]:
+              flow_id: int, udp: bool = False) -> list[str]:
     if sa is None:
         return []
     t = sa.transform
+    # guess: "{Tunnel UDP-Encaps, }" for NAT-T SAs, as remembered from IOS output (RFC 3948);
+    # no capture in ../shared/fidelity shows `show crypto ipsec sa` of a NAT-T tunnel
+    mode = t.mode.capitalize() + (" UDP-Encaps" if udp else "")
     conn = (f"        conn id: {sa.conn_id}, flow_id: SW:{flow_id}, sibling_flags 80000046, "
             f"crypto map: {map_name}" if v15 else
             f"        slot: 0, conn id: {sa.conn_id}, flow_id: {flow_id}, crypto map: {map_name}")
     lines = [f"      spi: 0x{sa.spi:X}({sa.spi})",
              f"        transform: {t.ios_text} ,",
-             f"        in use settings ={{{t.mode.capitalize()}, }}",
+             f"        in use settings ={{{mode}, }}",
              conn,
              f"        sa timing: remaining key lifetime (k/sec): {_remaining(sa, now)}",
              f"        IV size: {t.cipher.block} bytes",
@@ -76,6 +79,8 @@ def _flow_block(flow: Flow, v15: bool, now: float, flow_index: int) -> list[str]
     dec = sum(p.inbound.packets for p in flow.pairs)
     recv_errors = sum(sum(p.errors.values()) for p in flow.pairs)
     colon = ":" if v15 else ""
+    udp = pair is not None and pair.udp_encapsulated          # NAT-T: the peer's UDP port
+    port = pair.udp_dport if pair is not None and udp else 500
     lines = ["", f"interface: {flow.interface}",
              f"    Crypto map tag: {flow.policy.map_name}, local addr"
              f"{' ' if v15 else '. '}{_ip(flow.local)}", ""]
@@ -85,8 +90,8 @@ def _flow_block(flow: Flow, v15: bool, now: float, flow_index: int) -> list[str]
               f"{_ident(proxy.local_net, proxy.local_mask, proxy.protocol, proxy.local_port)}",
               f"   remote ident (addr/mask/prot/port): "
               f"{_ident(proxy.remote_net, proxy.remote_mask, proxy.protocol, proxy.remote_port)}",
-              f"   current_peer {_ip(peer)} port 500" if v15
-              else f"   current_peer: {_ip(peer)}:500",
+              f"   current_peer {_ip(peer)} port {port}" if v15
+              else f"   current_peer: {_ip(peer)}:{port}",
               "     PERMIT, flags={origin_is_acl,}",
               f"    #pkts encaps: {enc}, #pkts encrypt: {enc}, #pkts digest{colon} {enc}",
               f"    #pkts decaps: {dec}, #pkts decrypt: {dec}, #pkts verify{colon} {dec}",
@@ -110,9 +115,11 @@ def _flow_block(flow: Flow, v15: bool, now: float, flow_index: int) -> list[str]
         lines += ["     path mtu 1500, media mtu 1500", f"     current outbound spi: {out_spi:X}"]
     name = flow.policy.map_name
     inbound = [line for i, p in enumerate(flow.pairs)
-               for line in _sa_lines(p.inbound, v15, name, now, 2 * (flow_index + i) + 1)]
+               for line in _sa_lines(p.inbound, v15, name, now, 2 * (flow_index + i) + 1,
+                                     p.udp_encapsulated)]
     outbound = [line for i, p in enumerate(flow.pairs)
-                for line in _sa_lines(p.outbound, v15, name, now, 2 * (flow_index + i) + 2)]
+                for line in _sa_lines(p.outbound, v15, name, now, 2 * (flow_index + i) + 2,
+                                      p.udp_encapsulated)]
     lines += ["", "     inbound esp sas:", *inbound,
               "", "     inbound ah sas:", "", "     inbound pcp sas:", "",
               "     outbound esp sas:", *outbound,

@@ -25,7 +25,10 @@ DROP_REASONS = ("link-down", "interface-down", "acl-in", "acl-out", "not-for-us"
                 "crypto-no-ipsec-sa",
                 # ESP the receiving router drops (ikesim/ios/crypto.py: "esp-" + EspError reason)
                 "esp-invalid-spi", "esp-short", "esp-replay", "esp-icv", "esp-padding",
-                "esp-next_header", "esp-inner-malformed")
+                "esp-next_header", "esp-inner-malformed",
+                # ikesim.ios.crypto: nothing listens on UDP 500/4500 while ISAKMP is off; on
+                # UDP 4500 a NAT-keepalive is discarded, anything unclassifiable dropped
+                "isakmp-off", "natt-keepalive", "natt-invalid")
 PROTOCOLS = {"icmp": 1, "tcp": 6, "udp": 17, "esp": 50, "ahp": 51}
 ROW_KEYS = ("dst", "src", "state", "conn_id", "deleted", "role", "peer")
 PING_MARKS = re.compile(r"^[!.UQMA?&]+$")
