@@ -125,8 +125,9 @@ class IsakmpEngine:
         (or wait for) main mode; nothing when an SA or a negotiation for it exists."""
         out = self._begin()
         ctx, peer = self._ctx, policy.peer
-        if not qi.wants(ctx, peer, policy, proxy):
-            return out
+        if policy.dynamic or not qi.wants(ctx, peer, policy, proxy):
+            return out                 # a dynamic map entry only answers (responder-only)
+        local = policy.local or local
         ctx.emit(None, "ipsec_sa_request", local=local, peer=peer, **proxy_fields(proxy),
                  transform=policy.transforms[0][1].ios_text if policy.transforms else "",
                  lifetime_seconds=policy.lifetime_seconds, lifetime_kb=policy.lifetime_kb)
@@ -136,7 +137,7 @@ class IsakmpEngine:
             return out
         ctx.phase2.pending.setdefault(peer, {})[(policy, proxy)] = None
         if ctx.sadb.phase1_status(peer) == "none":
-            main_mode.initiate(ctx, now, local, peer)
+            main_mode.initiate(ctx, now, local, peer, policy.isakmp_profile)
         return out
 
     def ipsec_traffic(self, now: float, pair: IpsecSaPair) -> Output:

@@ -100,7 +100,7 @@ class ProposalTask:
         offered = payloads[0]
         if not isinstance(offered, SaPayload):
             raise Reject("bad_message", peer=sa.peer, reason="sa_payload: SA must come first")
-        key = ctx.psk_for(sa.peer)
+        key = ctx.psk_for(sa.peer, sa.local)
         if key is not None:
             sa.psk = key.key.encode()
             ctx.emit(sa, "psk_found", peer=sa.peer)
@@ -232,7 +232,9 @@ class PskAuthTask:
                              reason=f"{sa.negotiated.authentication} is not supported")
             ctx.emit(sa, "auth_method", method="pre-shared key", id_type="ID_IPV4_ADDR")
         elif message == "MM3":
-            key = ctx.psk_for(sa.peer)
+            # the responder does not know the peer's identity yet: every keyring applying to
+            # the local address is searched (Cisco TAC document 117259)
+            key = ctx.psk_for(sa.peer, sa.local)
             if key is None:
                 raise Reject("no_psk", peer=sa.peer)
             ctx.emit(sa, "psk_found", peer=sa.peer)

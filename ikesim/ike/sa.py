@@ -104,6 +104,7 @@ class IsakmpSa:
     awaiting_reply: bool = False   # our last message expects an answer (retransmit until it comes)
     resends: int = 0
     deadlines: dict[Hashable, float] = field(default_factory=dict)
+    profile: str | None = None     # the ISAKMP profile the peer matched (or that we used)
 
     @property
     def cipher_name(self) -> str:
