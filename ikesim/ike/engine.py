@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterable
 
 from ikesim.ike import driver, ipsec_sas, lifecycle, main_mode
+from ikesim.ike import informational as info
 from ikesim.ike import quick_initiator as qi
 from ikesim.ike.context import Admission, Context
 from ikesim.ike.phase1_tasks import DH_PRIVATE_LEN, NONCE_LEN
@@ -110,12 +111,13 @@ class IsakmpEngine:
 
     def clear_ipsec(self, now: float, peer: int | None = None) -> Output:
         """`clear crypto sa [peer A]`: the IPsec SA pairs (to ``peer``) expire now, reason
-        "clear" (the next interesting packet negotiates new ones). No DELETE is sent: the
-        engine does not build IPsec DELETE payloads."""
+        "clear", and the peer is told with a protected IPsec DELETE per SPI (the next
+        interesting packet negotiates new ones)."""
         out = self._begin()
         for pair in list(self._ctx.phase2.pairs()):
             if not pair.deleted and (peer is None or pair.peer == peer):
                 ipsec_sas.expire(self._ctx, pair, "clear")
+                info.send_ipsec_delete(self._ctx, pair)
         return out
 
     def request_ipsec(self, now: float, local: int, policy: Phase2Policy,

@@ -71,7 +71,10 @@ local_net, local_mask, remote_net, remote_mask, protocol are ints from this rout
   qm_complete       message_id, peer, role
   ipsec_sa_expired  peer, local, inbound_spi, outbound_spi, transform, reason ("lifetime
                     seconds" | "lifetime kilobytes" | "clear": `clear crypto sa` / `clear crypto
-                    session`); the pair is gone, new traffic renegotiates
+                    session` | "peer delete": the peer's IPsec DELETE); the pair is gone, new
+                    traffic renegotiates
+  delete_notify_ignored local, peer, spi             (`clear crypto sa` with no ISAKMP SA to
+                    tell the peer: "ignoring request to send delete notify (no ISAKMP sa)")
   qm_retransmit     message_id, state, role
   qm_duplicate      message_id, peer
   qm_delete         message_id, reason ("death by retransmission P2" | "Informational (in)

@@ -42,7 +42,8 @@ class Transition:
     exchange: str                    # MAIN | QUICK | INFO
     state: str
     role: str                        # "I" | "R" | ANY
-    message: str                     # "MM1".."MM6", "QM1".."QM3", "INFO_NOTIFY", "INFO_DELETE"
+    message: str                     # "MM1".."MM6", "QM1".."QM3", "INFO_NOTIFY", "INFO_DELETE",
+                                     # "INFO_DELETE_IPSEC"
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
     repeatable: tuple[str, ...] = ()
@@ -100,6 +101,9 @@ INFORMATIONAL: tuple[Transition, ...] = (
                "protected_notify", encrypted=True),
     Transition(INFO, QM_IDLE, ANY, "INFO_DELETE", ("HASH", "DELETE"), (), ("DELETE",),
                "peer_delete", DELETED, encrypted=True),
+    # A protected DELETE of IPsec SAs (protocol ESP): those pairs go, the ISAKMP SA stays.
+    Transition(INFO, QM_IDLE, ANY, "INFO_DELETE_IPSEC", ("HASH", "DELETE"), (), ("DELETE",),
+               "ipsec_delete", QM_IDLE, encrypted=True),
 )
 
 TRANSITIONS: tuple[Transition, ...] = MAIN_MODE + QUICK_MODE + INFORMATIONAL

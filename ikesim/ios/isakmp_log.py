@@ -451,6 +451,11 @@ _HANDLERS: dict[str, Callable[[_Fmt], list[Line]]] = {
     "error_counter": _error_counter,
     "retransmit": lambda x: [x.sa(f"retransmitting phase 1 {x.f('state')}", space=True)],
     "no_keepalives": lambda x: [x.sa("peer does not do paranoid keepalives."), (False, "")],
+    # IOS-XE trace 05 (../shared/fidelity): "ignoring request to send delete notify (no ISAKMP
+    # sa) src 61.128.1.1 dst 103.1.1.1 for SPI 0x3EA71AED"
+    "delete_notify_ignored": lambda x: [x.sa(
+        f"ignoring request to send delete notify (no ISAKMP sa) src {dotted(x.f('local'))} "
+        f"dst {dotted(x.f('peer'))} for SPI 0x{int(x.f('spi')):X}")],
     "bad_message": _syslog(_BAD_MESSAGE),
     # A codec failure on receive is reported by IOS with the same sanity-check message.
     "malformed": _syslog(_BAD_MESSAGE),

@@ -173,7 +173,8 @@ class TunnelProtector:
         self._schedule()
 
     def refresh(self) -> None:
-        """SA pairs changed: a VTI's line protocol follows whether one exists."""
+        """SA pairs changed: a VTI's line protocol follows whether one exists, and a socket
+        that lost its SA (lifetime, `clear crypto sa`, the peer's DELETE) asks again at once."""
         tunnels = self.service.node.tunnels
         iface = self.service.node.interfaces.get(self.name)
         if tunnels is None or iface is None:
@@ -181,6 +182,8 @@ class TunnelProtector:
         up = self.pair() is not None
         if up != iface.protection_up:
             tunnels.set_protection_up(iface, up)
+        if not up and self._ticking:
+            self.request()
 
 
 def build_protectors(service: CryptoService, config: DeviceConfig) -> dict[str, TunnelProtector]:
