@@ -27,6 +27,7 @@ The catalogue below is the contract between ``ikesim.ike`` (producer) and ``ikes
   atts_not_acceptable next_payload (int)
   policy_not_acceptable peer                        ("phase 1 SA policy not acceptable!")
   auth_method     method ("pre-shared key"), id_type ("ID_IPV4_ADDR")
+  profile_match   profile (the ISAKMP profile the identity matched; "" = none)
   skeyid_generated
   tx              peer, state, role, exchange, message_id, sport, dport, retransmission (bool)
   duplicate       peer, state, role

@@ -41,6 +41,7 @@ from ikesim.isakmp import (
     HashPayload,
     Header,
     IdPayload,
+    IdType,
     KePayload,
     NoncePayload,
     NotifyType,
@@ -241,6 +242,7 @@ class PskAuthTask:
             sa.psk = key.key.encode()
         elif message in ("MM5", "MM6"):
             ident = _one(payloads, IdPayload)
+            _match_profile(ctx, sa, ident)
             got = _one(payloads, HashPayload).data   # type: ignore[union-attr]
             compute, which = (hash_i, "HASH_I") if message == "MM5" else (hash_r, "HASH_R")
             want = compute(sa.hash_name, sa.skeyid, sa.gxi, sa.gxr, sa.icookie, sa.rcookie,
@@ -258,6 +260,23 @@ class PskAuthTask:
         h = compute(sa.hash_name, sa.skeyid, sa.gxi, sa.gxr, sa.icookie, sa.rcookie, sa.sai_b,
                     payload_body(ident))
         return [ident, HashPayload(h)]
+
+
+def _match_profile(ctx: Context, sa: IsakmpSa, ident: Payload | None) -> None:
+    """The ISAKMP profile the peer's identity matches (`match identity`): the responder's SA
+    uses it from now on (crypto map entries and IPsec profiles with `set isakmp-profile` serve
+    only SAs of that profile); an initiator keeps the profile it started with."""
+    if not isinstance(ident, IdPayload):
+        return
+    data = bytes(ident.data)
+    address = int.from_bytes(data, "big") if ident.id_type == IdType.IPV4_ADDR and \
+        len(data) == 4 else None
+    fqdn = data.decode("ascii", "replace") if ident.id_type == IdType.FQDN else None
+    profile = ctx.crypto.matching_profile(address, fqdn) if ctx.crypto.isakmp_profiles \
+        else None
+    if sa.role == "R" or sa.profile is None:
+        sa.profile = profile.name if profile is not None else None
+    ctx.emit(sa, "profile_match", profile=profile.name if profile is not None else "")
 
 
 TASKS: tuple[Phase1Task, ...] = (ProposalTask(), KeyExchangeTask(), PskAuthTask())

@@ -451,6 +451,10 @@ _HANDLERS: dict[str, Callable[[_Fmt], list[Line]]] = {
     "error_counter": _error_counter,
     "retransmit": lambda x: [x.sa(f"retransmitting phase 1 {x.f('state')}", space=True)],
     "no_keepalives": lambda x: [x.sa("peer does not do paranoid keepalives."), (False, "")],
+    # traces 04/05 (IOS-XE): "ISAKMP: (0):peer matches *none* of the profiles" / "... matches VPN
+    # profile", between the ID and HASH payloads; guess: 12.x prints nothing
+    "profile_match": lambda x: [] if not x.v15 else [(True, "ISAKMP:(0):: peer matches "
+        + (f"{x.f('profile')} profile" if x.f("profile") else "*none* of the profiles"))],
     # IOS-XE trace 05 (../shared/fidelity): "ignoring request to send delete notify (no ISAKMP
     # sa) src 61.128.1.1 dst 103.1.1.1 for SPI 0x3EA71AED"
     "delete_notify_ignored": lambda x: [x.sa(
