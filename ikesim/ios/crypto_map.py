@@ -84,7 +84,7 @@ def dynamic_policies(config: DeviceConfig, entry: Any, iface: str) -> list[Phase
     IOS: "Only the transform-set parameter is required"; "Dynamic crypto maps can only be used
     for negotiating SAs with remote peers that initiate the connection"). The peer's proxies
     are accepted inside the entry's `match address` ACL, any proxies without one; an entry
-    without a transform set is incomplete and ignored."""
+    without a transform set, or whose ACL does not exist, is incomplete and ignored."""
     crypto = config.crypto
     out: list[Phase2Policy] = []
     for dyn in sorted(crypto.dynamic_maps.get(entry.dynamic_map or "", []),
@@ -93,6 +93,8 @@ def dynamic_policies(config: DeviceConfig, entry: Any, iface: str) -> list[Phase
         if not transforms:
             continue
         acl = config.acls.get(dyn.match_acl or "")
+        if dyn.match_acl and acl is None:
+            continue               # `match address` naming no ACL: incomplete, as a static one
         proxies = (tuple(proxy_of(e) for e in acl.entries if e.action == "permit")
                    if acl is not None else (ANY,))
         out.append(Phase2Policy(
