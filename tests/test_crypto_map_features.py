@@ -230,3 +230,31 @@ def test_clear_crypto_sa_sends_an_ipsec_delete_and_the_peer_deletes(tmp_path: Pa
     assert len(ignored) == 2 and ignored[0]["time"] == 41.0
     assert "ignoring request to send delete notify (no ISAKMP sa) src 10.10.10.2 dst " \
            "11.11.11.2 for SPI 0x" in ran.text
+
+
+def test_bad_crypto_combinations_are_file_line_errors_or_ignored_as_on_ios(
+        tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ikesim.cli import main
+
+    bad = ("hostname R\ncrypto ipsec transform-set TS esp-aes esp-sha-hmac\n"
+           "crypto ipsec profile P\n set transform-set NOPE\n"
+           "interface Tunnel0\n ip address 192.168.0.1 255.255.255.252\n"
+           " tunnel protection ipsec profile MISSING\n"
+           "crypto dynamic-map D 10\n match address 150\n"
+           "crypto map M 10 ipsec-isakmp dynamic NODYN\n"
+           "crypto map M 20 ipsec-isakmp dynamic D\n")
+    (tmp_path / "r.cfg").write_text(bad)
+    (tmp_path / "lab.yaml").write_text("name: bad\nrouters:\n  R: {config_file: r.cfg}\n")
+    result = CliRunner().invoke(main, ["validate", str(tmp_path / "lab.yaml")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert 'r.cfg:4: ERROR: transform set with tag "NOPE" does not exist.' in result.output
+    assert "r.cfg:7: % IPsec profile MISSING does not exist" in result.output
+    assert "r.cfg:8" not in result.output and "r.cfg:10" not in result.output
+    # the incomplete dynamic entries load and are ignored at run time (the hub refuses)
+    good = bad.replace(" set transform-set NOPE\n", "").replace("MISSING", "P")
+    (tmp_path / "r.cfg").write_text(good + "interface FastEthernet0/0\n ip address 10.0.0.1 "
+                                    "255.255.255.0\n crypto map M\n")
+    result = CliRunner().invoke(main, ["run", str(tmp_path / "lab.yaml")])
+    assert result.exit_code == 0, result.output
