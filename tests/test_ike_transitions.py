@@ -122,11 +122,15 @@ def test_payload_sets(row: tr.Transition, names: list[str], problem: str | None)
 
 def test_every_row_is_exercised() -> None:
     taken: Counter = Counter()
-    # 1. full exchange, quick mode, clear: MM1..MM6, QM1..QM3, protected INFO_DELETE
+    # 1. full exchange, quick mode, clear: MM1..MM6, QM1..QM3, protected INFO_DELETE_IPSEC
+    #    (`clear crypto sa`) and INFO_DELETE (`clear crypto isakmp`)
     lb = lab()
     lb.request_ipsec(A, lb.engines[A].phase2_policies[0], PROXY_A)
     lb.run(5.0)
     assert lb.engines[A].ipsec_pairs() and lb.engines[B].ipsec_pairs()
+    lb.clear_ipsec(A)
+    lb.run(5.5)
+    assert not lb.engines[A].ipsec_pairs() and not lb.engines[B].ipsec_pairs()
     lb.clear(A)
     lb.run(6.0)
     # 2. phase-1 policy mismatch: the initiator receives NO_PROPOSAL_CHOSEN (plain INFO_NOTIFY)

@@ -64,6 +64,7 @@ class Context:
         self.taken: Counter[Any] = Counter()      # table rows dispatched (observability)
         self.phase2_policies: list[Phase2Policy] = []
         self._phase2_by_peer: dict[int, list[Phase2Policy]] = {}
+        self._phase2_dynamic: list[Phase2Policy] = []      # dynamic map entries: any peer
         self.next_1001 = 1001
         self.next_ipsec_conn = 2000
         # called with (now, sa) when an SA reaches QM_IDLE (quick mode starts waiting requests)
@@ -81,15 +82,32 @@ class Context:
     def set_phase2_policies(self, policies: list[Phase2Policy]) -> None:
         self.phase2_policies = list(policies)
         self._phase2_by_peer = {}
+        self._phase2_dynamic = [p for p in self.phase2_policies if p.dynamic]
         for p in self.phase2_policies:
-            self._phase2_by_peer.setdefault(p.peer, []).append(p)
+            if not p.dynamic:
+                self._phase2_by_peer.setdefault(p.peer, []).append(p)
 
     def phase2_policies_for(self, peer: int) -> list[Phase2Policy]:
-        """The crypto map entries for ``peer``, in configuration order."""
-        return self._phase2_by_peer.get(peer, [])
+        """The crypto map entries for ``peer``, in configuration order: its own entries, then
+        the dynamic map entries any peer may use (IOS tries the static entries of a map
+        before its dynamic ones, which it places last: Cisco IOS Security Configuration
+        Guide, "Dynamic Crypto Maps")."""
+        own = self._phase2_by_peer.get(peer, [])
+        if not self._phase2_dynamic:
+            return own
+        return own + self._phase2_dynamic
 
-    def psk_for(self, peer: int) -> PresharedKey | None:
-        return self.crypto.key_for(ipaddress.IPv4Address(peer))
+    def psk_for(self, peer: int, local: int | None = None,
+                profile: str | None = None) -> PresharedKey | None:
+        """The pre-shared key for ``peer`` (``CryptoConfig.key_for``, Cisco TAC document
+        117259): among the keyrings that apply to the IKE session's ``local`` address, those
+        of the ISAKMP ``profile`` when it names keyrings, else every keyring and the global
+        keys."""
+        crypto = self.crypto
+        return crypto.key_for(
+            ipaddress.IPv4Address(peer),
+            local=ipaddress.IPv4Address(local) if local else None,
+            profile=crypto.isakmp_profiles.get(profile) if profile else None)
 
     # ---------------------------------------------------------------- output
     def conn_id(self, sa: IsakmpSa | None) -> int:

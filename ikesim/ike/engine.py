@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterable
 
 from ikesim.ike import dpd, driver, ipsec_sas, lifecycle, main_mode, natt
+from ikesim.ike import informational as info
 from ikesim.ike import quick_initiator as qi
 from ikesim.ike.context import Admission, Context
 from ikesim.ike.phase1_tasks import DH_PRIVATE_LEN, NONCE_LEN
@@ -114,12 +115,13 @@ class IsakmpEngine:
 
     def clear_ipsec(self, now: float, peer: int | None = None) -> Output:
         """`clear crypto sa [peer A]`: the IPsec SA pairs (to ``peer``) expire now, reason
-        "clear" (the next interesting packet negotiates new ones). No DELETE is sent: the
-        engine does not build IPsec DELETE payloads."""
+        "clear", and the peer is told with a protected IPsec DELETE per SPI (the next
+        interesting packet negotiates new ones)."""
         out = self._begin()
         for pair in list(self._ctx.phase2.pairs()):
             if not pair.deleted and (peer is None or pair.peer == peer):
                 ipsec_sas.expire(self._ctx, pair, "clear")
+                info.send_ipsec_delete(self._ctx, pair)
         return out
 
     def request_ipsec(self, now: float, local: int, policy: Phase2Policy,
@@ -129,8 +131,9 @@ class IsakmpEngine:
         (or wait for) main mode; nothing when an SA or a negotiation for it exists."""
         out = self._begin()
         ctx, peer = self._ctx, policy.peer
-        if not qi.wants(ctx, peer, policy, proxy):
-            return out
+        if policy.dynamic or not qi.wants(ctx, peer, policy, proxy):
+            return out                 # a dynamic map entry only answers (responder-only)
+        local = policy.local or local
         ctx.emit(None, "ipsec_sa_request", local=local, peer=peer, **proxy_fields(proxy),
                  transform=policy.transforms[0][1].ios_text if policy.transforms else "",
                  lifetime_seconds=policy.lifetime_seconds, lifetime_kb=policy.lifetime_kb)
@@ -140,7 +143,7 @@ class IsakmpEngine:
             return out
         ctx.phase2.pending.setdefault(peer, {})[(policy, proxy)] = None
         if ctx.sadb.phase1_status(peer) == "none":
-            main_mode.initiate(ctx, now, local, peer)
+            main_mode.initiate(ctx, now, local, peer, policy.isakmp_profile)
         return out
 
     def ipsec_traffic(self, now: float, pair: IpsecSaPair, *,

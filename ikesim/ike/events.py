@@ -71,7 +71,10 @@ local_net, local_mask, remote_net, remote_mask, protocol are ints from this rout
   qm_complete       message_id, peer, role
   ipsec_sa_expired  peer, local, inbound_spi, outbound_spi, transform, reason ("lifetime
                     seconds" | "lifetime kilobytes" | "clear": `clear crypto sa` / `clear crypto
-                    session`); the pair is gone, new traffic renegotiates
+                    session` | "peer delete": the peer's IPsec DELETE); the pair is gone, new
+                    traffic renegotiates
+  delete_notify_ignored local, peer, spi             (`clear crypto sa` with no ISAKMP SA to
+                    tell the peer: "ignoring request to send delete notify (no ISAKMP sa)")
   qm_retransmit     message_id, state, role
   qm_duplicate      message_id, peer
   qm_delete         message_id, reason ("death by retransmission P2" | "Informational (in)
@@ -95,7 +98,8 @@ IOS bookkeeping the 15.x/IOS-XE dialects print (traces 04, 05, 07 in ../shared/f
   vendor_id_sent  vendor                             ("constructed NAT-T vendor-rfc3947 ID")
   initial_contact_sent                               ("Send initial contact", MM5)
   id_payload      sent (bool), next_payload, id_type, address, protocol, port, length
-  profile_match   profile (str; "" = none)           ("peer matches *none* of the profiles")
+  profile_match   profile (str: the ISAKMP profile the ID matched; "" = none)
+                                                    ("peer matches *none* of the profiles")
   peer_inserted   local, peer, port, handle          ("Trying to insert a peer …")
   responder_lifetime lifetime (s)                    (RESPONDER-LIFETIME notify processed)
   initial_contact_processed local, peer, port        ("Process initial contact, bring down …")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ikesim.ike.context import Context
 from ikesim.ike.messages import notify_name, payload_name
 from ikesim.ike.sa import IsakmpSa
-from ikesim.isakmp import IdPayload, NotificationPayload, Payload, payload_body
+from ikesim.isakmp import IdPayload, IdType, NotificationPayload, Payload, payload_body
 
 QM_IDLE_NODE = "QM_IDLE"
 
@@ -60,7 +60,19 @@ def announce(ctx: Context, sa: IsakmpSa, payloads: list[Payload], message_id: in
         ctx.emit(sa, "process_payload", payload=name, message_id=message_id)
         if isinstance(p, IdPayload):
             id_payload(ctx, sa, p, sent=False)
-            ctx.detail(sa, "profile_match", profile="")
+            ctx.detail(sa, "profile_match", profile=matching_profile(ctx, p) or "")
+
+
+def matching_profile(ctx: Context, ident: Payload | None) -> str | None:
+    """The ISAKMP profile whose `match identity` the peer's ID payload matches (None: none)."""
+    if not isinstance(ident, IdPayload) or not ctx.crypto.isakmp_profiles:
+        return None
+    data = bytes(ident.data)
+    address = int.from_bytes(data, "big") if ident.id_type == IdType.IPV4_ADDR and \
+        len(data) == 4 else None
+    fqdn = data.decode("ascii", "replace") if ident.id_type == IdType.FQDN else None
+    profile = ctx.crypto.matching_profile(address, fqdn)
+    return profile.name if profile is not None else None
 
 
 def authenticated(ctx: Context, sa: IsakmpSa) -> None:

@@ -24,7 +24,7 @@ def create(ctx: Context, now: float, x: QmExchange) -> None:
         ctx.next_ipsec_conn += 1
         return IpsecSa(spi, inbound, src, dst, t, km[:t.cipher.key_len],
                        km[t.cipher.key_len:], policy.lifetime_seconds, policy.lifetime_kb,
-                       now, conn_id=conn)
+                       now, conn_id=conn, replay_window=ctx.crypto.replay_window)
 
     ctx.emit(sa, "ipsec_sas_creating", peer=sa.peer)
     pair = IpsecSaPair(sa.local, sa.peer, x.proxy, one(x.my_spi, True),

@@ -76,6 +76,9 @@ class Loopback:
     def clear(self, addr: int, conn_id: int | None = None) -> Output:
         return self.apply(addr, self.engines[addr].clear(self.now, conn_id))
 
+    def clear_ipsec(self, addr: int, peer: int | None = None) -> Output:
+        return self.apply(addr, self.engines[addr].clear_ipsec(self.now, peer))
+
     def inject(self, when: float, d: Datagram) -> None:
         """Deliver ``d`` at ``when`` regardless of ``drop``."""
         self._push(when, "dgram", d.dst, d)

@@ -107,7 +107,7 @@ class ProposalTask:
         offered = payloads[0]
         if not isinstance(offered, SaPayload):
             raise Reject("bad_message", peer=sa.peer, reason="sa_payload: SA must come first")
-        key = ctx.psk_for(sa.peer)
+        key = ctx.psk_for(sa.peer, sa.local)
         if key is not None:
             sa.psk = key.key.encode()
             ctx.emit(sa, "psk_found", peer=sa.peer)
@@ -260,13 +260,16 @@ class PskAuthTask:
             if ctx.profile.auth_announce == "policy":      # 12.2: seed, trace 01
                 ctx.emit(sa, "auth_method", method="pre-shared key", id_type="ID_IPV4_ADDR")
         elif message == "MM3":
-            key = ctx.psk_for(sa.peer)
+            # the responder does not know the peer's identity yet: every keyring applying to
+            # the local address is searched (Cisco TAC document 117259)
+            key = ctx.psk_for(sa.peer, sa.local)
             if key is None:
                 raise Reject("no_psk", peer=sa.peer)
             ctx.emit(sa, "psk_found", peer=sa.peer)
             sa.psk = key.key.encode()
         elif message in ("MM5", "MM6"):
             ident = _one(payloads, IdPayload)
+            _match_profile(ctx, sa, ident)
             got = _one(payloads, HashPayload).data   # type: ignore[union-attr]
             compute, which = (hash_i, "HASH_I") if message == "MM5" else (hash_r, "HASH_R")
             want = compute(sa.hash_name, sa.skeyid, sa.gxi, sa.gxr, sa.icookie, sa.rcookie,
@@ -327,6 +330,17 @@ def _initial_contact(ctx: Context, now: float, sa: IsakmpSa) -> None:
     for old in [o for o in ctx.sadb if o is not sa and o.peer == sa.peer and not o.deleted]:
         lifecycle.delete(ctx, now, old, REASON_INITIAL_CONTACT, notify_peer=False)
     lifecycle.drop_ipsec(ctx, sa.peer, keep_serial=sa.serial, reason="initial contact")
+
+
+def _match_profile(ctx: Context, sa: IsakmpSa, ident: Payload | None) -> None:
+    """The ISAKMP profile the peer's identity matches (`match identity`): the responder's SA
+    uses it from now on (crypto map entries and IPsec profiles with `set isakmp-profile` serve
+    only SAs of that profile); an initiator keeps the profile it started with. (IOS's line for
+    the lookup is ``ios_detail``'s, where the ID payload is processed.)"""
+    if not isinstance(ident, IdPayload):
+        return
+    if sa.role == "R" or sa.profile is None:
+        sa.profile = ios_detail.matching_profile(ctx, ident)
 
 
 # Order matters: VIDs of MM1/MM2 are read before the proposal, the PSK of MM3 before the keys

@@ -65,6 +65,18 @@ class Phase2Policy:
     lifetime_seconds: int = 3600
     lifetime_kb: int = 4608000
     interface: str = ""
+    isakmp_profile: str | None = None                    # `set isakmp-profile P`
+    # IKE and ESP source (`crypto map M local-address IF`, a tunnel's source); 0: the address
+    # of the interface the traffic leaves by.
+    local: int = 0
+    # A dynamic crypto map entry (peer 0: any peer; IOS only answers with it, Cisco IOS Security
+    # Configuration Guide, "Dynamic Crypto Maps": the dynamic entry is a template filled in by
+    # the peer's offer and cannot initiate).
+    dynamic: bool = False
+    # A static VTI accepts only the exact proxies it proposes, any/any ("Only strict IP ANY ANY
+    # proxy is supported", Cisco IOS Security Configuration Guide, IPsec Virtual Tunnel
+    # Interface, Restrictions); a crypto map accepts any offer inside its ACL entries.
+    strict_proxy: bool = False
 
 
 @dataclass(eq=False)

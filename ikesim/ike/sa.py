@@ -117,6 +117,7 @@ class IsakmpSa:
     # deletes this one (trace 07); ``restart`` marks such a new SA (one restart per request)
     requeue: list[Any] = field(default_factory=list)
     restart: bool = False
+    profile: str | None = None     # the ISAKMP profile the peer matched (or that we used)
 
     @property
     def cipher_name(self) -> str:

@@ -42,7 +42,8 @@ class Transition:
     exchange: str                    # MAIN | QUICK | INFO
     state: str
     role: str                        # "I" | "R" | ANY
-    message: str                     # "MM1".."MM6", "QM1".."QM3", "INFO_NOTIFY", "INFO_DELETE"
+    message: str                     # "MM1".."MM6", "QM1".."QM3", "INFO_NOTIFY", "INFO_DELETE",
+                                     # "INFO_DELETE_IPSEC"
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
     repeatable: tuple[str, ...] = ()
@@ -109,6 +110,9 @@ INFORMATIONAL: tuple[Transition, ...] = (
                "dpd_acknowledged", encrypted=True),
     Transition(INFO, ANY, ANY, "INFO_R_U_THERE", ("NOTIFY",), (), (), "dpd_unprotected"),
     Transition(INFO, ANY, ANY, "INFO_R_U_THERE_ACK", ("NOTIFY",), (), (), "dpd_unprotected"),
+    # A protected DELETE of IPsec SAs (protocol ESP): those pairs go, the ISAKMP SA stays.
+    Transition(INFO, QM_IDLE, ANY, "INFO_DELETE_IPSEC", ("HASH", "DELETE"), (), ("DELETE",),
+               "ipsec_delete", QM_IDLE, encrypted=True),
 )
 
 TRANSITIONS: tuple[Transition, ...] = MAIN_MODE + QUICK_MODE + INFORMATIONAL

@@ -63,6 +63,8 @@ class IpsecSa:
     octets: int = 0
     replay_drops: int = 0
     auth_failures: int = 0
+    replay_window: int = REPLAY_WINDOW   # `crypto ipsec security-association replay
+                                         #  window-size` (64 … 1024)
 
 
 @dataclass(eq=False)
