@@ -1,20 +1,16 @@
 """IPsec SA pairs: made when a quick mode completes (KEYMAT, RFC 2409 §5.5), expired by their
 lifetime in seconds (a timer keyed by the inbound SPI) or kilobytes (checked as traffic flows).
 
-Rekey before expiry: "A new security association is negotiated before the lifetime threshold
-of the existing security association is reached, to ensure that a new security association is
-ready for use when the old one expires ... either 30 seconds before the seconds lifetime
-expires or when the traffic volume through the tunnel reaches 90 percent of the kilobytes
-lifetime"; "If no traffic has passed through the tunnel during the entire life of the security
-association, a new security association is not negotiated when the lifetime expires" (Cisco IOS
-Security Command Reference, `crypto ipsec security-association lifetime`, "How the Lifetimes
-Work"; the same text in the Cisco MDS 9000 CLI Configuration Guide, "Global Lifetime Values").
-The Cisco MDS 9000 Troubleshooting Guide ("Security Associations Do Not Re-Key") puts the soft
-lifetime "approximately 20 to 30 seconds before the time-based lifetime expires". Either peer
-may reach it first; the other sees the quick mode (or the new pair) and does not start one
-(RFC 2408 §4.1 leaves who renegotiates to the implementation). The old pair lives on until its
-hard expiry: its inbound SA still decrypts what was in flight, outbound traffic takes the newest
-pair (``Phase2Database.outbound``).
+Rekey before expiry (Cisco IOS Security Command Reference, `crypto ipsec security-association
+lifetime`, usage guidelines "How the Lifetimes Work", also in the Cisco MDS 9000 CLI
+Configuration Guide, "Global Lifetime Values"): the new SA is negotiated before the old one
+reaches its limit, 30 s before the seconds lifetime or at 90 % of the kilobytes, and not at all
+when no traffic used the SA during its life (the next packet then negotiates). The Cisco MDS 9000
+Troubleshooting Guide, "Security Associations Do Not Re-Key", puts this soft lifetime about
+20-30 s before the hard one. Either peer may reach it first; the other then sees the quick mode
+or the new pair and starts none. The old pair lives on until its hard expiry, so its inbound SA
+still decrypts what was in flight; outbound traffic takes the newest pair
+(``Phase2Database.outbound``).
 """
 
 from __future__ import annotations
@@ -30,10 +26,10 @@ SOFT_KB_SHARE = 0.9                 # rekey at 90 % of the kilobyte lifetime (IO
 
 
 def soft_lead(spi: int, lifetime_seconds: int) -> float:
-    """How long before the hard lifetime the soft one ends. guess: the jitter within Cisco's
-    "20 to 30 seconds" is drawn from the inbound SPI (deterministic and without a draw from the
-    seeded RNG, so runs that never reach a soft lifetime are byte-identical to before); with a
-    lifetime under a minute (IOS accepts 120 s at least) half of it."""
+    """How long before the hard lifetime the soft one ends."""
+    # guess: IOS's jitter within Cisco's "20 to 30 seconds" is unknown; ikesim derives it from
+    # the inbound SPI (deterministic, no draw from the seeded RNG) and takes half of a
+    # lifetime shorter than a minute.
     return min(20.0 + (spi % 10001) / 1000.0, lifetime_seconds / 2)
 
 
