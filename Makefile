@@ -16,7 +16,7 @@ endif
 # A .venv made by an interpreter that is too old (before 3.11 was installed) is rebuilt.
 VENV_STALE := $(if $(wildcard $(BIN)/python),$(if $(call PY_OK,$(BIN)/python),,yes))
 
-.PHONY: demo test bench lint docs system-deps clean fuzz check-python venv-stale
+.PHONY: demo test bench lint docs fidelity system-deps clean fuzz check-python venv-stale
 
 CHECK_PYTHON = $(if $(call PY_OK,$(PYTHON)),true,{ \
 	  echo "ikesim needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1 || echo missing)."; \
@@ -83,6 +83,11 @@ bench: $(STAMP_TEST)
 # Teaching pages: runs every catalogue scenario and regenerates docs/faults/*.md and docs/index.md.
 docs: $(STAMP_RUN)
 	$(BIN)/python -m ikesim.teach docs/
+
+# Fidelity: each covered real IOS capture (scenarios/fidelity/traces) against its lab; prints the
+# table and regenerates docs/fidelity.md (fails when a capture is below its target share).
+fidelity: $(STAMP_RUN)
+	$(BIN)/python -m ikesim.fidelity --page docs/fidelity.md
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check ikesim tests bench

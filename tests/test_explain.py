@@ -36,6 +36,7 @@ EXPECTED = {
     "esp-blocked": ("acl", "ISP"),
     "hash-mismatch": ("isakmp-policy", "RT2"),
     "lifetime-difference": ("lifetime", "RT1"),
+    "lifetime-difference-ios15": ("lifetime", "RT1"),
     "link-flap": ("link-down", "RT1"),
     "lossy-link": ("loss", "RT2"),            # the sender records the loss
     "missing-return-route": ("no-route", "RT2"),
@@ -51,6 +52,12 @@ EXPECTED = {
     "udp500-blocked": ("acl", "ISP"),
     "udp500-blocked-return": ("acl", "ISP"),
     "wrong-peer-address": ("wrong-peer", "RT1"),
+    # NAT traversal and dead peer detection (ikesim.explain.natdpd)
+    "natt-disabled": ("nat-t-off", "SITE-A"),
+    "udp4500-blocked": ("acl", "ISP"),
+    "pat-timeout-no-keepalive": ("nat-keepalive", "SITE-A"),
+    "nat-exemption-missing": ("nat-exemption", "RT1"),
+    "peer-rebooted": ("no-dpd", "RT1"),
     # route-based VPNs and crypto maps of real configurations (issue 9)
     "crypto-acl-covers-peers": ("proxy-ids", "RT2"),
     "dynamic-map-wildcard-key": ("no-psk", "HUB"),      # the failing one of the hub's two pairs

@@ -122,7 +122,10 @@ def _permits(scenario: Scenario, entry: MapEntryRef) -> list[AclEntry]:
 
 
 def find_pairs(scenario: Scenario) -> list[Pair]:
-    owners = facts.addresses(scenario)
+    from ikesim.explain.natdpd import nat_owners  # (it uses this module's Pair)
+
+    # a peer address a NAT router owns belongs to the crypto router translated to it
+    owners = {**facts.addresses(scenario), **nat_owners(scenario)}
     every = map_entries(scenario)
     entries = [e for e in every if e.peer]
     dynamic = [e for e in every if not e.peer]
@@ -173,8 +176,8 @@ def ike_event(e: SimEvent) -> str:
 
 
 def pair_events(pair: Pair, events: list[SimEvent]) -> list[SimEvent]:
-    """The pair's IKE and ESP events, and every drop of a packet between its addresses or of
-    the traffic it protects."""
+    """The pair's IKE and ESP events, the reloads of its routers, and every drop of a packet
+    between its addresses or of the traffic it protects."""
     out = []
     everything = pair.a_addresses | pair.b_addresses
     for e in events:
@@ -186,7 +189,7 @@ def pair_events(pair: Pair, events: list[SimEvent]) -> list[SimEvent]:
             src, dst = str(e.fields.get("src")), str(e.fields.get("dst"))
             if {src, dst} <= everything or _protected(pair, src, dst):
                 out.append(e)
-        elif e.kind == "link":
+        elif e.kind == "link" or (e.kind == "reload" and e.device in (pair.a, pair.b)):
             out.append(e)
     return out
 

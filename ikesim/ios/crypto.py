@@ -47,9 +47,12 @@ from ikesim.ios.isakmp_log import format_event, format_ipsec_event
 from ikesim.ios.reverse_route import ReverseRoutes
 from ikesim.ios.tunnel_protection import TunnelProtector, build_protectors
 from ikesim.ipsec.esp import NEXT_HEADER_IPV4, EspError, encapsulate, open_esp, peek_spi
+from ikesim.ipsec.udp_encap import NATT_PORT, classify
 from ikesim.net.acl import PROTO_ESP, PROTO_ICMP
 from ikesim.net.packet import (
+    ICMP_UNREACHABLE,
     IP_HEADER_LEN,
+    UNREACH_PROTOCOL,
     Packet,
     encode_header,
     encode_packet,
@@ -76,20 +79,26 @@ def stable_seed(*parts: object) -> int:
     return zlib.crc32("/".join(str(p) for p in parts).encode())
 
 
+def isakmp_wanted(config: DeviceConfig) -> bool:
+    """IOS runs ISAKMP only while something uses it: a crypto map applied to an interface (or
+    a tunnel protected by an IPsec profile)."""
+    return any(i.crypto_map or getattr(getattr(i, "tunnel", None), "protection", None)
+               for i in config.interfaces.values())
+
+
 class CryptoService:
     __slots__ = ("device", "node", "env", "profile", "engine", "timers", "on_send", "on_keys",
                  "_keys_seen", "_sa_by_serial", "_esp_rng", "on_esp", "esp_drops",
-                 "_classifiers", "_policies", "_events", "protectors", "_by_map", "rri",
-                 "dynamic")
+                 "_classifiers", "_policies", "_events", "isakmp_on", "_seed", "_boots",
+                 "protectors", "_by_map", "rri", "dynamic")
 
     def __init__(self, device: IosDevice, *, seed: int) -> None:
         self.device = device
         self.node = device.node
         self.env = device.env
         self.profile = PROFILES[device.platform]
-        self.engine = IsakmpEngine(crypto=device.config.crypto, profile=self.profile,
-                                   rng=random.Random(stable_seed(seed, device.name, "isakmp")),
-                                   local_addresses=self._local_addresses(device.config))
+        self._seed, self._boots = seed, 0
+        self.engine = self._new_engine()
         self.timers = EngineTimers(self.env, self._timer_expired)
         self.on_send: list[Callable[[float, int, int, int, int, bytes], None]] = []
         self.on_keys: list[Callable[[bytes, bytes], None]] = []
@@ -107,11 +116,28 @@ class CryptoService:
         self.dynamic = DynamicSas(self)
         self.rri = ReverseRoutes(self)
         self.node.udp_listeners[ISAKMP_PORT] = self._on_datagram
+        self.node.udp_listeners[NATT_PORT] = self._on_natt      # RFC 3947 §4, RFC 3948
         self.node.protocol_handlers[PROTO_ESP] = self._on_esp
+        self.isakmp_on = isakmp_wanted(device.config)
         self._install(device.config)
         # the crypto sockets of protected tunnels open once the lab runs (every router built)
         start = self.env.timeout(0)
         start.callbacks.append(lambda _e: self._open_sockets())
+
+    def _new_engine(self) -> IsakmpEngine:
+        parts = ("isakmp",) if not self._boots else ("isakmp", self._boots)
+        return IsakmpEngine(crypto=self.device.config.crypto, profile=self.profile,
+                            rng=random.Random(stable_seed(self._seed, self.device.name, *parts)),
+                            local_addresses=self._local_addresses(self.device.config))
+
+    def reset(self) -> None:
+        """The router reloads (``ikesim.ios.reload``): every SA and timer is forgotten; the
+        engine starts again from the configuration, with fresh random values."""
+        self._boots += 1
+        self.timers.clear()
+        self.engine = self._new_engine()
+        self._sa_by_serial = {}
+        self._install(self.device.config)
 
     # -- configuration --------------------------------------------------------------------------
     @staticmethod
@@ -149,6 +175,13 @@ class CryptoService:
             protector.refresh()
 
     def reconfigure(self, config: DeviceConfig) -> None:
+        wanted = isakmp_wanted(config)
+        if wanted != self.isakmp_on:
+            # trace 09 (ios-facts §5): "%CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is ON" once a crypto
+            # map is applied, "… is OFF" when the last one goes
+            self.isakmp_on = wanted
+            self.device.print_async([(True, "%CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is "
+                                            f"{'ON' if wanted else 'OFF'}")])
         self.engine.reconfigure(config.crypto)
         self._install(config)
         self._open_sockets()
@@ -212,15 +245,19 @@ class CryptoService:
         else:
             esp = encapsulate(sa, encode_packet(packet), iv)
             src, dst = pair.local, pair.peer
-        outer = Packet(src, dst, PROTO_ESP, self.node.default_ttl, esp,
-                       IP_HEADER_LEN + len(esp), self.node._next_ip_ident())
+        if pair.udp_encapsulated:      # RFC 3948 §2.1: the ESP header right after UDP's
+            outer = udp_packet(src, dst, pair.udp_sport, pair.udp_dport, esp,
+                               ttl=self.node.default_ttl, ident=self.node._next_ip_ident())
+        else:
+            outer = Packet(src, dst, PROTO_ESP, self.node.default_ttl, esp,
+                           IP_HEADER_LEN + len(esp), self.node._next_ip_ident())
         for tap in self.on_esp:
             tap(self.env.now, outer.src, outer.dst, esp)
         self._events.emit(self.env.now, self.device.name, "esp", direction="out",
-                                    spi=sa.spi, esp_seq=sa.seq, peer=_dotted(pair.peer),
-                                    inner=packet.summary())
+                          spi=sa.spi, esp_seq=sa.seq, peer=_dotted(pair.peer),
+                          inner=packet.summary(), udp=pair.udp_dport or None)
         self.node.send_packet(outer, hooks=False)
-        self._apply(self.engine.ipsec_traffic(self.env.now, pair))
+        self._apply(self.engine.ipsec_traffic(self.env.now, pair, inbound=False))
 
     def _esp_drop(self, reason: str, packet: Packet, spi: int | None, text: str | None) -> None:
         self.esp_drops[reason] = self.esp_drops.get(reason, 0) + 1
@@ -230,8 +267,34 @@ class CryptoService:
         if text:
             self.device.print_async([(True, text)])
 
-    def _on_esp(self, packet: Packet, iface: Any) -> None:
-        esp = bytes(packet.payload) if isinstance(packet.payload, bytes | bytearray) else b""
+    def _on_natt(self, packet: Any, iface: Any) -> None:
+        """UDP 4500 (RFC 3948 §2.2-2.3): IKE behind the non-ESP marker goes to the engine,
+        ESP to the data path; NAT-keepalives are discarded (§2.3), anything else dropped. With
+        ISAKMP off (no crypto map) nothing listens on 4500, as on 500."""
+        if not self.isakmp_on:
+            self._on_datagram(packet, iface)           # the "isakmp-off" drop
+            return
+        found = classify(packet.payload.data)
+        if found.kind == "ike":
+            self._on_datagram(packet, iface)           # the engine removes the marker
+        elif found.kind == "esp":
+            self._on_esp(packet, iface, found.body)
+        else:
+            self._events.emit(
+                self.env.now, self.device.name, "drop",
+                reason="natt-keepalive" if found.kind == "keepalive" else "natt-invalid",
+                detail=found.reason or None, src=_dotted(packet.src), protocol=17,
+                dport=NATT_PORT)
+
+    def _on_esp(self, packet: Packet, iface: Any, udp_esp: bytes | None = None) -> None:
+        if not self.isakmp_on and udp_esp is None:
+            # guess: with no crypto map IOS has no IPsec to hand protocol 50 to and answers
+            # like any unused protocol (as the network model does without a handler)
+            self.node.drop("protocol-unreachable", packet, iface)
+            self.node.icmp_error(packet, ICMP_UNREACHABLE, UNREACH_PROTOCOL)
+            return
+        esp = udp_esp if udp_esp is not None else (
+            bytes(packet.payload) if isinstance(packet.payload, bytes | bytearray) else b"")
         spi = peek_spi(esp)
         pair = self.engine.inbound_sa(spi, packet.dst) if spi is not None else None
         src, dst = _dotted(packet.src), _dotted(packet.dst)
@@ -269,7 +332,7 @@ class CryptoService:
         self._events.emit(self.env.now, self.device.name, "esp", direction="in",
                                     spi=spi, esp_seq=pair.inbound.replay_top, peer=src,
                                     inner=inner.summary())
-        self._apply(self.engine.ipsec_traffic(self.env.now, pair))
+        self._apply(self.engine.ipsec_traffic(self.env.now, pair, inbound=True))
         protector = self._by_map.get(pair.map_name)
         tunnels = self.node.tunnels
         if protector is not None and tunnels is not None:
@@ -293,6 +356,12 @@ class CryptoService:
     # -- engine I/O ------------------------------------------------------------------------------
     def _on_datagram(self, packet: Any, iface: Any) -> None:
         udp = packet.payload
+        if not self.isakmp_on:
+            # IOS keeps ISAKMP off while no crypto map is applied: UDP 500 gets no answer
+            self._events.emit(self.env.now, self.device.name, "drop", reason="isakmp-off",
+                              src=_dotted(packet.src), dst=_dotted(packet.dst), protocol=17,
+                              dport=udp.dport)
+            return
         self._apply(self.engine.receive(self.env.now, udp.data, packet.src, udp.sport,
                                         packet.dst, udp.dport))
 

@@ -1,4 +1,5 @@
-"""``show crypto ipsec sa`` and ``show crypto session`` in the IOS 12.2 and 15.x layouts.
+"""``show crypto ipsec sa`` and ``show crypto session`` in the IOS 12.2 and 15.x layouts (12.4T
+and IOS-XE print the 15.x one).
 
 Best knowledge of real output (12.2/12.3 TAC documents, 15.x field output); ikesim prints one
 block per flow (map entry, peer and proxy identities) listing every SA pair negotiated for it
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ikesim.ike.quick import Phase2Policy
+from ikesim.ios.log import DIALECT_TABLE
 from ikesim.ipsec.sa import IpsecSa, IpsecSaPair, Proxy
 
 
@@ -26,7 +28,10 @@ def _ip(v: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Flow:
-    """What one block shows: the map entry, its proxy, the interface and the SA pair if any."""
+    """What one block shows: the map entry, its proxy, the interface and its SA pairs (oldest
+    first). IOS prints one block per flow and lists every SA of it under "inbound esp sas" /
+    "outbound esp sas" (two pairs when both peers started quick mode at once, or during a
+    rekey), with the flow's counters summed; "current outbound spi" is the newest pair's."""
 
     interface: str
     local: int
@@ -53,16 +58,19 @@ def _remaining(sa: IpsecSa, now: float) -> str:
 
 
 def _sa_lines(sa: IpsecSa | None, v15: bool, map_name: str, now: float,
-              flow_id: int) -> list[str]:
+              flow_id: int, udp: bool = False) -> list[str]:
     if sa is None:
         return []
     t = sa.transform
+    # guess: "{Tunnel UDP-Encaps, }" for NAT-T SAs, as remembered from IOS output (RFC 3948);
+    # no capture in ../shared/fidelity shows `show crypto ipsec sa` of a NAT-T tunnel
+    mode = t.mode.capitalize() + (" UDP-Encaps" if udp else "")
     conn = (f"        conn id: {sa.conn_id}, flow_id: SW:{flow_id}, sibling_flags 80000046, "
             f"crypto map: {map_name}" if v15 else
             f"        slot: 0, conn id: {sa.conn_id}, flow_id: {flow_id}, crypto map: {map_name}")
     lines = [f"      spi: 0x{sa.spi:X}({sa.spi})",
              f"        transform: {t.ios_text} ,",
-             f"        in use settings ={{{t.mode.capitalize()}, }}",
+             f"        in use settings ={{{mode}, }}",
              conn,
              f"        sa timing: remaining key lifetime (k/sec): {_remaining(sa, now)}",
              f"        IV size: {t.cipher.block} bytes",
@@ -79,6 +87,8 @@ def _flow_block(flow: Flow, v15: bool, now: float, flow_index: int) -> list[str]
     dec = sum(p.inbound.packets for p in pairs)
     recv_errors = sum(sum(p.errors.values()) for p in pairs)
     colon = ":" if v15 else ""
+    udp = pair is not None and pair.udp_encapsulated          # NAT-T: the peer's UDP port
+    port = pair.udp_dport if pair is not None and udp else 500
     lines = ["", f"interface: {flow.interface}",
              f"    Crypto map tag: {flow.policy.map_name}, local addr"
              f"{' ' if v15 else '. '}{_ip(flow.local)}", ""]
@@ -88,8 +98,8 @@ def _flow_block(flow: Flow, v15: bool, now: float, flow_index: int) -> list[str]
               f"{_ident(proxy.local_net, proxy.local_mask, proxy.protocol, proxy.local_port)}",
               f"   remote ident (addr/mask/prot/port): "
               f"{_ident(proxy.remote_net, proxy.remote_mask, proxy.protocol, proxy.remote_port)}",
-              f"   current_peer {_ip(peer)} port 500" if v15
-              else f"   current_peer: {_ip(peer)}:500",
+              f"   current_peer {_ip(peer)} port {port}" if v15
+              else f"   current_peer: {_ip(peer)}:{port}",
               "     PERMIT, flags={origin_is_acl,}",
               f"    #pkts encaps: {enc}, #pkts encrypt: {enc}, #pkts digest{colon} {enc}",
               f"    #pkts decaps: {dec}, #pkts decrypt: {dec}, #pkts verify{colon} {dec}",
@@ -113,9 +123,11 @@ def _flow_block(flow: Flow, v15: bool, now: float, flow_index: int) -> list[str]
         lines += ["     path mtu 1500, media mtu 1500", f"     current outbound spi: {out_spi:X}"]
     name = flow.policy.map_name
     inbound = [line for i, p in enumerate(pairs)
-               for line in _sa_lines(p.inbound, v15, name, now, 2 * (flow_index + i) + 1)]
+               for line in _sa_lines(p.inbound, v15, name, now, 2 * (flow_index + i) + 1,
+                                     p.udp_encapsulated)]
     outbound = [line for i, p in enumerate(pairs)
-                for line in _sa_lines(p.outbound, v15, name, now, 2 * (flow_index + i) + 2)]
+                for line in _sa_lines(p.outbound, v15, name, now, 2 * (flow_index + i) + 2,
+                                      p.udp_encapsulated)]
     lines += ["", "     inbound esp sas:", *inbound,
               "", "     inbound ah sas:", "", "     inbound pcp sas:", "",
               "     outbound esp sas:", *outbound,
@@ -152,7 +164,7 @@ def flows(policies: list[Phase2Policy], pairs: list[IpsecSaPair],
 
 
 def show_crypto_ipsec_sa(dialect: str, now: float, flow_list: list[Flow]) -> list[str]:
-    v15 = dialect == "15"
+    v15 = (DIALECT_TABLE[dialect].ipsec_table if dialect in DIALECT_TABLE else dialect) == "15"
     lines: list[str] = []
     for i, flow in enumerate(flow_list):
         lines += _flow_block(flow, v15, now, i)
@@ -168,7 +180,7 @@ def show_crypto_session(flow_list: list[Flow], ike_status: Callable[[int], str],
         seen.setdefault((flow.interface, flow.current_peer), []).append(flow)
     for (iface, peer), group in seen.items():
         ike = ike_status(peer)
-        has_sa = any(f.pair is not None for f in group)
+        has_sa = any(f.pairs for f in group)
         if ike == "established":
             status = "UP-ACTIVE" if has_sa else "UP-IDLE"
         elif has_sa:
@@ -186,6 +198,6 @@ def show_crypto_session(flow_list: list[Flow], ike_status: Callable[[int], str],
             proto = "ip" if p.protocol == 0 else str(p.protocol)
             lines += [f"  IPSEC FLOW: permit {proto} {_ip(p.local_net)}/{_ip(p.local_mask)} "
                       f"{_ip(p.remote_net)}/{_ip(p.remote_mask)} ",
-                      f"        Active SAs: {2 if f.pair else 0}, origin: crypto map"]
+                      f"        Active SAs: {2 * len(f.pairs)}, origin: crypto map"]
         lines.append("")
     return lines

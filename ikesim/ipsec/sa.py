@@ -83,3 +83,10 @@ class IpsecSaPair:
     message_id: int = 0
     deleted: bool = False
     errors: dict[str, int] = field(default_factory=dict)
+    # UDP-encapsulated ESP (RFC 3948): the UDP ports ESP travels in (0: plain ESP, protocol 50)
+    udp_sport: int = 0
+    udp_dport: int = 0
+
+    @property
+    def udp_encapsulated(self) -> bool:
+        return self.udp_sport != 0

@@ -27,6 +27,9 @@ DROP_REASONS = ("link-down", "interface-down", "acl-in", "acl-out", "not-for-us"
                 # ESP the receiving router drops (ikesim/ios/crypto.py: "esp-" + EspError reason)
                 "esp-invalid-spi", "esp-short", "esp-replay", "esp-icv", "esp-padding",
                 "esp-next_header", "esp-inner-malformed",
+                # ikesim.ios.crypto: nothing listens on UDP 500/4500 while ISAKMP is off; on
+                # UDP 4500 a NAT-keepalive is discarded, anything unclassifiable dropped
+                "isakmp-off", "natt-keepalive", "natt-invalid",
                 # tunnels (ikesim/net/tunnel.py): a protected tunnel without an IPsec SA, clear
                 # GRE for a protected tunnel, recursive routing, GRE for no tunnel / malformed
                 "tunnel-no-ipsec-sa", "tunnel-not-ipsec", "tunnel-recursive", "gre-no-tunnel",

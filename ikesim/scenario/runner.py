@@ -19,6 +19,7 @@ from ikesim.export.transcript import Transcript
 from ikesim.ios.crypto import CryptoService
 from ikesim.ios.device import IosDevice
 from ikesim.ios.net_syslog import net_syslog
+from ikesim.ios.reload import reload
 from ikesim.net.events import EventLog, SimEvent
 from ikesim.net.lab import Lab
 from ikesim.scenario import playback
@@ -93,6 +94,8 @@ class Runtime:
             device = self.devices[event.device]
             if device.crypto is not None:
                 device.crypto.initiate_to(event.peer)
+        elif event.action == "reload":
+            yield from reload(self.devices[event.device], event.boot_delay)
         return None
 
     # -- console sinks (called by devices) -------------------------------------------------------
