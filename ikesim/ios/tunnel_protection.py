@@ -7,7 +7,8 @@ isakmp-profile`), shown as IOS shows it: crypto map ``Tunnel0-head-0``, the prof
 numbered 65537 (real IOS 15 `show crypto map` of a protected tunnel: "Crypto Map
 "Tunnel0-head-0" 65537 ipsec-isakmp / MAP is a PROFILE INSTANCE. / Peer = 15.1.1.1 /
 access-list Crypto-ACL permit gre 25.2.2.2 host 15.1.1.1 ... Interfaces using crypto map
-Tunnel0-head-0: Tunnel0", a public DMVPN write-up).
+Tunnel0-head-0: Tunnel0", DMVPN course notes in hmchen47/DevOps,
+Networking/CiscoCert/350-701.SCOR/CBT/07-DMVPN.md; see ``show_tunnel_maps``).
 
 Proxy identities, as IOS proposes them (real `show crypto ipsec sa` captures of public labs):
 - GRE (`tunnel mode gre ip`): the GRE packets between the tunnel source and destination, host to
