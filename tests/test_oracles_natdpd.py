@@ -99,6 +99,8 @@ def test_natt_lab_dissects_cleanly_and_main_mode_decrypts_on_4500(natt: Lab) -> 
     assert "Notify Message Type: INITIAL-CONTACT (24578)" in mm56[0]
     assert "Identification Data:61.128.1.1" in mm56[1]              # HQ's MM6
     assert "Src Port: 4500" in mm56[0] and "Dst Port: 4500" in mm56[1]
+    # after floating both IDs carry UDP and port 0 (trace 05; tshark calls port 0 "Unused")
+    assert all("Protocol ID: UDP (17)" in f and "Port: Unused" in f for f in mm56)
     qm = [f for f in floated if "Exchange type: Quick Mode (32)" in f]
     assert len(qm) == 3
     for f in qm[:2]:
