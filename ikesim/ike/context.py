@@ -31,6 +31,10 @@ HALF_OPEN_PER_PEER = 64
 HALF_OPEN_TOTAL = 20_000
 SA_RECORDS = 50_000            # live and deleted (awaiting purge) SAs together
 
+# ``Context.out`` between engine calls: nothing may be emitted outside a call, so it stays
+# empty (tested); each call points ``out`` at its own fresh Output.
+IDLE = Output()
+
 
 @dataclass(slots=True)
 class Admission:
@@ -56,7 +60,7 @@ class Context:
         self.sadb = SaDatabase()
         self.phase2 = Phase2Database()
         self.admission = Admission(crypto.in_negotiation_limit)
-        self.out = Output()
+        self.out = IDLE
         self.taken: Counter[Any] = Counter()      # table rows dispatched (observability)
         self.phase2_policies: list[Phase2Policy] = []
         self._phase2_by_peer: dict[int, list[Phase2Policy]] = {}

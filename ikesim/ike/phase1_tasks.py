@@ -90,8 +90,9 @@ class ProposalTask:
             sa.offered = props.initiator_sa(ctx.crypto.policies_in_order())
             return [sa.offered]
         if message == "MM2":
-            assert sa.chosen is not None
-            return [sa.chosen]
+            chosen, sa.chosen = sa.chosen, None      # resends use the encoded MM2
+            assert chosen is not None
+            return [chosen]
         return []
 
     @staticmethod
@@ -135,6 +136,7 @@ class ProposalTask:
         if sent is None or props.Offer.of(sent) != props.Offer.of(chosen):
             raise Reject("bad_message", peer=sa.peer,
                          reason="transform_offered: chosen transform was not offered")
+        sa.offered = None                            # checked: no later step needs it
         ctx.emit(sa, "psk_found", peer=sa.peer)
         result = props.choose(sa_p, ctx.crypto.policies_in_order())
         for kind, fields in result.log:
@@ -205,6 +207,7 @@ class KeyExchangeTask:
             sa.gxy = sa.dh.shared_secret(peer_ke)
         except CryptoError as exc:
             raise Reject("bad_message", peer=sa.peer, reason=str(exc)) from exc
+        sa.dh = None                                 # x is not needed once g^xy exists
         if sa.role == "I":
             sa.gxr = peer_ke
         else:
