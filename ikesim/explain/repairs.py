@@ -37,7 +37,7 @@ def _wildcard(network: ipaddress.IPv4Network) -> str:
 # -- routes ------------------------------------------------------------------------------------
 def _next_hops(scenario: Scenario, device: str, dst: str) -> list[str]:
     """Addresses of the routers next to ``device``, the one towards ``dst``'s owner first."""
-    import networkx as nx      # only when a fix is searched: `ikesim run` need not load it
+    import networkx as nx  # only when a fix is searched: `ikesim run` need not load it
 
     graph = nx.Graph()
     hops: dict[str, str] = {}

@@ -324,7 +324,7 @@ def _count(v: _Validator) -> CountExpect:
     device = v.device(required=False, kind="router")
     event = v.text("event", required=True)
     if event not in IKE_EVENTS:
-        import difflib      # only to suggest a name for a misspelt one
+        import difflib  # only to suggest a name for a misspelt one
 
         close = difflib.get_close_matches(str(event), IKE_EVENTS, n=3)
         hint = f"did you mean {', '.join(close)}?" if close else \
