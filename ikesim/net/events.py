@@ -86,11 +86,7 @@ class EventLog:
             self._history.append(event)
         if self._delivering:
             self._pending.append(event)      # delivered right after the current one
-        else:
-            self._deliver(event)
-        return event
-
-    def _deliver(self, event: SimEvent) -> None:
+            return event
         self._delivering = True
         try:
             for callback in self._snapshot:
@@ -103,6 +99,7 @@ class EventLog:
         finally:
             self._delivering = False
             self._pending.clear()
+        return event
 
     def of_kind(self, kind: str) -> list[SimEvent]:
         return [e for e in self.events if e.kind == kind]
