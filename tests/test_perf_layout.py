@@ -153,3 +153,44 @@ def test_run_does_not_import_networkx() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True, cwd=ROOT)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [0, False]
+
+
+def test_exec_keyword_cache_hands_out_copies() -> None:
+    from ikesim.ios.exec_parse import ExecError, keywords_at, parse_exec
+
+    words = keywords_at(("show", "crypto"))
+    assert "isakmp" in words and "engine" in words          # supported and sibling keywords
+    words.clear()                                            # a caller's copy, not the cache
+    assert "isakmp" in keywords_at(("show", "crypto"))
+    assert parse_exec("sh cry isa sa").words == ("show", "crypto", "isakmp", "sa")
+    with pytest.raises(ExecError, match="not supported by ikesim"):
+        parse_exec("show crypto engine")                     # an IOS keyword ikesim lacks
+    with pytest.raises(ExecError, match="Ambiguous"):
+        parse_exec("s crypto isakmp sa")
+
+
+def test_event_log_delivery_survives_a_failing_subscriber_and_late_subscribers() -> None:
+    from ikesim.net.events import EventLog
+
+    log = EventLog(keep=True)
+    seen: list[tuple[str, int]] = []
+
+    def late(event: object) -> None:
+        seen.append(("late", event.seq))  # type: ignore[attr-defined]
+
+    def first(event: object) -> None:
+        seen.append(("first", event.seq))  # type: ignore[attr-defined]
+        if event.seq == 0:  # type: ignore[attr-defined]
+            log.subscribe(late)                         # from the next event on
+            log.emit(1.0, "R1", "ike", event="nested")  # queued, delivered after this one
+        if event.seq == 2:  # type: ignore[attr-defined]
+            raise RuntimeError("subscriber failed")
+
+    log.subscribe(first)
+    log.emit(0.0, "R1", "ike", event="a")
+    assert seen == [("first", 0), ("first", 1), ("late", 1)]
+    with pytest.raises(RuntimeError):
+        log.emit(2.0, "R1", "ike", event="b")
+    log.emit(3.0, "R1", "ike", event="c")                # the log delivers again afterwards
+    assert seen[-2:] == [("first", 3), ("late", 3)]
+    assert [e.seq for e in log.events] == [0, 1, 2, 3]
