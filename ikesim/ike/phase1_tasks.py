@@ -33,7 +33,7 @@ from ikesim.crypto import (
     private_value_from_bytes,
     validate_public,
 )
-from ikesim.ike import ios_detail, lifecycle
+from ikesim.ike import ios_detail, lifecycle, natt
 from ikesim.ike import proposals as props
 from ikesim.ike.context import Context, Reject
 from ikesim.ike.informational import notify_plain
@@ -97,8 +97,9 @@ class ProposalTask:
             sa.offered = props.initiator_sa(ctx.crypto.policies_in_order())
             return [sa.offered]
         if message == "MM2":
-            assert sa.chosen is not None
-            return [sa.chosen]
+            chosen, sa.chosen = sa.chosen, None      # resends use the encoded MM2
+            assert chosen is not None
+            return [chosen]
         return []
 
     @staticmethod
@@ -114,7 +115,7 @@ class ProposalTask:
             ctx.detail(sa, "psk_local")
         else:
             ctx.emit(sa, "no_psk", peer=sa.peer)
-        ctx.detail(sa, "profile_scan")
+        ctx.detail(sa, "profile_scan", profiles=list(ctx.crypto.isakmp_profiles))
         result = props.choose(offered, ctx.crypto.policies_in_order(), have_psk=key is not None,
                               lifetime_rule=ctx.profile.lifetime_rule)
         for kind, fields in result.log:
@@ -147,9 +148,10 @@ class ProposalTask:
         if sent is None or props.Offer.of(sent) != props.Offer.of(chosen):
             raise Reject("bad_message", peer=sa.peer,
                          reason="transform_offered: chosen transform was not offered")
+        sa.offered = None                            # checked: no later step needs it
         ctx.emit(sa, "psk_found", peer=sa.peer)
         ctx.detail(sa, "psk_local")
-        ctx.detail(sa, "profile_scan")
+        ctx.detail(sa, "profile_scan", profiles=list(ctx.crypto.isakmp_profiles))
         result = props.choose(sa_p, ctx.crypto.policies_in_order())
         for kind, fields in result.log:
             ctx.emit(sa, kind, **fields)
@@ -232,6 +234,7 @@ class KeyExchangeTask:
             sa.gxy = sa.dh.shared_secret(peer_ke)
         except CryptoError as exc:
             raise Reject("bad_message", peer=sa.peer, reason=str(exc)) from exc
+        sa.dh = None                                 # x is not needed once g^xy exists
         if sa.role == "I":
             sa.gxr = peer_ke
         else:
@@ -282,7 +285,7 @@ class PskAuthTask:
     def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
         if message not in ("MM5", "MM6"):
             return []
-        ident = phase1_id(sa.local)
+        ident = phase1_id(sa.local, natt.id_port(sa))
         compute = hash_i if message == "MM5" else hash_r
         h = compute(sa.hash_name, sa.skeyid, sa.gxi, sa.gxr, sa.icookie, sa.rcookie, sa.sai_b,
                     payload_body(ident))
