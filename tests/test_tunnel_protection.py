@@ -127,6 +127,18 @@ def test_vti_transform_mismatch_keeps_the_line_protocol_down(tmp_path: Path) -> 
     assert ran.isp_protocols() <= {17, 1}   # IKE, and PC1's echoes in clear via the default
 
 
+def test_refused_quick_modes_from_both_ends_do_not_storm() -> None:
+    """Both VTIs initiate and each refuses the other's transform: every refused request starts
+    main mode again once, then waits for the socket's next request (every 10 s), instead of
+    the two restarts feeding each other at network speed."""
+    ran = run_path(CATALOGUE / "vti-transform-mismatch.yaml")
+    begun = ran.ike("main_mode_begin")
+    requests = ran.ike("ipsec_sa_request")
+    assert 2 <= len(requests) and len(begun) <= 2 * len(requests)
+    assert len(ran.ike("qm_sa_not_acceptable")) <= 2 * len(requests)
+    assert max(e["time"] for e in begun) > 10         # later attempts come from later requests
+
+
 def test_a_vti_accepts_only_any_any_proxies(tmp_path: Path) -> None:
     """A crypto map peer offers its ACL's subnets; a VTI accepts only 'IP any any' (IOS 12.4T
     VTI restrictions): proxy identities not supported."""

@@ -28,6 +28,9 @@ class Phase2Database:
         # the peer repeats QM2 because QM3 was lost; None for a responder)
         self._closed: dict[int, dict[int, ClosedFlight]] = {}
         self.pending: dict[int, dict[tuple[Phase2Policy, Proxy], None]] = {}
+        # requests already started again once after a refusal (quick_initiator.restart_refused);
+        # a new request from traffic (sa_request) gives a request its restart back
+        self.restarted: set[tuple[Phase2Policy, Proxy]] = set()
         self._by_spi: dict[int, IpsecSaPair] = {}               # live pairs, creation order
         self._by_flow: dict[tuple[int, Proxy], dict[int, IpsecSaPair]] = {}
         self._by_peer: dict[int, dict[int, IpsecSaPair]] = {}

@@ -116,9 +116,12 @@ def refused(ctx: Context, sa: IsakmpSa, x: QmExchange) -> None:
     the peer's DELETE, IOS begins main mode at once; ``quick_initiator.restart_refused``)."""
     forget(ctx, x)
     # guess: trace 07 shows one restart; ikesim restarts once per request (not again when the
-    # restarted quick mode is refused too), so a refusal cannot loop at network speed.
-    if ctx.profile.qm_refusal_deletes_phase1 and not sa.restart and x.policy is not None:
-        sa.requeue.append((x.policy, x.proxy))
+    # restarted quick mode is refused too, on whichever SA it ran: with both peers initiating,
+    # each refusing the other, a per-SA mark let the restarts feed each other at network speed).
+    request = (x.policy, x.proxy)
+    if ctx.profile.qm_refusal_deletes_phase1 and not sa.restart and x.policy is not None \
+            and request not in ctx.phase2.restarted:
+        sa.requeue.append(request)
 
 
 def on_timer(ctx: Context, now: float, sa: IsakmpSa, message_id: int) -> None:

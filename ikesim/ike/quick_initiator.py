@@ -54,6 +54,7 @@ def sa_request(ctx: Context, now: float, local: int, policy: Phase2Policy, proxy
     ctx.emit(None, "ipsec_sa_request", local=local, peer=peer, **qc.proxy_fields(proxy),
              transform=policy.transforms[0][1].ios_text if policy.transforms else "",
              lifetime_seconds=policy.lifetime_seconds, lifetime_kb=policy.lifetime_kb)
+    ctx.phase2.restarted.discard((policy, proxy))
     sa = ctx.sadb.established(peer)
     if sa is not None:
         start(ctx, now, sa, policy, proxy)
@@ -139,6 +140,7 @@ def restart_refused(ctx: Context, now: float, sa: IsakmpSa) -> None:
     waiting = ctx.phase2.pending.setdefault(sa.peer, {})
     for request in sa.requeue:
         waiting[request] = None
+        ctx.phase2.restarted.add(request)
     sa.requeue = []
     main_mode.initiate(ctx, now, sa.local, sa.peer)
     new = next((o for o in ctx.sadb.newest_first() if o.peer == sa.peer and not o.deleted),
