@@ -7,7 +7,7 @@ STAMP_TEST := $(VENV)/.installed-test
 STAMP_FUZZ := $(VENV)/.installed-fuzz
 FUZZ_SECONDS ?= 60
 
-.PHONY: demo test bench lint docs system-deps clean fuzz
+.PHONY: demo test bench lint docs fidelity system-deps clean fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ bench: $(STAMP_TEST)
 # Teaching pages: runs every catalogue scenario and regenerates docs/faults/*.md and docs/index.md.
 docs: $(STAMP_RUN)
 	$(BIN)/python -m ikesim.teach docs/
+
+# Fidelity: each covered real IOS capture (scenarios/fidelity/traces) against its lab; prints the
+# table and regenerates docs/fidelity.md (fails when a capture is below its target share).
+fidelity: $(STAMP_RUN)
+	$(BIN)/python -m ikesim.fidelity --page docs/fidelity.md
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check ikesim tests bench

@@ -64,8 +64,10 @@ class Context:
         self.next_ipsec_conn = 2000
         # called with (now, sa) when an SA reaches QM_IDLE (quick mode starts waiting requests)
         self.on_established: list[Callable[[float, IsakmpSa], None]] = []
+        # called with (now, sa) once an SA is deleted (quick-mode requests start again)
+        self.on_deleted: list[Callable[[float, IsakmpSa], None]] = []
         self._serial_ids = profile.conn_id_scheme == "serial"
-        self._dialect_15 = profile.dialect == "15"
+        self._dialect_15 = profile.fsm_events     # 12.4T and later print FSM lines
 
     # ---------------------------------------------------------------- configuration
     def reconfigure(self, crypto: CryptoConfig) -> None:
@@ -97,6 +99,12 @@ class Context:
         else:   # conn_id(sa) inlined: ~40 events per main mode
             conn_id = sa.serial if self._serial_ids else sa.conn_id_1001
             self.out.events.append(IkeEvent(kind, sa.serial, conn_id, fields))
+
+    def detail(self, sa: IsakmpSa | None, kind: str, **fields: Any) -> None:
+        """IOS bookkeeping only the 12.4T-and-later dialects print (events.py: "IOS
+        bookkeeping"); 12.2 profiles skip it, which keeps their event stream as it was."""
+        if self._dialect_15:
+            self.emit(sa, kind, **fields)
 
     def internal(self, sa: IsakmpSa, new: str, cause: str) -> None:
         """15.x "Old State = X  New State = Y" lines (the 12.2 dialect has none)."""

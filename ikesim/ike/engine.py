@@ -43,6 +43,7 @@ class IsakmpEngine:
         self._ctx = Context(crypto=crypto, profile=profile, rng=rng, dh_backend=dh_backend)
         self._ctx.on_established.append(
             lambda now, sa: qi.start_pending(self._ctx, now, sa))
+        self._ctx.on_deleted.append(lambda now, sa: qi.restart_refused(self._ctx, now, sa))
 
     # ------------------------------------------------------------------ configuration
     @property

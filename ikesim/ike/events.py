@@ -76,6 +76,37 @@ local_net, local_mask, remote_net, remote_mask, protocol are ints from this rout
   qm_delete         message_id, reason ("death by retransmission P2" | "Informational (in)
                     state 1" = refused by a protected notification), peer
   (notify_tx / notify_rx gain ``protocol``: 1 ISAKMP, 3 ESP)
+
+IOS bookkeeping the 15.x/IOS-XE dialects print (traces 04, 05, 07 in ../shared/fidelity; the
+12.2 dialect prints none of these, so the engine may emit them on every platform):
+
+  peer_struct     peer, port, handle (int), index (int), caller ("isakmp_initiator" |
+                  "crypto_isakmp_process_block")     ("Created a peer struct for X, peer port N")
+  sa_inserted     sa_handle                          ("insert sa successfully sa = …")
+  aggressive_skipped                                 ("Can not start Aggressive mode, trying Main mode.")
+  psk_local                                          ("local preshared key found")
+  profile_scan                                       ("Scanning profiles for xauth ...")
+  lifetime_set    lifetime (s), actual_life (int), vpi (bool: sent as a variable-length value),
+                  vpi_length                         (IOS-XE "Started lifetime timer: N.")
+  vendor_id       vendor ("nat-t-rfc3947","nat-t-07","nat-t-03","nat-t-02","unity","dpd",
+                  "xauth","cisco-ios" or "" when unknown), major (octet 14 of the VID as IOS
+                  reads it: past the end of a short VID it is the next payload's octet)
+  vendor_id_sent  vendor                             ("constructed NAT-T vendor-rfc3947 ID")
+  initial_contact_sent                               ("Send initial contact", MM5)
+  id_payload      sent (bool), next_payload, id_type, address, protocol, port, length
+  profile_match   profile (str; "" = none)           ("peer matches *none* of the profiles")
+  peer_inserted   local, peer, port, handle          ("Trying to insert a peer …")
+  responder_lifetime lifetime (s)                    (RESPONDER-LIFETIME notify processed)
+  initial_contact_processed local, peer, port        ("Process initial contact, bring down …")
+  peer_reap       peer, handle                       ("Deleting peer node by peer_reap for X")
+  delete_scheduled reason, state, role, peer         (a peer's DELETE read; "deleting SA reason …")
+  node_new        message_id, state                  ("set new node N to QM_IDLE")
+  node_delete     message_id, reason, error (bool)   ("deleting node N error FALSE reason …")
+  node_purge      message_id                         ("purging node N")
+  qm_spi          role                               ("QM Responder gets spi")
+  ipsec_installed spi (inbound), interface           (IOS-XE "Successfully installed IPSEC SA")
+  (policy_not_acceptable gains ``local``; qm_delete gains ``error`` (bool); rejections carry
+  ``peer``)
 """
 
 from __future__ import annotations

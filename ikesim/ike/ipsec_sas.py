@@ -40,13 +40,20 @@ def create(ctx: Context, now: float, x: QmExchange) -> None:
                  **qc.proxy_fields(x.proxy))
 
 
-def complete(ctx: Context, x: QmExchange, final_state: str) -> None:
+def complete(ctx: Context, x: QmExchange, final_state: str,
+             cause: str = "IKE_MESG_FROM_PEER, IKE_QM_EXCH") -> None:
     """The exchange is done: keep a closed flight so the peer's repeats are recognised (an
     initiator resends QM3 when QM2 comes again)."""
-    qc.set_state(ctx, x, final_state, "IKE_MESG_FROM_PEER, IKE_QM_EXCH")
+    qc.set_state(ctx, x, final_state, cause)
     ctx.emit(x.isakmp, "qm_complete", message_id=x.message_id, peer=x.isakmp.peer,
              role=x.role)
     ctx.phase2.close(x, x.last_sent if x.role == "I" else None)
+
+
+def installed(ctx: Context, x: QmExchange) -> None:
+    """IOS-XE reports the IPsec SA install before it sends QM2/QM3 (traces 04, 05)."""
+    ctx.detail(x.isakmp, "ipsec_installed", spi=x.my_spi,
+               interface=x.policy.interface if x.policy is not None else "")
 
 
 def expire(ctx: Context, pair: IpsecSaPair, reason: str) -> None:

@@ -44,10 +44,12 @@ A_LIFE_TYPE, A_LIFE_DURATION, A_GROUP, A_ENCAPS, A_AUTH, A_KEY_LENGTH = 1, 2, 3,
 LIFE_SECONDS, LIFE_KB = 1, 2
 REASON_QM_RETRANS = "death by retransmission P2"
 REASON_QM_REFUSED = "Informational (in) state 1"   # IOS: the peer's notify ended the exchange
-# 15.x quick-mode FSM states.
-QM_READY, QM_I_QM1, QM_R_QM1, QM_SPI_STARVE, QM_R_QM2, QM_COMPLETE = (
-    "IKE_QM_READY", "IKE_QM_I_QM1", "IKE_QM_R_QM1", "IKE_QM_SPI_STARVE", "IKE_QM_R_QM2",
-    "IKE_QM_PHASE2_COMPLETE")
+# 15.x quick-mode FSM states as IOS names them (ios-facts §1, traces 04, 05): initiator
+# READY -> I_QM1 -> IPSEC_INSTALL_AWAIT -> PHASE2_COMPLETE; responder READY -> SPI_STARVE ->
+# IPSEC_INSTALL_AWAIT -> R_QM2 -> PHASE2_COMPLETE.
+QM_READY, QM_I_QM1, QM_SPI_STARVE, QM_INSTALL_AWAIT, QM_R_QM2, QM_COMPLETE = (
+    "IKE_QM_READY", "IKE_QM_I_QM1", "IKE_QM_SPI_STARVE", "IKE_QM_IPSEC_INSTALL_AWAIT",
+    "IKE_QM_R_QM2", "IKE_QM_PHASE2_COMPLETE")
 
 
 @dataclass(frozen=True, slots=True)

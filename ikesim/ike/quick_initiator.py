@@ -6,7 +6,7 @@ from __future__ import annotations
 import hmac
 
 from ikesim.crypto import CIPHERS, phase2_iv, prf
-from ikesim.ike import ipsec_sas
+from ikesim.ike import ios_detail, ipsec_sas, main_mode
 from ikesim.ike import quick_common as qc
 from ikesim.ike.context import Context, Reject
 from ikesim.ike.dispatch import Inbound
@@ -15,6 +15,7 @@ from ikesim.ike.quick import (
     PROTO_ESP,
     QM_COMPLETE,
     QM_I_QM1,
+    QM_INSTALL_AWAIT,
     Phase2Policy,
     QmExchange,
     parse_offer,
@@ -68,8 +69,25 @@ def start(ctx: Context, now: float, sa: IsakmpSa, policy: Phase2Policy, proxy: P
     _, body = encode_payloads(rest)
     h1 = prf(sa.hash_name, sa.skeyid_a, mid.to_bytes(4, "big") + body)
     ctx.emit(sa, "qm_begin", message_id=mid, peer=sa.peer)
-    qc.set_state(ctx, x, QM_I_QM1, "IKE_MESG_INTERNAL, IKE_INIT_QM")
+    sa.nodes.append(mid)
+    # trace 04: "sending packet" comes before the quick-mode FSM line
     qc.send(ctx, now, x, qc.encrypt(x, [HashPayload(h1), *rest]))
+    qc.set_state(ctx, x, QM_I_QM1, "IKE_MESG_INTERNAL, IKE_INIT_QM")
+
+
+def restart_refused(ctx: Context, now: float, sa: IsakmpSa) -> None:
+    """``sa`` was deleted: start main mode again for the quick modes refused on it (once)."""
+    if not sa.requeue or ctx.sadb.has_live(sa.peer):
+        return
+    waiting = ctx.phase2.pending.setdefault(sa.peer, {})
+    for request in sa.requeue:
+        waiting[request] = None
+    sa.requeue = []
+    main_mode.initiate(ctx, now, sa.local, sa.peer)
+    new = next((o for o in ctx.sadb.newest_first() if o.peer == sa.peer and not o.deleted),
+               None)
+    if new is not None:
+        new.restart = True
 
 
 def start_pending(ctx: Context, now: float, sa: IsakmpSa) -> None:
@@ -113,7 +131,12 @@ def send_qm3(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbou
     if ke is not None:
         x.gxy = qc.shared_secret(x, ke)
     h3 = prf(sa.hash_name, sa.skeyid_a, b"\x00" + mid.to_bytes(4, "big") + x.ni + x.nr)
+    # trace 04: IKE_QM_I_QM1 -> IKE_QM_IPSEC_INSTALL_AWAIT, install, QM3, the node ends ("No
+    # Error"), IPSEC_INSTALL_DONE -> IKE_QM_PHASE2_COMPLETE
+    qc.set_state(ctx, x, QM_INSTALL_AWAIT, "IKE_MESG_FROM_PEER, IKE_QM_EXCH")
     ipsec_sas.create(ctx, now, x)
+    ipsec_sas.installed(ctx, x)
     qc.send(ctx, now, x, qc.encrypt(x, [HashPayload(h3)]), expect_reply=False)
-    ipsec_sas.complete(ctx, x, QM_COMPLETE)
+    ios_detail.node_delete(ctx, sa, mid, "No Error")
+    ipsec_sas.complete(ctx, x, QM_COMPLETE, "IKE_MESG_FROM_IPSEC, IPSEC_INSTALL_DONE")
 

@@ -104,6 +104,17 @@ class IsakmpSa:
     awaiting_reply: bool = False   # our last message expects an answer (retransmit until it comes)
     resends: int = 0
     deadlines: dict[Hashable, float] = field(default_factory=dict)
+    # IOS bookkeeping (ikesim.ike.ios_detail): vendor IDs the peer sent, whether its MM5 carried
+    # INITIAL-CONTACT, the lifetime to tell the initiator (RESPONDER-LIFETIME), and the message
+    # IDs of the nodes IOS keeps on this SA until it is deleted ("deleting node … IKE deleted").
+    vendors: set[str] = field(default_factory=set)
+    initial_contact: bool = False
+    notify_lifetime: int = 0
+    nodes: list[int] = field(default_factory=list)
+    # quick-mode requests the peer refused on this SA, started again on a new SA when the peer
+    # deletes this one (trace 07); ``restart`` marks such a new SA (one restart per request)
+    requeue: list[Any] = field(default_factory=list)
+    restart: bool = False
 
     @property
     def cipher_name(self) -> str:

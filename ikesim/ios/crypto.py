@@ -45,6 +45,13 @@ def stable_seed(*parts: object) -> int:
     return zlib.crc32("/".join(str(p) for p in parts).encode())
 
 
+def isakmp_wanted(config: DeviceConfig) -> bool:
+    """IOS runs ISAKMP only while something uses it: a crypto map applied to an interface (or
+    a tunnel protected by an IPsec profile)."""
+    return any(i.crypto_map or getattr(getattr(i, "tunnel", None), "protection", None)
+               for i in config.interfaces.values())
+
+
 class CryptoService:
     def __init__(self, device: IosDevice, *, seed: int) -> None:
         self.device = device
@@ -65,6 +72,7 @@ class CryptoService:
         self.esp_drops: dict[str, int] = {}
         self.node.udp_listeners[ISAKMP_PORT] = self._on_datagram
         self.node.protocol_handlers[PROTO_ESP] = self._on_esp
+        self.isakmp_on = isakmp_wanted(device.config)
         self._install_hooks(device.config)
         self.engine.set_phase2_policies(self.phase2_policies(device.config))
 
@@ -82,6 +90,13 @@ class CryptoService:
                 iface.egress_hooks.append(self._egress)
 
     def reconfigure(self, config: DeviceConfig) -> None:
+        wanted = isakmp_wanted(config)
+        if wanted != self.isakmp_on:
+            # trace 09 (ios-facts §5): "%CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is ON" once a crypto
+            # map is applied, "… is OFF" when the last one goes
+            self.isakmp_on = wanted
+            self.device.print_async([(True, "%CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is "
+                                            f"{'ON' if wanted else 'OFF'}")])
         self.engine.reconfigure(config.crypto)
         self._install_hooks(config)
         self.engine.set_phase2_policies(self.phase2_policies(config))
@@ -244,6 +259,12 @@ class CryptoService:
     # -- engine I/O ------------------------------------------------------------------------------
     def _on_datagram(self, packet: Any, iface: Any) -> None:
         udp = packet.payload
+        if not self.isakmp_on:
+            # IOS keeps ISAKMP off while no crypto map is applied: UDP 500 gets no answer
+            self.device.lab.events.emit(self.env.now, self.device.name, "drop",
+                                        reason="isakmp-off", src=str(ipaddress.IPv4Address(
+                                            packet.src)), protocol=17, dport=udp.dport)
+            return
         self._apply(self.engine.receive(self.env.now, udp.data, packet.src, udp.sport,
                                         packet.dst, udp.dport))
 

@@ -1,4 +1,5 @@
-"""``show crypto ipsec sa`` and ``show crypto session`` in the IOS 12.2 and 15.x layouts.
+"""``show crypto ipsec sa`` and ``show crypto session`` in the IOS 12.2 and 15.x layouts (12.4T
+and IOS-XE print the 15.x one).
 
 Best knowledge of real output (12.2/12.3 TAC documents, 15.x field output); ikesim prints one
 block per IPsec SA pair (flow), and for a crypto map entry without SAs one block per permit line
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ikesim.ike.quick import Phase2Policy
+from ikesim.ios.log import DIALECT_TABLE
 from ikesim.ipsec.sa import IpsecSa, IpsecSaPair, Proxy
 
 
@@ -21,13 +23,21 @@ def _ip(v: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Flow:
-    """What one block shows: the map entry, its proxy, the interface and the SA pair if any."""
+    """What one block shows: the map entry, its proxy, the interface and its SA pairs (oldest
+    first). IOS prints one block per flow and lists every SA of it under "inbound esp sas" /
+    "outbound esp sas" (two pairs when both peers started quick mode at once, or during a
+    rekey), with the flow's counters summed; "current outbound spi" is the newest pair's."""
 
     interface: str
     local: int
     policy: Phase2Policy
     proxy: Proxy
-    pair: IpsecSaPair | None
+    pairs: tuple[IpsecSaPair, ...] = ()
+
+    @property
+    def pair(self) -> IpsecSaPair | None:
+        """The newest SA pair (the one outbound traffic uses), None without SAs."""
+        return self.pairs[-1] if self.pairs else None
 
 
 def _ident(net: int, mask: int, proto: int, port: int) -> str:
@@ -62,9 +72,9 @@ def _sa_lines(sa: IpsecSa | None, v15: bool, map_name: str, now: float,
 
 def _flow_block(flow: Flow, v15: bool, now: float, flow_index: int) -> list[str]:
     pair, proxy, peer = flow.pair, flow.proxy, flow.policy.peer
-    enc = pair.outbound.packets if pair else 0
-    dec = pair.inbound.packets if pair else 0
-    recv_errors = sum(pair.errors.values()) if pair else 0
+    enc = sum(p.outbound.packets for p in flow.pairs)
+    dec = sum(p.inbound.packets for p in flow.pairs)
+    recv_errors = sum(sum(p.errors.values()) for p in flow.pairs)
     colon = ":" if v15 else ""
     lines = ["", f"interface: {flow.interface}",
              f"    Crypto map tag: {flow.policy.map_name}, local addr"
@@ -99,11 +109,13 @@ def _flow_block(flow: Flow, v15: bool, now: float, flow_index: int) -> list[str]
     else:
         lines += ["     path mtu 1500, media mtu 1500", f"     current outbound spi: {out_spi:X}"]
     name = flow.policy.map_name
-    lines += ["", "     inbound esp sas:",
-              *_sa_lines(pair.inbound if pair else None, v15, name, now, 2 * flow_index + 1),
+    inbound = [line for i, p in enumerate(flow.pairs)
+               for line in _sa_lines(p.inbound, v15, name, now, 2 * (flow_index + i) + 1)]
+    outbound = [line for i, p in enumerate(flow.pairs)
+                for line in _sa_lines(p.outbound, v15, name, now, 2 * (flow_index + i) + 2)]
+    lines += ["", "     inbound esp sas:", *inbound,
               "", "     inbound ah sas:", "", "     inbound pcp sas:", "",
-              "     outbound esp sas:",
-              *_sa_lines(pair.outbound if pair else None, v15, name, now, 2 * flow_index + 2),
+              "     outbound esp sas:", *outbound,
               "", "     outbound ah sas:", "", "     outbound pcp sas:"]
     # the SA sections end with their own blank line; avoid doubling it
     return [line for i, line in enumerate(lines)
@@ -112,23 +124,26 @@ def _flow_block(flow: Flow, v15: bool, now: float, flow_index: int) -> list[str]
 
 def flows(policies: list[Phase2Policy], pairs: list[IpsecSaPair],
           local_of: Callable[[str], int]) -> list[Flow]:
-    """One flow per SA pair; map entries without SAs list their ACL permit lines."""
+    """One flow per proxy with SAs (all its pairs in one block); map entries without SAs list
+    their ACL permit lines."""
     out: list[Flow] = []
     for policy in policies:
         local = local_of(policy.interface)
-        mine = [p for p in pairs if p.map_name == policy.map_name
-                and p.map_sequence == policy.sequence and p.peer == policy.peer]
-        shown = {p.proxy for p in mine}
-        for p in mine:
-            out.append(Flow(policy.interface, local, policy, p.proxy, p))
+        mine: dict[Proxy, list[IpsecSaPair]] = {}
+        for p in pairs:
+            if (p.map_name == policy.map_name and p.map_sequence == policy.sequence
+                    and p.peer == policy.peer):
+                mine.setdefault(p.proxy, []).append(p)
+        for proxy, group in mine.items():
+            out.append(Flow(policy.interface, local, policy, proxy, tuple(group)))
         for proxy in policy.proxies:
-            if not any(proxy.covers(s) for s in shown):
-                out.append(Flow(policy.interface, local, policy, proxy, None))
+            if not any(proxy.covers(s) for s in mine):
+                out.append(Flow(policy.interface, local, policy, proxy))
     return out
 
 
 def show_crypto_ipsec_sa(dialect: str, now: float, flow_list: list[Flow]) -> list[str]:
-    v15 = dialect == "15"
+    v15 = (DIALECT_TABLE[dialect].ipsec_table if dialect in DIALECT_TABLE else dialect) == "15"
     lines: list[str] = []
     for i, flow in enumerate(flow_list):
         lines += _flow_block(flow, v15, now, i)
@@ -144,7 +159,7 @@ def show_crypto_session(flow_list: list[Flow], ike_status: Callable[[int], str],
         seen.setdefault((flow.interface, flow.policy.peer), []).append(flow)
     for (iface, peer), group in seen.items():
         ike = ike_status(peer)
-        has_sa = any(f.pair is not None for f in group)
+        has_sa = any(f.pairs for f in group)
         if ike == "established":
             status = "UP-ACTIVE" if has_sa else "UP-IDLE"
         elif has_sa:
@@ -162,6 +177,6 @@ def show_crypto_session(flow_list: list[Flow], ike_status: Callable[[int], str],
             proto = "ip" if p.protocol == 0 else str(p.protocol)
             lines += [f"  IPSEC FLOW: permit {proto} {_ip(p.local_net)}/{_ip(p.local_mask)} "
                       f"{_ip(p.remote_net)}/{_ip(p.remote_mask)} ",
-                      f"        Active SAs: {2 if f.pair else 0}, origin: crypto map"]
+                      f"        Active SAs: {2 * len(f.pairs)}, origin: crypto map"]
         lines.append("")
     return lines

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ikesim.ike.profiles import IOS_PLATFORMS
 from ikesim.ios.config import parse_config
 from ikesim.ios.ifnames import canonical_interface_name
 from ikesim.net.config import DeviceConfig, InterfaceConfig
@@ -16,7 +17,7 @@ from ikesim.scenario.model import DeviceSpec, LinkSpec
 from ikesim.scenario.values import Ctx, check_keys, mapping, parse_time, text_of, word
 from ikesim.scenario.yamlsrc import BlockText, LocatedDict, LocatedList
 
-PLATFORMS = ("ios12", "ios15")
+PLATFORMS = IOS_PLATFORMS     # ikesim.ike.profiles: one list of platforms
 ROUTER_KEYS = ("config", "config_file", "platform", "uptime")
 HOST_KEYS = ("address", "gateway", "interface", "uptime")
 LINK_KEYS = ("name", "a", "b", "delay", "loss", "up")
