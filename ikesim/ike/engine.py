@@ -25,7 +25,7 @@ from ikesim.ike.context import Admission, Context
 from ikesim.ike.phase1_tasks import DH_PRIVATE_LEN, NONCE_LEN
 from ikesim.ike.policy import CryptoConfig
 from ikesim.ike.profiles import Profile
-from ikesim.ike.quick import Phase2Policy
+from ikesim.ike.quick import Phase2Policy, QmExchange
 from ikesim.ike.quick_common import proxy_fields
 from ikesim.ike.sa import IsakmpSa, Output, SaRow
 from ikesim.ike.transitions import Transition
@@ -165,6 +165,10 @@ class IsakmpEngine:
         """SAs in negotiation (not deleted, not yet QM_IDLE), with ``peer`` or in total."""
         sadb = self._ctx.sadb
         return sadb.half_open_total if peer is None else sadb.half_open(peer)
+
+    def quick_modes(self) -> list[QmExchange]:
+        """Quick modes in progress (all ISAKMP SAs)."""
+        return [x for sa in self._ctx.sadb for x in self._ctx.phase2.of_sa(sa.serial)]
 
     def ipsec_pair(self, peer: int, proxy: Proxy) -> IpsecSaPair | None:
         return self._ctx.phase2.pair_for(peer, proxy)

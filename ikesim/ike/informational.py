@@ -47,9 +47,11 @@ def notify_plain(ctx: Context, sa: IsakmpSa | None, header: Header, local: int, 
     """Unprotected informational notification (RFC 2408 §3.14), e.g. NO_PROPOSAL_CHOSEN."""
     rcookie = sa.rcookie if sa is not None else header.rcookie
     mid = ctx.message_id()
+    payloads: list[Payload] = [NotificationPayload(code, PROTO_ISAKMP)]
+    ctx.built(payloads)
     data = encode_message(Message(Header(header.icookie, rcookie, 0, EXCHANGE_INFO, 0, mid),
-                                  [NotificationPayload(code, PROTO_ISAKMP)]))
-    ctx.send_datagram(Datagram(local, lport, peer, pport, data))
+                                  payloads))
+    ctx.send_datagram(Datagram(local, lport, peer, pport, data), sa, EXCHANGE_INFO, mid)
     ctx.emit(sa, "notify_tx", peer=peer, notify_type=notify_name(code), notify_code=code)
 
 

@@ -46,6 +46,21 @@ def payload_name(p: Payload) -> str:
     return PAYLOAD_NAMES[type(p)]
 
 
+def describe_payloads(payloads: list[Payload]) -> list[str]:
+    """A message's payloads for the ``payload_events`` profiles, in order: the payload names
+    above, ``VENDOR:<hex>`` for a vendor ID and ``NOTIFY:<type>`` for a notification (the
+    personality names them), another payload class by its class name."""
+    out: list[str] = []
+    for p in payloads:
+        name = PAYLOAD_NAMES.get(type(p)) or type(p).__name__
+        if isinstance(p, VendorIdPayload):
+            name = f"VENDOR:{bytes(p.data).hex()}"
+        elif isinstance(p, NotificationPayload):
+            name = f"NOTIFY:{int(p.notify_type)}"
+        out.append(name)
+    return out
+
+
 def notify_name(code: int) -> str:
     try:
         return NotifyType(code).name

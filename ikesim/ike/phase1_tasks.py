@@ -91,7 +91,9 @@ class ProposalTask:
 
     def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
         if message == "MM1":
-            sa.offered = props.initiator_sa(ctx.crypto.policies_in_order())
+            sa.offered = props.initiator_sa(ctx.crypto.policies_in_order(),
+                                            order=ctx.profile.ike_attribute_order,
+                                            first=ctx.profile.first_transform_number)
             return [sa.offered]
         if message == "MM2":
             assert sa.chosen is not None
@@ -176,7 +178,7 @@ class KeyExchangeTask:
             # The responder makes its DH value and the keys as it reads MM3 (IOS prints the new
             # conn-id from the VIDs of MM3 on, trace 05); MM4 only carries them.
             sa.gxr = self._new_dh(ctx, sa)
-            sa.nr = ctx.random(NONCE_LEN)
+            sa.nr = ctx.random(ctx.profile.nonce_length)
             self._keys(ctx, sa, peer_ke)
         elif message == "MM4":
             peer_ke = self._peer_ke(sa, payloads)
@@ -187,7 +189,7 @@ class KeyExchangeTask:
     def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
         if message == "MM3":
             sa.gxi = self._new_dh(ctx, sa)
-            sa.ni = ctx.random(NONCE_LEN)
+            sa.ni = ctx.random(ctx.profile.nonce_length)
             return [KePayload(sa.gxi), NoncePayload(sa.ni)]
         if message == "MM4":
             return [KePayload(sa.gxr), NoncePayload(sa.nr)]

@@ -178,6 +178,9 @@ class CryptoConfig:
     map_local_address: dict[str, str] = field(default_factory=dict)  # map -> interface
     in_negotiation_limit: int | None = None    # `crypto call admission limit ike
                                                #  in-negotiation-sa N`
+    # The kernel accepts the IPsec SAs quick mode makes (always on a router; a Linux host
+    # without an ESP transform refuses them with ENOSYS, ../shared/fidelity/linux runs A, D).
+    kernel_ipsec: bool = True
 
     def policies_in_order(self) -> list[IsakmpPolicy]:
         """Policies by priority, lowest number (highest priority) first."""

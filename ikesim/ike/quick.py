@@ -34,6 +34,7 @@ from ikesim.ike.sa import IsakmpSa
 from ikesim.ipsec.sa import Proxy
 from ikesim.ipsec.transforms import ENCAPS_TRANSPORT, ENCAPS_TUNNEL, ESP_AES, EspTransform
 from ikesim.ipsec.transforms import from_wire as transform_from_wire
+from ikesim.ike.wire_styles import daemon_esp_attributes
 from ikesim.isakmp import Attribute, Transform
 
 IPSEC_LIFETIME = "ipsec-lifetime"   # timer key kind: (IPSEC_LIFETIME, inbound SPI)
@@ -90,6 +91,7 @@ class QmExchange:
     last_received: bytes | None = None
     resends: int = 0
     awaiting_reply: bool = True
+    install_failed: bool = False      # the kernel refused its SAs (pluto keeps it until expiry)
 
     @property
     def timer(self) -> str:
@@ -114,9 +116,12 @@ def signed_mid(message_id: int) -> int:
 
 
 # --------------------------------------------------------------------------- wire helpers
-def transform_attributes(t: EspTransform, policy: Phase2Policy) -> list[Attribute]:
+def transform_attributes(t: EspTransform, policy: Phase2Policy,
+                         order: str = "ios") -> list[Attribute]:
     """IOS attribute order: encaps, life (seconds, kilobytes), authenticator, key length,
-    group (RFC 2407 §4.5)."""
+    group (RFC 2407 §4.5); ``order`` "charon" or "pluto": the Linux daemons' (wire_styles)."""
+    if order != "ios":
+        return daemon_esp_attributes(t, policy, order)
     attrs = [
         Attribute(A_ENCAPS, ENCAPS_TRANSPORT if t.mode == "transport" else ENCAPS_TUNNEL, tv=True),
         Attribute(A_LIFE_TYPE, LIFE_SECONDS, tv=True),

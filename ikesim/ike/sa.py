@@ -115,6 +115,7 @@ class IsakmpSa:
     # deletes this one (trace 07); ``restart`` marks such a new SA (one restart per request)
     requeue: list[Any] = field(default_factory=list)
     restart: bool = False
+    pad_full_block: bool = False   # the profile's CBC padding rule (ikesim.ike.protect)
 
     @property
     def cipher_name(self) -> str:
