@@ -117,6 +117,8 @@ The Linux daemons (profiles with ``payload_events``, ``ikesim.linux`` formats th
   half_open_timeout peer, timeout (s)                ("deleting half open IKE_SA … after timeout")
   ipsec_install_failed peer, message_id, role, inbound_spi, outbound_spi, transform
                   (the kernel refused the IPsec SAs: "unable to install … IPsec SA (SAD)")
+  id_mismatch     peer, role, received_type, received (text), expected_type, expected
+                  (the peer's phase-1 identity is not the configured one)
   (with ``payload_events`` "tx" gains ``size`` and ``payloads`` (as in "parsed"; empty for
    a retransmission); a "tx" for an unprotected notify may have no SA; qm_delete gains
    ``inbound_spi`` when a failed installation expires)

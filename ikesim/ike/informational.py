@@ -30,8 +30,8 @@ from ikesim.isakmp import (
     IsakmpDecodeError,
     Message,
     NotificationPayload,
-    Payload,
     NotifyType,
+    Payload,
     encode_message,
 )
 from ikesim.isakmp.attributes import decode_attributes

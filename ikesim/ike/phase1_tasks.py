@@ -31,11 +31,11 @@ from ikesim.crypto import (
     private_value_from_bytes,
     validate_public,
 )
-from ikesim.ike import ios_detail, lifecycle
+from ikesim.ike import identities, ios_detail, lifecycle
 from ikesim.ike import proposals as props
 from ikesim.ike.context import Context, Reject
 from ikesim.ike.informational import notify_plain
-from ikesim.ike.messages import PROTO_ISAKMP, first_payload_body, nonce_ok, phase1_id
+from ikesim.ike.messages import PROTO_ISAKMP, first_payload_body, nonce_ok
 from ikesim.ike.sa import IsakmpSa
 from ikesim.ike.vendor import VendorIdTask
 from ikesim.isakmp import (
@@ -265,6 +265,7 @@ class PskAuthTask:
             sa.psk = key.key.encode()
         elif message in ("MM5", "MM6"):
             ident = _one(payloads, IdPayload)
+            identities.check_peer(ctx, now, sa, ident)    # type: ignore[arg-type]
             got = _one(payloads, HashPayload).data   # type: ignore[union-attr]
             compute, which = (hash_i, "HASH_I") if message == "MM5" else (hash_r, "HASH_R")
             want = compute(sa.hash_name, sa.skeyid, sa.gxi, sa.gxr, sa.icookie, sa.rcookie,
@@ -281,7 +282,7 @@ class PskAuthTask:
     def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
         if message not in ("MM5", "MM6"):
             return []
-        ident = phase1_id(sa.local)
+        ident = identities.local_id(ctx, sa)
         compute = hash_i if message == "MM5" else hash_r
         h = compute(sa.hash_name, sa.skeyid, sa.gxi, sa.gxr, sa.icookie, sa.rcookie, sa.sai_b,
                     payload_body(ident))

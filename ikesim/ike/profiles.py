@@ -90,6 +90,15 @@ class Profile:
     # size, "parsed" is emitted): the daemons' logs list them ("generating ID_PROT request 0
     # [ SA V V V V V ]"). Off for IOS, whose event stream stays as it was.
     payload_events: bool = False
+    # Protocol and port of our phase-1 ID payload (IOS: UDP/500, RFC 2407 §4.6.2; charon
+    # id_payload_create_from_identification() and pluto build_v1_id_payload() leave both 0).
+    id_protocol: int = 17
+    id_port: int = 500
+    # When the peer's identity is not the configured one: the notify a responder answers
+    # with (charon main_mode.c: AUTHENTICATION_FAILED; pluto: INVALID_ID_INFORMATION), and
+    # whether an initiator sends a DELETE (charon send_delete()) rather than that notify.
+    id_mismatch_notify: str = "AUTHENTICATION_FAILED"
+    id_mismatch_initiator_deletes: bool = False
 
     def __post_init__(self) -> None:
         if self.dialect not in DIALECT_NAMES:
@@ -149,7 +158,7 @@ PROFILES: dict[str, Profile] = {
 # The Linux daemons (ikesim.linux formats their logs; the IOS bookkeeping events are off: the
 # "12.2" dialect value only means "no IOS detail" here). Sources: ../shared/fidelity/linux runs
 # A, B (strongSwan 5.9.8) and D, E (libreswan 4.10), and the daemons' sources cited per field.
-_DAEMON = dict(dialect="12.2", conn_id_scheme="serial", purge_delay=0.0,
+_DAEMON = dict(dialect="12.2", conn_id_scheme="serial", purge_delay=0.0, id_protocol=0, id_port=0,
                lifetime_rule="accept-offered", responder_retransmits=False, nonce_length=32,
                qm_refusal_deletes_phase1=False, payload_events=True)
 PROFILES["strongswan"] = Profile(
@@ -157,6 +166,7 @@ PROFILES["strongswan"] = Profile(
     # "giving up after 5 retransmits" at 165.06 s (run B); half_open_timeout 30 s
     name="strongswan", retransmit_interval=4.0, retransmit_backoff=1.8, retransmit_limit=5,
     half_open_timeout=30.0, vendor_ids="strongswan", initial_contact=True,
+    id_mismatch_initiator_deletes=True,
     esp_attribute_order="charon", pad_full_block=True, install_failure="notify", **_DAEMON)
 PROFILES["libreswan"] = Profile(
     # retransmit-interval 500 ms, doubling from the second retransmit, retransmit-timeout
@@ -165,6 +175,7 @@ PROFILES["libreswan"] = Profile(
     name="libreswan", retransmit_interval=0.5, retransmit_backoff=2.0,
     retransmit_backoff_from=1, retransmit_timeout=60.0, retransmit_limit=12,
     half_open_timeout=60.0, vendor_ids="libreswan", initial_contact=False,
+    id_mismatch_notify="INVALID_ID_INFORMATION",
     ike_attribute_order="pluto", esp_attribute_order="pluto", first_transform_number=0,
     install_failure="silent", **_DAEMON)
 

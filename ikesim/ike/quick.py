@@ -31,10 +31,10 @@ from typing import Any
 
 from ikesim.crypto import prf
 from ikesim.ike.sa import IsakmpSa
+from ikesim.ike.wire_styles import daemon_esp_attributes
 from ikesim.ipsec.sa import Proxy
 from ikesim.ipsec.transforms import ENCAPS_TRANSPORT, ENCAPS_TUNNEL, ESP_AES, EspTransform
 from ikesim.ipsec.transforms import from_wire as transform_from_wire
-from ikesim.ike.wire_styles import daemon_esp_attributes
 from ikesim.isakmp import Attribute, Transform
 
 IPSEC_LIFETIME = "ipsec-lifetime"   # timer key kind: (IPSEC_LIFETIME, inbound SPI)
