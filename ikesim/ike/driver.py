@@ -51,6 +51,8 @@ def _receive(ctx: Context, now: float, data: bytes, src: int, sport: int, dst: i
     sa = ctx.sadb.find(header, src)
     rx = {"exchange": exchange, "message_id": header.message_id, "sport": sport,
           "dport": dport}
+    if ctx.profile.payload_events:
+        rx["size"] = len(data)
     if sa is None:
         if main_mode.is_initial_offer(header):
             main_mode.new_responder(ctx, now, header, data, src, sport, dst, dport, rx)

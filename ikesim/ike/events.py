@@ -119,7 +119,9 @@ The Linux daemons (profiles with ``payload_events``, ``ikesim.linux`` formats th
                   (the kernel refused the IPsec SAs: "unable to install … IPsec SA (SAD)")
   id_mismatch     peer, role, received_type, received (text), expected_type, expected
                   (the peer's phase-1 identity is not the configured one)
-  (with ``payload_events`` "tx" gains ``size`` and ``payloads`` (as in "parsed"; empty for
+  qm_request      message_id, peer, proxy fields       (a QM1 read: the proposed selectors)
+  spi_allocated   message_id, role, spi, proxy fields  (our inbound SPI: charon "got SPI")
+  (with ``payload_events`` "rx" gains ``size``, "tx" ``size`` and ``payloads`` (as in "parsed"; empty for
    a retransmission); a "tx" for an unprotected notify may have no SA; qm_delete gains
    ``inbound_spi`` when a failed installation expires)
 """

@@ -99,6 +99,9 @@ class Profile:
     # whether an initiator sends a DELETE (charon send_delete()) rather than that notify.
     id_mismatch_notify: str = "AUTHENTICATION_FAILED"
     id_mismatch_initiator_deletes: bool = False
+    # An error notify (type < 16384) received while phase 1 is being set up ends it (charon
+    # informational.c: "only critical during main mode"); IOS and pluto keep retransmitting.
+    error_notify_deletes: bool = False
 
     def __post_init__(self) -> None:
         if self.dialect not in DIALECT_NAMES:
@@ -166,7 +169,7 @@ PROFILES["strongswan"] = Profile(
     # "giving up after 5 retransmits" at 165.06 s (run B); half_open_timeout 30 s
     name="strongswan", retransmit_interval=4.0, retransmit_backoff=1.8, retransmit_limit=5,
     half_open_timeout=30.0, vendor_ids="strongswan", initial_contact=True,
-    id_mismatch_initiator_deletes=True,
+    id_mismatch_initiator_deletes=True, error_notify_deletes=True,
     esp_attribute_order="charon", pad_full_block=True, install_failure="notify", **_DAEMON)
 PROFILES["libreswan"] = Profile(
     # retransmit-interval 500 ms, doubling from the second retransmit, retransmit-timeout

@@ -70,6 +70,9 @@ def start(ctx: Context, now: float, sa: IsakmpSa, policy: Phase2Policy, proxy: P
     _, body = encode_payloads(rest)
     h1 = prf(sa.hash_name, sa.skeyid_a, mid.to_bytes(4, "big") + body)
     ctx.emit(sa, "qm_begin", message_id=mid, peer=sa.peer)
+    if ctx.profile.payload_events:
+        ctx.emit(sa, "spi_allocated", message_id=mid, role="I", spi=x.my_spi,
+                 **qc.proxy_fields(proxy))
     sa.nodes.append(mid)
     # trace 04: "sending packet" comes before the quick-mode FSM line
     ctx.built([HashPayload(h1), *rest])

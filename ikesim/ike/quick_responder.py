@@ -65,6 +65,8 @@ def respond_qm2(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: In
     else:   # no IDs: the proxies are the ISAKMP peers themselves (RFC 2409 §5.5)
         proxy = Proxy(sa.local, HOST_MASK, sa.peer, HOST_MASK)
     x = QmExchange(mid, "R", sa, proxy, None, msg.next_iv)
+    if ctx.profile.payload_events:
+        ctx.emit(sa, "qm_request", message_id=mid, peer=sa.peer, **qc.proxy_fields(proxy))
     ctx.emit(sa, "process_payload", payload="HASH", message_id=mid)
     ctx.emit(sa, "process_payload", payload="SA", message_id=mid)
     candidates = ctx.phase2_policies_for(sa.peer)
@@ -86,6 +88,9 @@ def respond_qm2(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: In
     x.group = parse_offer(proposal.transforms[0]).group
     ctx.phase2.start(x)
     x.my_spi = qc.new_spi(ctx)
+    if ctx.profile.payload_events:
+        ctx.emit(sa, "spi_allocated", message_id=mid, role="R", spi=x.my_spi,
+                 **qc.proxy_fields(proxy))
     x.nr = ctx.random(ctx.profile.nonce_length)
     reply_sa = SaPayload([Proposal(proposal.number, PROTO_ESP, x.my_spi.to_bytes(4, "big"),
                                    [proposal.transforms[0]])])
