@@ -179,6 +179,9 @@ PROFILES["libreswan"] = Profile(
     retransmit_backoff_from=1, retransmit_timeout=60.0, retransmit_limit=12,
     half_open_timeout=60.0, vendor_ids="libreswan", initial_contact=False,
     id_mismatch_notify="INVALID_ID_INFORMATION",
+    # a DELETE from the peer: "received Delete SA payload: self-deleting ISAKMP State #1",
+    # "deleting state (STATE_MAIN_R3) … and sending notification" (run D rt2)
+    delete_echo=True,
     ike_attribute_order="pluto", esp_attribute_order="pluto", first_transform_number=0,
     install_failure="silent", **_DAEMON)
 

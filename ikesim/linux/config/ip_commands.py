@@ -84,8 +84,9 @@ def _addr(args: list[str], config: LinuxConfig, line: int, error: ErrorFactory) 
 
 
 def _route(args: list[str], config: LinuxConfig, line: int, error: ErrorFactory) -> None:
-    if not args or _prefix(args[0], "add") is None or len(args) < 2:
-        raise error("expected 'ip route add PREFIX|default [via GW] [dev IF] [metric N]'")
+    delete = bool(args) and args[0] in ("del", "delete")
+    if not args or (_prefix(args[0], "add") is None and not delete) or len(args) < 2:
+        raise error("expected 'ip route add|del PREFIX|default [via GW] [dev IF] [metric N]'")
     target = "0.0.0.0/0" if args[1] == "default" else args[1]
     try:
         prefix = ipaddress.IPv4Network(target, strict=True)
@@ -110,6 +111,13 @@ def _route(args: list[str], config: LinuxConfig, line: int, error: ErrorFactory)
             route.metric = int(value)
         else:
             raise error(f"route option '{key}' is not supported by ikesim (via, dev, metric)")
+    if delete:
+        found = [r for r in config.routes if r.prefix == route.prefix
+                 and (route.via is None or r.via == route.via)]
+        if not found:
+            raise error("RTNETLINK answers: No such process")
+        config.routes.remove(found[0])
+        return
     if route.via is None and route.dev is None:
         raise error("a route needs 'via GW' or 'dev IF'")
     if any(r.prefix == route.prefix and r.metric == route.metric for r in config.routes):
