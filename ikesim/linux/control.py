@@ -41,7 +41,9 @@ def _outcome(event: IkeEvent) -> str | None:
     return None
 
 
-def _wait(device: LinuxDevice, collect: Any) -> Generator[Any, Any, str]:
+def _wait(device: LinuxDevice, collect: Any, start: Any) -> Generator[Any, Any, str]:
+    """Follow the daemon's log with ``collect`` from before ``start()`` (which starts the
+    negotiation; False: nothing to start) until the negotiation's outcome."""
     svc = device.daemon_service
     done = device.env.event()
 
@@ -53,6 +55,8 @@ def _wait(device: LinuxDevice, collect: Any) -> Generator[Any, Any, str]:
     svc.watchers.append(watch)
     svc.listeners.append(collect)
     try:
+        if not start():
+            return "missing"
         result = yield done
     finally:
         svc.watchers.remove(watch)
@@ -73,9 +77,9 @@ def initiate(device: LinuxDevice, ike: str | None, child: str | None
             if m and _LEVEL1.match(m.group(2)):
                 out.append(f"[{m.group(1)}] {m.group(2)}")
 
-    if not svc.initiate_child(ike, child):
+    result = yield from _wait(device, collect, lambda: svc.initiate_child(ike, child))
+    if result == "missing":
         return out + [f"initiate failed: {what.split(' ')[0]} config '{child or ike}' not found"]
-    result = yield from _wait(device, collect)
     if result == "ok":
         return out + ["initiate completed successfully"]
     return out + [f"initiate failed: establishing {what} failed"]
@@ -97,9 +101,9 @@ def whack_up(device: LinuxDevice, name: str) -> Generator[Any, Any, list[str]]:
                 "117" if "sent Quick Mode request" in line else "002"
             out.append(f"{code} {line}")
 
-    if not svc.initiate_child(name):
+    result = yield from _wait(device, collect, lambda: svc.initiate_child(name))
+    if result == "missing":
         return [f"021 no connection named \"{name}\""]
-    yield from _wait(device, collect)
     return out
 
 

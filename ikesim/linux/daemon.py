@@ -148,10 +148,11 @@ class IkeDaemon(CryptoService):
         for d in out.sends:
             for tap in self.on_send:
                 tap(self.env.now, d.src, d.sport, d.dst, d.dport, d.data)
-            route = self.node.table.lookup(d.dst)
+            # the interface of the socket: pluto's per-address UDP interfaces ("send on
+            # rt2-isp from 11.11.11.2:500 …", run E)
+            iface = self.node.local_addresses.get(d.src)
             ok = self.node.send_udp(d.dst, d.sport, d.dport, d.data, src=d.src or None)
-            results.append((ok, self.node.interfaces[route.out_interface].name
-                            if route is not None else ""))
+            results.append((ok, iface.name if iface is not None else ""))
         sent = iter(results)
         for event in out.events:
             if event.kind == "tx":
@@ -168,18 +169,18 @@ class IkeDaemon(CryptoService):
                       isinstance(v, int) else v) for k, v in event.fields.items()}
         self.device.lab.events.emit(self.env.now, self.device.name, "ike", event=event.kind,
                                     sa=event.sa_serial, **fields)
-        if event.kind == "delete":
-            self._maybe_revive(event)
         for watch in list(self.watchers):
             watch(event)
-        if not self.listeners:
-            return
-        lines = format_event(self.cfg.daemon, self.view, self.log_state, event, self.env.now)
-        if event.kind == "tx" and event.fields.get("sent") is False and \
-                self.cfg.daemon == "strongswan":
-            lines.append(f"{self.log_state.thread:02d}[NET] error writing to socket: Network "
-                         "is unreachable")
-        self.log(lines)
+        if self.listeners:
+            lines = format_event(self.cfg.daemon, self.view, self.log_state, event,
+                                 self.env.now)
+            if event.kind == "tx" and event.fields.get("sent") is False and \
+                    self.cfg.daemon == "strongswan":
+                lines.append(f"{self.log_state.thread:02d}[NET] error writing to socket: "
+                             "Network is unreachable")
+            self.log(lines)
+        if event.kind == "delete":
+            self._maybe_revive(event)
 
     def log(self, lines: list[str]) -> None:
         if lines:

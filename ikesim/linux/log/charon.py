@@ -204,8 +204,6 @@ def delete(x: Ctx) -> list[str]:
         out += [line(x, "IKE", f"giving up after {x.state.retransmits.get(x.serial, 0)} "
                                 "retransmits"),
                 line(x, "IKE", "establishing IKE_SA failed, peer not responding")]
-    elif reason == "half open timeout":
-        return out
     old = "ESTABLISHED" if x.text("state") == "QM_IDLE" else "CONNECTING"
     if x.serial in x.state.deleting:
         old = "DELETING"
