@@ -75,5 +75,7 @@ def traffic(ctx: Context, pair: IpsecSaPair) -> None:
     """A packet used ``pair``: past its kilobyte lifetime the pair expires (IOS negotiates a
     new one for the next interesting packet)."""
     limit = pair.outbound.lifetime_kb * 1024
-    if not pair.deleted and max(pair.outbound.octets, pair.inbound.octets) >= limit:
+    if limit and not pair.deleted and max(pair.outbound.octets, pair.inbound.octets) >= limit:
+        # (a kilobyte lifetime of 0 is none: the Linux daemons offer no byte limit unless
+        # one is configured, strongSwan life_bytes = 0)
         expire(ctx, pair, "lifetime kilobytes")
