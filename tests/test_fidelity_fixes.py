@@ -18,7 +18,7 @@ from ikesim.ike.profiles import PROFILES
 from ikesim.ike.vendor import VENDOR_IDS
 from ikesim.ios.log import format_event
 from ikesim.isakmp import NotifyType, VendorIdPayload, decode_message
-from ikesim.scenario.loader import load_scenario, parse_scenario
+from ikesim.scenario.loader import parse_scenario
 from ikesim.scenario.runner import run_scenario
 
 CATALOGUE = Path(__file__).resolve().parent.parent / "scenarios" / "catalogue"
@@ -155,6 +155,11 @@ def test_vendor_ids_on_the_wire_and_initial_contact() -> None:
     assert "ISAKMP: (1001):vendor ID is Unity" in initiator
     assert "ISAKMP: (1001):vendor ID is DPD" in initiator
     assert "ISAKMP: (1001):speaking to another IOS box!" in initiator
+    # without NAT transparency there is nothing to announce
+    quiet = IsakmpEngine(crypto=replace(crypto(B, policy()), nat_transparency=False),
+                         profile=PROFILES["iosxe"], rng=random.Random(1))
+    first = decode_message(quiet.initiate(0.0, A, B).sends[0].data)
+    assert not [p for p in first.payloads if isinstance(p, VendorIdPayload)]
     # 12.2 sends none (the seed's responder prints no vendor ID processing)
     old = lab("ios12", policy(), policy())
     first = decode_message(old.initiate(A, B).sends[0].data)
@@ -280,22 +285,32 @@ def test_isakmp_is_off_until_a_crypto_map_is_applied() -> None:
 # ----------------------------------------------------------------------------- tables
 def test_show_crypto_ipsec_sa_lists_both_pairs_of_a_flow_in_one_block() -> None:
     """Both ends start quick mode at once: two SA pairs for one flow. IOS prints one block per
-    flow with every SA under it."""
-    text = load_scenario_text_with_both_pinging()
-    block = text[text.index("RT1#show crypto ipsec sa"):]
-    block = block[:block.index("\nRT1#\n")]
+    flow with every SA under it (not one block per pair)."""
+    from test_quick_mode import PROXY_A
+    from test_quick_mode import A as QA
+    from test_quick_mode import B as QB
+    from test_quick_mode import lab as qm_lab
+    from test_quick_mode import policy as qm_policy
+
+    from ikesim.ios.show_ipsec import flows, show_crypto_ipsec_sa
+
+    lb = qm_lab(qm_policy(QB, PROXY_A), qm_policy(QA, PROXY_A.mirrored()))
+    lb.initiate(QA, QB)
+    lb.run(1.0)
+    lb.request_ipsec(QA, lb.engines[QA].phase2_policies[0], PROXY_A)
+    lb.request_ipsec(QB, lb.engines[QB].phase2_policies[0], PROXY_A.mirrored())
+    lb.run(2.0)
+    pairs = lb.engines[QA].ipsec_pairs()
+    assert len(pairs) == 2 and pairs[0].proxy == pairs[1].proxy
+    policy = lb.engines[QA].phase2_policies[0]
+    shown = flows([policy], pairs, lambda iface: QA)
+    assert len(shown) == 1 and shown[0].pairs == tuple(pairs)
+    block = "\n".join(show_crypto_ipsec_sa("12.2", 2.0, shown))
     assert block.count("local  ident (addr/mask/prot/port)") == 1
     inbound = block[block.index("inbound esp sas:"):block.index("inbound ah sas:")]
     outbound = block[block.index("outbound esp sas:"):block.index("outbound ah sas:")]
     assert inbound.count("spi: 0x") == 2 and outbound.count("spi: 0x") == 2
-
-
-def load_scenario_text_with_both_pinging() -> str:
-    sc = load_scenario(CATALOGUE / "healthy-tunnel.yaml")
-    first = next(e for e in sc.events if e.device == "PC1" and e.command.startswith("ping"))
-    sc.events.append(replace(first, device="PC2", command="ping 172.16.1.2"))
-    sc.events.append(replace(first, at=33.0, device="RT1", command="show crypto ipsec sa"))
-    return run_scenario(sc).transcript_text()
+    assert f"current outbound spi: {pairs[-1].outbound.spi:X}" in block
 
 
 @pytest.mark.parametrize("platform", ["ios12", "ios15"])

@@ -437,3 +437,60 @@ def test_every_catalogue_kind_is_handled_in_every_dialect():
 
     assert set(catalogue) == EVENT_KINDS and len(catalogue) > 60
     assert DIALECTS == ("12.2", "12.4", "15", "xe")
+
+
+# --- IOS-XE and 12.4T dialects -----------------------------------------------------------------
+
+def test_xe_prefixes_from_trace_04():
+    tx = ev("tx", 1, 0, peer="203.0.113.1", state="MM_NO_STATE", role="I", exchange=2,
+            message_id=0, sport=500, dport=500, retransmission=False)
+    assert [t for _, t in format_event("xe", tx)] == [
+        "ISAKMP-PAK: (0):sending packet to 203.0.113.1 my_port 500 peer_port 500 (I) "
+        "MM_NO_STATE",
+        "ISAKMP: (0):Sending an IKE IPv4 Packet."]
+    rx = ev("rx", 1, 1001, peer="203.0.113.1", state="QM_IDLE", role="I", new_sa=False,
+            exchange=32, message_id=5, sport=500, dport=500)
+    assert format_event("xe", rx) == [(True, "ISAKMP-PAK: (1001):received packet from "
+                                             "203.0.113.1 dport 500 sport 500 Global (I) "
+                                             "QM_IDLE      ")]
+    attrs = ev("check_transform", 1, 0, transform=1, priority=10,
+               attributes=[["encryption", "AES-CBC"], ["key_length", 256],
+                           ["life_duration", LIFE_86400]])
+    assert [t for _, t in format_event("xe", attrs)] == [
+        "ISAKMP: (0):Checking ISAKMP transform 1 against priority 10 policy",
+        "ISAKMP: (0):      encryption AES-CBC",
+        "ISAKMP: (0):      keylength of 256",
+        "ISAKMP:      life duration (VPI) of  0x0 0x1 0x51 0x80 "]
+    doing = ev("auth_method", 1, 1001, method="pre-shared key", id_type="ID_IPV4_ADDR")
+    assert [t for _, t in format_event("xe", doing)] == [
+        "ISAKMP: (1001):SA is doing ",
+        "ISAKMP: (1001):pre-shared key authentication using id type ID_IPV4_ADDR"]
+    auth = format_event("xe", ev("authenticated", 1, 1001, peer="203.0.113.1"))
+    assert auth == [(True, "ISAKMP: (1001):SA authentication status:"),
+                    (False, "\tauthenticated"),
+                    (True, "ISAKMP: (1001):SA has been authenticated with 203.0.113.1")]
+    assert format_event("xe", ev("no_psk", 0, 0, peer="203.0.113.1")) == [
+        (True, "ISAKMP-ERROR: (0):No pre-shared key with 203.0.113.1!")]
+    assert format_event("xe", ev("local_port", 0, 0, local_port=500, remote_port=500)) == [
+        (True, "ISAKMP: (0):local port 500, remote port 500")]
+
+
+def test_15_and_12_4_print_the_same_debug_and_signed_message_ids():
+    qm = ev("qm_begin", 1, 9577, message_id=(1 << 32) - 889293300, peer=RT1)
+    assert format_event("15", qm) == format_event("12.4", qm) == [
+        (True, "ISAKMP:(9577):beginning Quick Mode exchange, M-ID of -889293300"),
+        (True, "ISAKMP:(9577):QM Initiator gets spi")]
+
+
+def test_vendor_id_lines_from_traces_04_05_07():
+    def text(vendor: str, major: int) -> list[str]:
+        return [t for _, t in format_event("15", ev("vendor_id", 1, 0, vendor=vendor,
+                                                    major=major))]
+    assert text("nat-t-rfc3947", 69) == [
+        "ISAKMP:(0): vendor ID seems Unity/DPD but major 69 mismatch",
+        "ISAKMP:(0): vendor ID is NAT-T RFC 3947"]
+    assert text("unity", 1) == ["ISAKMP:(0): vendor ID is Unity"]
+    assert text("cisco-ios", 54) == ["ISAKMP:(0): speaking to another IOS box!"]
+    assert text("", 1) == ["ISAKMP:(0):vendor ID seems Unity/DPD but hash mismatch"]
+    assert text("", 194) == ["ISAKMP:(0): vendor ID seems Unity/DPD but major 194 mismatch"]
+    assert format_event("12.2", ev("vendor_id", 1, vendor="dpd", major=1)) == []

@@ -12,7 +12,9 @@ from typing import Any
 # lifetime, a weaker policy than the initiator prefers).
 FAILURES = ("no-route", "interface-shutdown", "acl", "wrong-peer", "unreachable-peer",
             "isakmp-policy", "no-psk", "psk-mismatch", "transform-set", "pfs", "proxy-ids",
-            "esp", "link-down", "loss", "dropped", "not-ipsec-peer")
+            "esp", "link-down", "loss", "dropped", "not-ipsec-peer",
+            # NAT traversal and dead peer detection (ikesim.explain.natdpd)
+            "nat-t-off", "nat-keepalive", "nat-exemption", "no-dpd")
 ANOMALIES = ("lifetime", "weaker-policy")
 
 

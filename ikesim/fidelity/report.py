@@ -19,9 +19,11 @@ class Guess:
 
 
 def guesses(package: Path = ROOT / "ikesim") -> list[Guess]:
-    """Every ``guess:`` comment in the code (with its continuation comment lines)."""
+    """Every ``guess:`` comment in the code and in the fidelity labs (with its continuation
+    comment lines)."""
     found: list[Guess] = []
-    for path in sorted(package.rglob("*.py")):
+    labs = sorted((package.parent / "scenarios" / "fidelity").glob("*.yaml"))
+    for path in sorted(package.rglob("*.py")) + labs:
         lines = path.read_text(encoding="utf-8").splitlines()
         for i, line in enumerate(lines):
             m = _GUESS.search(line)

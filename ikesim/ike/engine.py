@@ -19,7 +19,8 @@ import random
 from collections import Counter
 from collections.abc import Hashable, Iterable
 
-from ikesim.ike import driver, ipsec_sas, lifecycle, main_mode
+from ikesim.ike import dpd, driver, ipsec_sas, lifecycle, main_mode, natt
+from ikesim.ike import informational as info
 from ikesim.ike import quick_initiator as qi
 from ikesim.ike.context import Admission, Context
 from ikesim.ike.phase1_tasks import DH_PRIVATE_LEN, NONCE_LEN
@@ -43,6 +44,9 @@ class IsakmpEngine:
         self._ctx = Context(crypto=crypto, profile=profile, rng=rng, dh_backend=dh_backend)
         self._ctx.on_established.append(
             lambda now, sa: qi.start_pending(self._ctx, now, sa))
+        for hook in (natt.established, dpd.established):   # NAT-keepalives, DPD (RFC 3706)
+            self._ctx.on_established.append(
+                lambda now, sa, hook=hook: hook(self._ctx, now, sa))
         self._ctx.on_deleted.append(lambda now, sa: qi.restart_refused(self._ctx, now, sa))
 
     # ------------------------------------------------------------------ configuration
@@ -109,6 +113,17 @@ class IsakmpEngine:
             lifecycle.delete(ctx, now, sa, REASON_CLEAR, notify_peer=True)
         return out
 
+    def clear_ipsec(self, now: float, peer: int | None = None) -> Output:
+        """`clear crypto sa [peer A]`: the IPsec SA pairs (to ``peer``) expire now, reason
+        "clear", and the peer is told with a protected IPsec DELETE per SPI (the next
+        interesting packet negotiates new ones)."""
+        out = self._begin()
+        for pair in list(self._ctx.phase2.pairs()):
+            if not pair.deleted and (peer is None or pair.peer == peer):
+                ipsec_sas.expire(self._ctx, pair, "clear")
+                info.send_ipsec_delete(self._ctx, pair)
+        return out
+
     def request_ipsec(self, now: float, local: int, policy: Phase2Policy,
                       proxy: Proxy) -> Output:
         """Interesting traffic needs an IPsec SA to ``policy.peer`` for ``proxy`` (IOS
@@ -116,8 +131,9 @@ class IsakmpEngine:
         (or wait for) main mode; nothing when an SA or a negotiation for it exists."""
         out = self._begin()
         ctx, peer = self._ctx, policy.peer
-        if not qi.wants(ctx, peer, policy, proxy):
-            return out
+        if policy.dynamic or not qi.wants(ctx, peer, policy, proxy):
+            return out                 # a dynamic map entry only answers (responder-only)
+        local = policy.local or local
         ctx.emit(None, "ipsec_sa_request", local=local, peer=peer, **proxy_fields(proxy),
                  transform=policy.transforms[0][1].ios_text if policy.transforms else "",
                  lifetime_seconds=policy.lifetime_seconds, lifetime_kb=policy.lifetime_kb)
@@ -127,14 +143,24 @@ class IsakmpEngine:
             return out
         ctx.phase2.pending.setdefault(peer, {})[(policy, proxy)] = None
         if ctx.sadb.phase1_status(peer) == "none":
-            main_mode.initiate(ctx, now, local, peer)
+            main_mode.initiate(ctx, now, local, peer, policy.isakmp_profile)
         return out
 
-    def ipsec_traffic(self, now: float, pair: IpsecSaPair) -> Output:
+    def ipsec_traffic(self, now: float, pair: IpsecSaPair, *,
+                      inbound: bool | None = None) -> Output:
         """Call after a packet used ``pair``: past its kilobyte lifetime the pair expires (IOS
-        negotiates a new one for the next interesting packet)."""
+        negotiates a new one for the next interesting packet). ``inbound`` (True: from the
+        peer, False: to it) feeds dead peer detection and NAT-keepalives."""
         out = self._begin()
-        ipsec_sas.traffic(self._ctx, pair)
+        ctx = self._ctx
+        ipsec_sas.traffic(ctx, pair)
+        sa = ctx.sadb.established(pair.peer)
+        if sa is not None and inbound is not None:
+            natt.heard(sa, now)
+            if inbound:
+                dpd.heard(sa, now)
+            else:
+                dpd.outbound(ctx, now, sa)
         return out
 
     # ------------------------------------------------------------------ queries

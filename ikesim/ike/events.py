@@ -70,7 +70,11 @@ local_net, local_mask, remote_net, remote_mask, protocol are ints from this rout
                     lifetime_seconds, lifetime_kb, proxy fields
   qm_complete       message_id, peer, role
   ipsec_sa_expired  peer, local, inbound_spi, outbound_spi, transform, reason ("lifetime
-                    seconds" | "lifetime kilobytes"); the pair is gone, new traffic renegotiates
+                    seconds" | "lifetime kilobytes" | "clear": `clear crypto sa` / `clear crypto
+                    session` | "peer delete": the peer's IPsec DELETE); the pair is gone, new
+                    traffic renegotiates
+  delete_notify_ignored local, peer, spi             (`clear crypto sa` with no ISAKMP SA to
+                    tell the peer: "ignoring request to send delete notify (no ISAKMP sa)")
   qm_retransmit     message_id, state, role
   qm_duplicate      message_id, peer
   qm_delete         message_id, reason ("death by retransmission P2" | "Informational (in)
@@ -94,7 +98,8 @@ IOS bookkeeping the 15.x/IOS-XE dialects print (traces 04, 05, 07 in ../shared/f
   vendor_id_sent  vendor                             ("constructed NAT-T vendor-rfc3947 ID")
   initial_contact_sent                               ("Send initial contact", MM5)
   id_payload      sent (bool), next_payload, id_type, address, protocol, port, length
-  profile_match   profile (str; "" = none)           ("peer matches *none* of the profiles")
+  profile_match   profile (str: the ISAKMP profile the ID matched; "" = none)
+                                                    ("peer matches *none* of the profiles")
   peer_inserted   local, peer, port, handle          ("Trying to insert a peer …")
   responder_lifetime lifetime (s)                    (RESPONDER-LIFETIME notify processed)
   initial_contact_processed local, peer, port        ("Process initial contact, bring down …")
@@ -124,6 +129,26 @@ The Linux daemons (profiles with ``payload_events``, ``ikesim.linux`` formats th
   (with ``payload_events`` "rx" gains ``size``, "tx" ``size`` and ``payloads`` (as in "parsed"; empty for
    a retransmission); a "tx" for an unprotected notify may have no SA; qm_delete gains
    ``inbound_spi`` when a failed installation expires)
+
+NAT traversal (RFC 3947/3948, ``ikesim.ike.natt``) and dead peer detection (RFC 3706,
+``ikesim.ike.dpd``):
+
+  nat_detect      payload_type (20 | 130), result ("both_inside" | "my_no_match" |
+                  "his_no_match" | "no_nat": what the NAT-D payloads so far say, one event per
+                  NAT-D)                            ("received payload type 20", "His hash no
+                                                    match - this node outside NAT" …)
+  port_floated    port (the peer's port MM5 came from)  ("Detected port floating to port = N")
+  udp_enc_peer    handle, sa_handle                 (initiator, MM6: "Setting UDP ENC peer struct")
+  peer_lookup     local, peer, port                 ("Trying to find existing peer L/P/port/")
+  nat_keepalive   peer, sport, dport                (a NAT-keepalive sent, RFC 3948 §2.3)
+  dpd_tx          peer, notify_type ("R_U_THERE" | "R_U_THERE_ACK"), sequence, message_id,
+                  sa_handle                         ("Sending NOTIFY DPD/R_U_THERE protocol 1")
+  dpd_rx          peer, notify_type, sequence       ("DPD/R_U_THERE received from peer X")
+  dpd_retry       peer, attempt, limit              (an unanswered R-U-THERE repeated)
+  dpd_dead        peer, repeats                     (no answer: the peer's SAs are deleted)
+  dpd_bad_sequence peer, notify_type, sequence, expected (int | None): an ACK for no open
+                  R-U-THERE, or a replayed R-U-THERE; refused (RFC 3706 §5.5)
+  (notify_rx gains ``sa_handle`` and ``message_id`` for DPD notifies, as for INITIAL-CONTACT)
 """
 
 from __future__ import annotations

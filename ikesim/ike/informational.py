@@ -3,6 +3,13 @@ or protected by HASH(1), dispatched through ``transitions.INFORMATIONAL``.
 
 Rows for DPD (RFC 3706 R-U-THERE / R-U-THERE-ACK, protected notifies in QM_IDLE) are added to
 that table with their own actions here.
+
+IPsec deletes (RFC 2408 §3.15 with the IPsec DOI: protocol 3 = ESP, SPI size 4): `clear crypto
+sa` sends one protected DELETE per SPI of each pair it clears (IOS 15/XE debug, trace 05 in
+../shared/fidelity: "ignoring request to send delete notify (no ISAKMP sa) src 61.128.1.1 dst
+103.1.1.1 for SPI 0x3EA71AED", one request per SPI, the inbound one first); with no ISAKMP SA
+to the peer nothing is sent. The receiver deletes the pair one of whose SPIs is named
+(``ipsec_delete``); the ISAKMP SA stays.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ikesim.crypto import CryptoError
-from ikesim.ike import ios_detail, lifecycle, protect
+from ikesim.ike import dpd, ios_detail, ipsec_sas, lifecycle, protect
 from ikesim.ike import quick_common as qc
 from ikesim.ike.context import Context
 from ikesim.ike.dispatch import Action, Inbound, dispatch, unexpected
@@ -24,6 +31,7 @@ from ikesim.ike.messages import (
 from ikesim.ike.protect import EXCHANGE_INFO, ProtectionError
 from ikesim.ike.sa import QM_IDLE, Datagram, IsakmpSa
 from ikesim.ike.transitions import INFO, Transition, has_encrypted_row, lookup
+from ikesim.ipsec.sa import IpsecSaPair
 from ikesim.isakmp import (
     DeletePayload,
     Header,
@@ -59,9 +67,11 @@ def notify_plain(ctx: Context, sa: IsakmpSa | None, header: Header, local: int, 
 def _message(payloads: list[Payload]) -> str:
     kinds = {type(p) for p in payloads}
     if DeletePayload in kinds and NotificationPayload not in kinds:
+        if all(int(p.protocol) == PROTO_ESP for p in payloads if isinstance(p, DeletePayload)):
+            return "INFO_DELETE_IPSEC"
         return "INFO_DELETE"
     if NotificationPayload in kinds and DeletePayload not in kinds:
-        return "INFO_NOTIFY"
+        return dpd.message_name(payloads) or "INFO_NOTIFY"
     return "INFO"                  # neither or both: no row
 
 
@@ -194,5 +204,40 @@ def peer_delete(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: In
                      cause="IKE_MESG_FROM_PEER, IKE_MM_EXCH")
 
 
+def ipsec_delete(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbound) -> None:
+    """The peer deleted IPsec SAs: the pairs with that peer one of whose SPIs it names go
+    (either direction's SPI identifies the pair); SPIs of nothing are ignored."""
+    _announce(ctx, sa, msg)
+    ctx.emit(sa, "no_keepalives")
+    for p in msg.payloads:
+        if not isinstance(p, DeletePayload):
+            continue
+        for raw in p.spis:
+            if len(raw) != 4:
+                continue
+            spi = int.from_bytes(raw, "big")
+            pair = ctx.phase2.by_inbound_spi(spi) or next(
+                (q for q in ctx.phase2.pairs() if q.outbound.spi == spi and q.peer == sa.peer),
+                None)
+            if pair is not None and pair.peer == sa.peer and not pair.deleted:
+                ipsec_sas.expire(ctx, pair, "peer delete")
+
+
+def send_ipsec_delete(ctx: Context, pair: IpsecSaPair) -> None:
+    """Tell the peer that ``pair`` is gone: a protected DELETE (protocol ESP) per SPI, under
+    the newest established ISAKMP SA with the peer; without one, IOS only notes that it
+    ignores the request."""
+    sa = ctx.sadb.established(pair.peer)
+    for spi in (pair.inbound.spi, pair.outbound.spi):
+        if sa is None:
+            ctx.emit(None, "delete_notify_ignored", local=pair.local, peer=pair.peer, spi=spi)
+            continue
+        mid = ctx.message_id()
+        data = protect.protected_informational(
+            sa, mid, [DeletePayload(PROTO_ESP, 4, [spi.to_bytes(4, "big")])])
+        ctx.send(sa, data, EXCHANGE_INFO, mid)
+
+
 ACTIONS: dict[str, Action] = {"log_notify": log_notify, "protected_notify": protected_notify,
-                              "peer_delete": peer_delete}
+                              "peer_delete": peer_delete, "ipsec_delete": ipsec_delete,
+                              **dpd.ACTIONS}

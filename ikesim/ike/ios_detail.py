@@ -11,7 +11,7 @@ from __future__ import annotations
 from ikesim.ike.context import Context
 from ikesim.ike.messages import notify_name, payload_name
 from ikesim.ike.sa import IsakmpSa
-from ikesim.isakmp import IdPayload, NotificationPayload, Payload, payload_body
+from ikesim.isakmp import IdPayload, IdType, NotificationPayload, Payload, payload_body
 
 QM_IDLE_NODE = "QM_IDLE"
 
@@ -45,11 +45,12 @@ def announce(ctx: Context, sa: IsakmpSa, payloads: list[Payload], message_id: in
              skip_vendor: bool = True) -> None:
     """The "processing … payload" lines of a received main-mode message, each followed by what
     IOS prints about that payload (an ID dump and the profile lookup; a notify by name). VIDs
-    are announced by ``vendor.VendorIdTask`` at the point IOS reads them."""
+    are announced by ``vendor.VendorIdTask`` at the point IOS reads them, NAT-D payloads by
+    ``natt.NatTraversalTask``."""
     for p in payloads:
         name = payload_name(p)
-        if name == "VENDOR" and skip_vendor:
-            continue
+        if (name == "VENDOR" and skip_vendor) or name == "NAT-D":
+            continue        # NAT-D: "received payload type 20" (``natt.NatTraversalTask``)
         if isinstance(p, NotificationPayload):
             code = int(p.notify_type)
             ctx.emit(sa, "notify_rx", peer=sa.peer, notify_type=notify_name(code),
@@ -59,7 +60,19 @@ def announce(ctx: Context, sa: IsakmpSa, payloads: list[Payload], message_id: in
         ctx.emit(sa, "process_payload", payload=name, message_id=message_id)
         if isinstance(p, IdPayload):
             id_payload(ctx, sa, p, sent=False)
-            ctx.detail(sa, "profile_match", profile="")
+            ctx.detail(sa, "profile_match", profile=matching_profile(ctx, p) or "")
+
+
+def matching_profile(ctx: Context, ident: Payload | None) -> str | None:
+    """The ISAKMP profile whose `match identity` the peer's ID payload matches (None: none)."""
+    if not isinstance(ident, IdPayload) or not ctx.crypto.isakmp_profiles:
+        return None
+    data = bytes(ident.data)
+    address = int.from_bytes(data, "big") if ident.id_type == IdType.IPV4_ADDR and \
+        len(data) == 4 else None
+    fqdn = data.decode("ascii", "replace") if ident.id_type == IdType.FQDN else None
+    profile = ctx.crypto.matching_profile(address, fqdn)
+    return profile.name if profile is not None else None
 
 
 def authenticated(ctx: Context, sa: IsakmpSa) -> None:

@@ -78,16 +78,21 @@ def arm_retransmit(ctx: Context, now: float, sa: IsakmpSa) -> None:
 
 
 # ---------------------------------------------------------------------- starting
-def initiate(ctx: Context, now: float, local: int, peer: int) -> None:
-    """Start main mode towards ``peer`` unless an SA to it exists (then do nothing)."""
+def initiate(ctx: Context, now: float, local: int, peer: int,
+             profile: str | None = None) -> None:
+    """Start main mode towards ``peer`` unless an SA to it exists (then do nothing). The key
+    comes from the ISAKMP ``profile`` of the crypto map entry (or IPsec profile) that wants
+    the SA, when it has one (Cisco TAC document 117259: the initiator uses that profile's
+    keyrings), and from the keyrings that apply to the ``local`` address."""
     if ctx.sadb.has_live(peer) or not ctx.crypto.policies:
         return
-    key = ctx.psk_for(peer)
+    key = ctx.psk_for(peer, local, profile)
     if key is None:
         ctx.emit(None, "no_psk", peer=peer)
         return
     sa = lifecycle.new_sa(ctx, now, "I", local, peer, IKE_PORT, IKE_PORT, ctx.random(8))
     sa.psk = key.key.encode()
+    sa.profile = profile if profile in ctx.crypto.isakmp_profiles else None
     ctx.emit(sa, "sa_created", role="I", peer=peer, local=local)
     ios_detail.preamble(ctx, sa, initiator=True)
     ctx.detail(sa, "aggressive_skipped")

@@ -10,8 +10,10 @@ and keeps the flight.
     MM4      -                        KE, Nr / SKEYID*       -
     MM5/MM6  -                        -                      IDii|IDir, HASH_I|HASH_R
 
-Vendor IDs (DPD, NAT-T, Unity), NAT detection (NAT-D in MM3/MM4) and certificates (CERT,
-CERT_REQ, SIG) are further tasks in this list, not branches inside these.
+Vendor IDs (DPD, NAT-T, Unity: ``vendor.VendorIdTask``), NAT detection and port floating
+(NAT-D in MM3/MM4, 4500 from MM5: ``natt.NatTraversalTask``), what follows authentication
+(INITIAL-CONTACT, the peer record: ``AuthenticatedTask``) and certificates (CERT, CERT_REQ, SIG)
+are further tasks in this list, not branches inside these.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from ikesim.ike import proposals as props
 from ikesim.ike.context import Context, Reject
 from ikesim.ike.informational import notify_plain
 from ikesim.ike.messages import PROTO_ISAKMP, first_payload_body, nonce_ok
+from ikesim.ike.natt import NatTraversalTask
 from ikesim.ike.sa import IsakmpSa
 from ikesim.ike.vendor import VendorIdTask
 from ikesim.isakmp import (
@@ -106,7 +109,7 @@ class ProposalTask:
         offered = payloads[0]
         if not isinstance(offered, SaPayload):
             raise Reject("bad_message", peer=sa.peer, reason="sa_payload: SA must come first")
-        key = ctx.psk_for(sa.peer)
+        key = ctx.psk_for(sa.peer, sa.local)
         if key is not None:
             sa.psk = key.key.encode()
             ctx.emit(sa, "psk_found", peer=sa.peer)
@@ -161,6 +164,7 @@ class ProposalTask:
 def _lifetime_set(ctx: Context, sa: IsakmpSa, result: props.MatchResult, *, actual: int) -> None:
     """IOS-XE's "Started lifetime timer: N." block (04: an initiator shows actual life 0; 05: a
     responder the lifetime it accepted)."""
+    # guess: what "actual life" means beyond those two captures (offered = local there).
     assert result.negotiated is not None
     life = result.negotiated.lifetime
     ctx.detail(sa, "lifetime_set", lifetime=life, actual_life=actual, vpi=life > 0xFFFF,
@@ -258,13 +262,16 @@ class PskAuthTask:
             if ctx.profile.auth_announce == "policy":      # 12.2: seed, trace 01
                 ctx.emit(sa, "auth_method", method="pre-shared key", id_type="ID_IPV4_ADDR")
         elif message == "MM3":
-            key = ctx.psk_for(sa.peer)
+            # the responder does not know the peer's identity yet: every keyring applying to
+            # the local address is searched (Cisco TAC document 117259)
+            key = ctx.psk_for(sa.peer, sa.local)
             if key is None:
                 raise Reject("no_psk", peer=sa.peer)
             ctx.emit(sa, "psk_found", peer=sa.peer)
             sa.psk = key.key.encode()
         elif message in ("MM5", "MM6"):
             ident = _one(payloads, IdPayload)
+            _match_profile(ctx, sa, ident)
             identities.check_peer(ctx, now, sa, ident)    # type: ignore[arg-type]
             got = _one(payloads, HashPayload).data   # type: ignore[union-attr]
             compute, which = (hash_i, "HASH_I") if message == "MM5" else (hash_r, "HASH_R")
@@ -274,10 +281,6 @@ class PskAuthTask:
                 raise Reject("bad_message", peer=sa.peer,
                              reason=f"{which.lower()}: {which} did not match")
             ctx.emit(sa, "authenticated", peer=sa.peer)
-            if any(isinstance(p, NotificationPayload)
-                   and int(p.notify_type) == NotifyType.INITIAL_CONTACT for p in payloads):
-                _initial_contact(ctx, now, sa)
-            ios_detail.authenticated(ctx, sa)
 
     def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
         if message not in ("MM5", "MM6"):
@@ -301,10 +304,30 @@ class PskAuthTask:
         return [ident, HashPayload(h), *tail]
 
 
+class AuthenticatedTask:
+    """What follows a verified HASH_I/HASH_R (MM5/MM6), after the port float of NAT-T (trace
+    05: "Detected port floating", then "Process initial contact ... remote port 4501"): the
+    peer's INITIAL-CONTACT is honoured and the peer recorded."""
+
+    def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
+                data: bytes, payloads: list[Payload]) -> None:
+        if message not in ("MM5", "MM6"):
+            return
+        if any(isinstance(p, NotificationPayload)
+               and int(p.notify_type) == NotifyType.INITIAL_CONTACT for p in payloads):
+            _initial_contact(ctx, now, sa)
+        ios_detail.authenticated(ctx, sa)
+
+    def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
+        return []
+
+
 def _initial_contact(ctx: Context, now: float, sa: IsakmpSa) -> None:
     """The peer says it has no other SA with us: older phase-1 and phase-2 SAs with it go
     (trace 05: "Process initial contact, bring down existing phase 1 and 2 SA's …")."""
     sa.initial_contact = True
+    # trace 05: IOS looks the peer up by address and (floated) port before bringing it down
+    ctx.detail(sa, "peer_lookup", local=sa.local, peer=sa.peer, port=sa.peer_port)
     ctx.detail(sa, "initial_contact_processed", local=sa.local, peer=sa.peer,
                port=sa.peer_port)
     for old in [o for o in ctx.sadb if o is not sa and o.peer == sa.peer and not o.deleted]:
@@ -312,7 +335,20 @@ def _initial_contact(ctx: Context, now: float, sa: IsakmpSa) -> None:
     lifecycle.drop_ipsec(ctx, sa.peer, keep_serial=sa.serial, reason="initial contact")
 
 
+def _match_profile(ctx: Context, sa: IsakmpSa, ident: Payload | None) -> None:
+    """The ISAKMP profile the peer's identity matches (`match identity`): the responder's SA
+    uses it from now on (crypto map entries and IPsec profiles with `set isakmp-profile` serve
+    only SAs of that profile); an initiator keeps the profile it started with. (IOS's line for
+    the lookup is ``ios_detail``'s, where the ID payload is processed.)"""
+    if not isinstance(ident, IdPayload):
+        return
+    if sa.role == "R" or sa.profile is None:
+        sa.profile = ios_detail.matching_profile(ctx, ident)
+
+
 # Order matters: VIDs of MM1/MM2 are read before the proposal, the PSK of MM3 before the keys
-# are made, VIDs of MM3/MM4 after them (under the new conn-id); VIDs end every message built.
+# are made, VIDs of MM3/MM4 after them (under the new conn-id); VIDs, then NAT-D end the
+# messages built (IOS's MM3/MM4); the port float comes before INITIAL-CONTACT is honoured.
 TASKS: tuple[Phase1Task, ...] = (VendorIdTask(early=True), ProposalTask(), PskAuthTask(),
-                                 KeyExchangeTask(), VendorIdTask(early=False))
+                                 KeyExchangeTask(), VendorIdTask(early=False),
+                                 NatTraversalTask(), AuthenticatedTask())

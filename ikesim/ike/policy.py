@@ -77,6 +77,7 @@ class CryptoMapEntry:
     dynamic_map: str | None = None       # `crypto map M N ipsec-isakmp dynamic D`
     isakmp_profile: str | None = None    # `set isakmp-profile P`
     reverse_route: bool = False          # `reverse-route [static]`
+    description: str | None = None       # `description TEXT`
 
 
 @dataclass(slots=True)
@@ -197,19 +198,101 @@ class CryptoConfig:
     # Identities per peer address (0: any peer); a peer not listed gets ID_IPV4_ADDR of the
     # local address and any identity is accepted (IOS `crypto isakmp identity address`).
     identities: dict[int, PeerIdentity] = field(default_factory=dict)
+    # The device's interface addresses (canonical name -> address), filled by the parser so
+    # that a keyring's `local-address IFACE` can be compared with the local address of an IKE
+    # session.
+    interface_addresses: dict[str, ipaddress.IPv4Address] = field(default_factory=dict)
 
     def policies_in_order(self) -> list[IsakmpPolicy]:
         """Policies by priority, lowest number (highest priority) first."""
         return [self.policies[p] for p in sorted(self.policies)]
 
-    def key_for(self, peer: ipaddress.IPv4Address) -> PresharedKey | None:
-        """The pre-shared key for ``peer``; the most specific mask wins (RFC 2409 §5.4 keys
-        main-mode PSKs by address because the identity is still encrypted when it is needed)."""
+    # ---- pre-shared key lookup -------------------------------------------------------------
+    # Cisco TAC, "IOS IKEv1/IKEv2 Selection Rules for Keyrings and Profiles" (document 117259,
+    # IOS 15.3T): keys configured with `crypto isakmp key` form the default (global) keyring.
+    # An initiator whose crypto map entry names an ISAKMP profile uses that profile's keyrings;
+    # without one, and on a responder (which must pick the key at MM3, before the peer's
+    # identity is known), every keyring is searched and the most specific match for the peer's
+    # address wins. A keyring with `local-address` is used only for IKE sessions on that local
+    # address. RFC 2409 §5.4: main mode keys pre-shared keys by address because the identity is
+    # still encrypted when the key is needed; aggressive mode sends the identity in the clear,
+    # so a key may be found by hostname (`pre-shared-key hostname`, `crypto isakmp key K
+    # hostname H`).
+
+    def _candidate_keys(self, local: ipaddress.IPv4Address | None,
+                        profile: IsakmpProfile | None) -> list[PresharedKey]:
+        if profile is not None and profile.keyrings:
+            rings = [self.keyrings[n] for n in profile.keyrings if n in self.keyrings]
+            keys: list[PresharedKey] = []
+        else:
+            rings = list(self.keyrings.values())
+            keys = list(self.keys)               # the default keyring
+        for ring in rings:
+            if self._keyring_applies(ring, local):
+                keys += ring.keys
+        return keys
+
+    def _keyring_applies(self, ring: Keyring, local: ipaddress.IPv4Address | None) -> bool:
+        if ring.local_address is None or local is None:
+            return True
+        restricted = self.interface_addresses.get(ring.local_address)
+        if restricted is None:                 # a dotted address (or an unknown interface)
+            try:
+                restricted = ipaddress.IPv4Address(ring.local_address)
+            except ValueError:
+                return False
+        return restricted == local
+
+    def key_for(self, peer: ipaddress.IPv4Address, *, local: ipaddress.IPv4Address | None = None,
+                profile: IsakmpProfile | None = None) -> PresharedKey | None:
+        """The pre-shared key for ``peer`` by address (see the lookup rules above): among the
+        applicable keys the longest mask wins, so a host key beats a subnet key which beats the
+        wildcard 0.0.0.0 0.0.0.0. ``local``: the local address of the IKE session (keyring
+        local-address); ``profile``: the ISAKMP profile in use, if any."""
         best: PresharedKey | None = None
-        for k in self.keys:
-            if k.covers(peer) and (best is None or k.prefix_length > best.prefix_length):
+        for k in self._candidate_keys(local, profile):
+            # guess: among equally specific keys the first configured wins (the TAC document
+            # shows the choice but not the rule).
+            if k.hostname is None and k.covers(peer) and (
+                    best is None or k.prefix_length > best.prefix_length):
                 best = k
         return best
+
+    def key_for_hostname(self, name: str, *, local: ipaddress.IPv4Address | None = None,
+                         profile: IsakmpProfile | None = None) -> PresharedKey | None:
+        """The pre-shared key configured for an FQDN identity (aggressive mode), or None."""
+        wanted = name.lower().rstrip(".")
+        for k in self._candidate_keys(local, profile):
+            if k.hostname is not None and k.hostname.rstrip(".") == wanted:
+                return k
+        return None
+
+    def matching_profile(self, address: int | None = None,
+                         fqdn: str | None = None) -> IsakmpProfile | None:
+        """The first ISAKMP profile (configuration order) with a `match identity` rule for
+        the peer's phase-1 identity: an ID_IPV4_ADDR ``address`` (`match identity address A
+        [MASK]`) or an ID_FQDN ``fqdn`` (`host NAME`, `host domain D`). IOS prints "peer
+        matches NAME profile" / "peer matches *none* of the profiles" (traces 04 and 05 in
+        ../shared/fidelity, between the ID and HASH payloads of MM5/MM6)."""
+        name = fqdn.lower().rstrip(".") if fqdn else None
+        for profile in self.isakmp_profiles.values():
+            for rule in profile.identities:
+                if rule.kind == "address" and address is not None:
+                    try:
+                        want = int(ipaddress.IPv4Address(rule.value))
+                    except ValueError:
+                        continue
+                    mask = int(rule.mask) if rule.mask is not None else 0xFFFFFFFF
+                    if address & mask == want & mask:
+                        return profile
+                elif rule.kind == "host" and name is not None:
+                    if name == rule.value.lower().rstrip("."):
+                        return profile
+                elif rule.kind == "host-domain" and name is not None:
+                    domain = rule.value.lower().strip(".")
+                    if name == domain or name.endswith("." + domain):
+                        return profile
+        return None
 
     def map_entries(self, map_name: str) -> list[CryptoMapEntry]:
         return sorted(self.maps.get(map_name, []), key=lambda e: e.sequence)

@@ -53,6 +53,7 @@ class Profile:
     delete_echo: bool = False
     # After refusing a quick mode the responder deletes the ISAKMP SA (DELETE after the
     # PROPOSAL_NOT_CHOSEN notify, trace 07); the initiator then starts main mode again.
+    # guess: the only capture is of 15.x; 12.2 is taken to behave the same.
     qm_refusal_deletes_phase1: bool = True
     # --- Linux IKE daemons (strongSwan's charon, libreswan's pluto; ../shared/fidelity/linux) --
     # Resends before the backoff starts: pluto waits 0.5, 0.5, 1, 2 … s (retransmit.c

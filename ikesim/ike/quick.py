@@ -66,6 +66,18 @@ class Phase2Policy:
     lifetime_seconds: int = 3600
     lifetime_kb: int = 4608000
     interface: str = ""
+    isakmp_profile: str | None = None                    # `set isakmp-profile P`
+    # IKE and ESP source (`crypto map M local-address IF`, a tunnel's source); 0: the address
+    # of the interface the traffic leaves by.
+    local: int = 0
+    # A dynamic crypto map entry (peer 0: any peer; IOS only answers with it, Cisco IOS Security
+    # Configuration Guide, "Dynamic Crypto Maps": the dynamic entry is a template filled in by
+    # the peer's offer and cannot initiate).
+    dynamic: bool = False
+    # A static VTI accepts only the exact proxies it proposes, any/any ("Only strict IP ANY ANY
+    # proxy is supported", Cisco IOS Security Configuration Guide, IPsec Virtual Tunnel
+    # Interface, Restrictions); a crypto map accepts any offer inside its ACL entries.
+    strict_proxy: bool = False
 
 
 @dataclass(eq=False)
@@ -117,13 +129,16 @@ def signed_mid(message_id: int) -> int:
 
 # --------------------------------------------------------------------------- wire helpers
 def transform_attributes(t: EspTransform, policy: Phase2Policy,
-                         order: str = "ios") -> list[Attribute]:
+                         order: str = "ios", encaps: int | None = None) -> list[Attribute]:
     """IOS attribute order: encaps, life (seconds, kilobytes), authenticator, key length,
-    group (RFC 2407 §4.5); ``order`` "charon" or "pluto": the Linux daemons' (wire_styles)."""
+    group (RFC 2407 §4.5); ``order`` "charon" or "pluto": the Linux daemons' (wire_styles).
+    ``encaps``: a UDP encapsulation mode under NAT-T (RFC 3947 §5.1)."""
+    if encaps is None:
+        encaps = ENCAPS_TRANSPORT if t.mode == "transport" else ENCAPS_TUNNEL
     if order != "ios":
-        return daemon_esp_attributes(t, policy, order)
+        return daemon_esp_attributes(t, policy, order, encaps)
     attrs = [
-        Attribute(A_ENCAPS, ENCAPS_TRANSPORT if t.mode == "transport" else ENCAPS_TUNNEL, tv=True),
+        Attribute(A_ENCAPS, encaps, tv=True),
         Attribute(A_LIFE_TYPE, LIFE_SECONDS, tv=True),
         Attribute(A_LIFE_DURATION, policy.lifetime_seconds),
         Attribute(A_LIFE_TYPE, LIFE_KB, tv=True),

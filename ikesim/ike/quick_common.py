@@ -118,6 +118,8 @@ def refused(ctx: Context, sa: IsakmpSa, x: QmExchange) -> None:
     phase 1 after a refusal, the request is kept to start again on a new SA (trace 07: after
     the peer's DELETE, IOS begins main mode at once; ``quick_initiator.restart_refused``)."""
     forget(ctx, x)
+    # guess: trace 07 shows one restart; ikesim restarts once per request (not again when the
+    # restarted quick mode is refused too), so a refusal cannot loop at network speed.
     if ctx.profile.qm_refusal_deletes_phase1 and not sa.restart and x.policy is not None:
         sa.requeue.append((x.policy, x.proxy))
 

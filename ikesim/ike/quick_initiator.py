@@ -4,13 +4,14 @@ row (``send_qm3``)."""
 from __future__ import annotations
 
 import hmac
+from dataclasses import replace
 
 from ikesim.crypto import CIPHERS, phase2_iv, prf
-from ikesim.ike import ios_detail, ipsec_sas, main_mode
+from ikesim.ike import ios_detail, ipsec_sas, main_mode, natt
 from ikesim.ike import quick_common as qc
 from ikesim.ike.context import Context, Reject
 from ikesim.ike.dispatch import Inbound
-from ikesim.ike.messages import proxy_id
+from ikesim.ike.messages import HOST_MASK, proxy_id
 from ikesim.ike.quick import (
     PROTO_ESP,
     QM_COMPLETE,
@@ -24,6 +25,7 @@ from ikesim.ike.quick import (
 from ikesim.ike.sa import IsakmpSa
 from ikesim.ike.transitions import Transition
 from ikesim.ipsec.sa import Proxy
+from ikesim.ipsec.transforms import EspTransform
 from ikesim.isakmp import (
     HashPayload,
     KePayload,
@@ -44,6 +46,19 @@ def wants(ctx: Context, peer: int, policy: Phase2Policy, proxy: Proxy) -> bool:
     return (policy, proxy) not in ctx.phase2.pending.get(peer, {})
 
 
+def offered_mode(t: EspTransform, proxy: Proxy, sa: IsakmpSa) -> EspTransform:
+    """IOS `mode transport` is only proposed for traffic between the two IPsec peers
+    themselves (host proxies equal to the ISAKMP addresses); for any other traffic tunnel mode
+    is negotiated (Cisco IOS Security Command Reference, `mode (IPsec)`; INE, "When transport
+    mode becomes tunnel mode", 2010)."""
+    if t.mode != "transport":
+        return t
+    host = proxy.local_mask == HOST_MASK and proxy.remote_mask == HOST_MASK
+    if host and proxy.local_net == sa.local and proxy.remote_net == sa.peer:
+        return t
+    return replace(t, mode="tunnel")
+
+
 def start(ctx: Context, now: float, sa: IsakmpSa, policy: Phase2Policy, proxy: Proxy) -> None:
     """Send QM1: HASH(1), SA (one proposal per transform set), Ni [, KE], IDci, IDcr."""
     mid = ctx.message_id()
@@ -57,10 +72,13 @@ def start(ctx: Context, now: float, sa: IsakmpSa, policy: Phase2Policy, proxy: P
     proposals = []
     order, first = ctx.profile.esp_attribute_order, ctx.profile.first_transform_number
     for number, (_name, t) in enumerate(policy.transforms, start=1):
+        t = offered_mode(t, proxy, sa)
         x.offered.append((number, t))
         proposals.append(Proposal(number, PROTO_ESP, x.my_spi.to_bytes(4, "big"),
                                   [Transform(first, t.cipher.transform_id,
-                                             transform_attributes(t, policy, order))]))
+                                             transform_attributes(
+                                                 t, policy, order,
+                                                 natt.encaps_for(sa, t.mode)))]))
     rest: list[Payload] = [SaPayload(proposals), NoncePayload(x.ni)]
     if policy.pfs_group is not None:
         x.group = policy.pfs_group

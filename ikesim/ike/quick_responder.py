@@ -69,15 +69,18 @@ def respond_qm2(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: In
         ctx.emit(sa, "qm_request", message_id=mid, peer=sa.peer, **qc.proxy_fields(proxy))
     ctx.emit(sa, "process_payload", payload="HASH", message_id=mid)
     ctx.emit(sa, "process_payload", payload="SA", message_id=mid)
-    candidates = ctx.phase2_policies_for(sa.peer)
+    # An entry with `set isakmp-profile P` serves only ISAKMP SAs that use profile P (Cisco TAC
+    # document 117259: phase 2 must find the profile selected in phase 1; guess: an SA that
+    # matched no profile cannot use such an entry).
+    candidates = [p for p in ctx.phase2_policies_for(sa.peer)
+                  if p.isakmp_profile is None or p.isakmp_profile == sa.profile]
     chosen = _choose(ctx, sa, offered, ke, candidates)
     qc.announce(ctx, sa, mid, [p for p in msg.payloads[1:] if not isinstance(p, SaPayload)],
                 with_hash=False)
     if chosen is None:
         _refuse(ctx, now, sa, offered, NotifyType.NO_PROPOSAL_CHOSEN)
         return
-    entries = [(pol, prop, t) for pol, prop, t in chosen
-               if any(acl.covers(proxy) for acl in pol.proxies)]
+    entries = [(pol, prop, t) for pol, prop, t in chosen if proxies_accept(pol, proxy)]
     if not entries:
         ctx.emit(sa, "proxy_mismatch", peer=sa.peer, **qc.proxy_fields(proxy))
         _refuse(ctx, now, sa, offered, NotifyType.INVALID_ID_INFORMATION)
@@ -149,7 +152,8 @@ def _choose(ctx: Context, sa: IsakmpSa, offered: SaPayload, ke: bytes | None,
             if offer.transform is None or (offer.group is None) != (ke is None):
                 reason = "transform"
             for policy in candidates if reason is None else []:
-                same = [ts for _n, ts in policy.transforms if ts == offer.transform]
+                same = [offer.transform for _n, ts in policy.transforms
+                        if accepts(ts, offer.transform)]
                 if not same:
                     reason = reason or "transform"
                     continue
@@ -172,6 +176,25 @@ def _choose(ctx: Context, sa: IsakmpSa, offered: SaPayload, ke: bytes | None,
         if found:
             return found
     return None
+
+
+def proxies_accept(policy: Phase2Policy, proxy: Proxy) -> bool:
+    """Whether an entry accepts the offered proxies (from this router's view): inside one of
+    its mirrored ACL entries, or exactly its own for a static VTI (``strict_proxy``)."""
+    if policy.strict_proxy:
+        return proxy in policy.proxies
+    return any(acl.covers(proxy) for acl in policy.proxies)
+
+
+def accepts(local: EspTransform, offered: EspTransform | None) -> bool:
+    """Whether a local transform set accepts an offered transform: same cipher and HMAC; a
+    tunnel-mode set accepts only tunnel mode, a transport-mode set either (Cisco IOS Security
+    Command Reference, `mode (IPsec)`: with transport mode "the router will request transport
+    mode but will accept either transport or tunnel mode"; with tunnel mode it "will accept
+    only tunnel mode")."""
+    if offered is None or local.cipher != offered.cipher or local.auth != offered.auth:
+        return False
+    return offered.mode == "tunnel" or local.mode == "transport"
 
 
 def _refuse(ctx: Context, now: float, sa: IsakmpSa, offered: SaPayload, code: int) -> None:

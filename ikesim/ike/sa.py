@@ -104,6 +104,8 @@ class IsakmpSa:
     awaiting_reply: bool = False   # our last message expects an answer (retransmit until it comes)
     resends: int = 0
     deadlines: dict[Hashable, float] = field(default_factory=dict)
+    natt: Any = None               # ikesim.ike.natt.NatTraversal once NAT-T is negotiated
+    dpd: Any = None                # ikesim.ike.dpd.DeadPeerDetection once phase 1 is up
     # IOS bookkeeping (ikesim.ike.ios_detail): vendor IDs the peer sent, whether its MM5 carried
     # INITIAL-CONTACT, the lifetime to tell the initiator (RESPONDER-LIFETIME), and the message
     # IDs of the nodes IOS keeps on this SA until it is deleted ("deleting node … IKE deleted").
@@ -116,6 +118,7 @@ class IsakmpSa:
     requeue: list[Any] = field(default_factory=list)
     restart: bool = False
     pad_full_block: bool = False   # the profile's CBC padding rule (ikesim.ike.protect)
+    profile: str | None = None     # the ISAKMP profile the peer matched (or that we used)
 
     @property
     def cipher_name(self) -> str:

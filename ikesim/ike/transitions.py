@@ -42,7 +42,8 @@ class Transition:
     exchange: str                    # MAIN | QUICK | INFO
     state: str
     role: str                        # "I" | "R" | ANY
-    message: str                     # "MM1".."MM6", "QM1".."QM3", "INFO_NOTIFY", "INFO_DELETE"
+    message: str                     # "MM1".."MM6", "QM1".."QM3", "INFO_NOTIFY", "INFO_DELETE",
+                                     # "INFO_DELETE_IPSEC"
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
     repeatable: tuple[str, ...] = ()
@@ -58,11 +59,12 @@ class Transition:
 # Main mode (RFC 2409 §5, identity protection). Vendor IDs may ride on any message (RFC 2408
 # §3.16); IOS 15 puts INITIAL-CONTACT (a status notify) in MM5.
 _VID = ("VENDOR",)
+_NATD = ("VENDOR", "NAT-D")      # NAT-D (RFC 3947 §3.2) rides on MM3/MM4, one per address
 MAIN_MODE: tuple[Transition, ...] = (
     # Responder.
     Transition(MAIN, NEW, "R", "MM1", ("SA",), (), _VID, "respond_mm2", MM_SA_SETUP,
                MM_SA_SETUP, "IKE_READY", ("IKE_R_MM1", "IKE_R_MM2")),
-    Transition(MAIN, MM_SA_SETUP, "R", "MM3", ("KE", "NONCE"), (), _VID, "respond_mm4",
+    Transition(MAIN, MM_SA_SETUP, "R", "MM3", ("KE", "NONCE"), (), _NATD, "respond_mm4",
                MM_KEY_EXCH, MM_KEY_EXCH, "IKE_R_MM2", ("IKE_R_MM3", "IKE_R_MM4")),
     Transition(MAIN, MM_KEY_EXCH, "R", "MM5", ("ID", "HASH"), (), ("NOTIFY", "VENDOR"),
                "respond_mm6", QM_IDLE, MM_KEY_EXCH, "IKE_R_MM4", ("IKE_R_MM5", "IKE_P1_COMPLETE"),
@@ -70,7 +72,7 @@ MAIN_MODE: tuple[Transition, ...] = (
     # Initiator (MM1 is sent by initiate()).
     Transition(MAIN, MM_NO_STATE, "I", "MM2", ("SA",), (), _VID, "send_mm3", MM_SA_SETUP,
                MM_SA_SETUP, "IKE_I_MM1", ("IKE_I_MM2", "IKE_I_MM3")),
-    Transition(MAIN, MM_SA_SETUP, "I", "MM4", ("KE", "NONCE"), (), _VID, "send_mm5",
+    Transition(MAIN, MM_SA_SETUP, "I", "MM4", ("KE", "NONCE"), (), _NATD, "send_mm5",
                MM_KEY_EXCH, MM_KEY_EXCH, "IKE_I_MM3", ("IKE_I_MM4", "IKE_I_MM5")),
     Transition(MAIN, MM_KEY_EXCH, "I", "MM6", ("ID", "HASH"), (), ("NOTIFY", "VENDOR"),
                "complete", QM_IDLE, None, "IKE_I_MM5", ("IKE_I_MM6", "IKE_P1_COMPLETE"),
@@ -100,6 +102,17 @@ INFORMATIONAL: tuple[Transition, ...] = (
                "protected_notify", encrypted=True),
     Transition(INFO, QM_IDLE, ANY, "INFO_DELETE", ("HASH", "DELETE"), (), ("DELETE",),
                "peer_delete", DELETED, encrypted=True),
+    # Dead peer detection (RFC 3706, ikesim.ike.dpd): a lone protected R-U-THERE is answered,
+    # a protected R-U-THERE-ACK closes our question; unprotected ones are refused (§5.3).
+    Transition(INFO, QM_IDLE, ANY, "INFO_R_U_THERE", ("HASH", "NOTIFY"), (), (), "dpd_answer",
+               encrypted=True),
+    Transition(INFO, QM_IDLE, ANY, "INFO_R_U_THERE_ACK", ("HASH", "NOTIFY"), (), (),
+               "dpd_acknowledged", encrypted=True),
+    Transition(INFO, ANY, ANY, "INFO_R_U_THERE", ("NOTIFY",), (), (), "dpd_unprotected"),
+    Transition(INFO, ANY, ANY, "INFO_R_U_THERE_ACK", ("NOTIFY",), (), (), "dpd_unprotected"),
+    # A protected DELETE of IPsec SAs (protocol ESP): those pairs go, the ISAKMP SA stays.
+    Transition(INFO, QM_IDLE, ANY, "INFO_DELETE_IPSEC", ("HASH", "DELETE"), (), ("DELETE",),
+               "ipsec_delete", QM_IDLE, encrypted=True),
 )
 
 TRANSITIONS: tuple[Transition, ...] = MAIN_MODE + QUICK_MODE + INFORMATIONAL

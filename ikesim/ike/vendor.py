@@ -9,8 +9,7 @@ box" (trace 04's responder). 12.2 sends none (the seed's responder prints no VID
 IOS reads octet 14 of each VID as a Unity/DPD major version before naming it ("vendor ID seems
 Unity/DPD but major 69 mismatch" for RFC 3947, whose octet 14 is 0x45: traces 04, 05, 07). For
 the 8-octet XAUTH VID that octet lies past its end (05 and 07 print different "major" values
-for the same VID). guess: ikesim reads it from the message after the VID (what an
-out-of-bounds read would see); the values 05 and 07 show are not reproduced.
+for the same VID).
 """
 
 from __future__ import annotations
@@ -78,6 +77,15 @@ NAT_T_CHOICES = {"15": NAT_T_PREFERENCE, "12.4": ("nat-t-02",),
                  "libreswan": ("nat-t-rfc3947", "nat-t-03", "nat-t-02", "nat-t-02-nolf")}
 
 
+def natt_choice(vid_set: str, vendors: set[str], *, responder: bool) -> str | None:
+    """The NAT-T VID of an exchange: the one a responder answers MM2 with (the first of its
+    platform's choices the initiator offered), or, for the initiator, the one it offered that
+    the responder's MM2 carries. None: no NAT-T."""
+    sent = tuple(n for n in SENT.get(vid_set, {}).get("MM1", ()) if n.startswith("nat-t"))
+    choices = NAT_T_CHOICES.get(vid_set, ()) if responder else sent
+    return next((n for n in choices if n in vendors), None)
+
+
 def classify(data: bytes) -> str:
     """The catalogue name of a received VID ("" when IOS would not recognise it)."""
     for name, vid in VENDOR_IDS.items():
@@ -86,6 +94,8 @@ def classify(data: bytes) -> str:
     return "cisco-ios" if data.startswith(_CISCO_IOS_PREFIX) else ""
 
 
+# guess: past the end of a short VID ikesim reads the octet that follows it in the message (what
+# an out-of-bounds read would see); the values traces 05 and 07 show are not reproduced.
 def majors(header: Header, data: bytes) -> list[int]:
     """Octet 14 of each VID payload of a plain message, read from the datagram (0 past its
     end), in payload order."""
@@ -138,8 +148,12 @@ class VendorIdTask:
         if message == "MM2":
             first = tuple(n for n in SENT[vid_set].get("MM2-", ())
                           if n not in ECHOED or sa.vendors.intersection(ECHOED[n]))
-            names = first + next(((n,) for n in NAT_T_CHOICES[vid_set] if n in sa.vendors), ())
-            names += SENT[vid_set].get("MM2+", ())
+            chosen = natt_choice(vid_set, sa.vendors, responder=True)
+            names = first + ((chosen,) if chosen else ()) + SENT[vid_set].get("MM2+", ())
+        if not getattr(ctx.crypto, "nat_transparency", True):
+            # `no crypto ipsec nat-transparency udp-encapsulation`: no NAT-T VIDs (RFC 3947 §3.1
+            # is what announces the capability)
+            names = tuple(n for n in names if not n.startswith("nat-t"))
         for name in names:
             ctx.detail(sa, "vendor_id_sent", vendor=name)
         return [VendorIdPayload(VENDOR_IDS[name]) for name in names]

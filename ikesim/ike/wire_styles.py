@@ -30,11 +30,11 @@ def _duration(value: int) -> Attribute:
     return Attribute(LIFE_DURATION, value.to_bytes(4, "big"), tv=False)
 
 
-def daemon_esp_attributes(t: Any, policy: Any, order: str) -> list[Attribute]:
+def daemon_esp_attributes(t: Any, policy: Any, order: str, mode: int) -> list[Attribute]:
     """The attributes of one ESP transform ``t`` (an ``EspTransform``) for ``policy`` (a
-    ``Phase2Policy``) in the ``order`` style ("charon" or "pluto")."""
-    encaps = Attribute(ENCAPS, ENCAPS_TRANSPORT if t.mode == "transport" else ENCAPS_TUNNEL,
-                       tv=True)
+    ``Phase2Policy``) in the ``order`` style ("charon" or "pluto"); ``mode`` the encapsulation
+    mode attribute's value (RFC 2407 §4.5, RFC 3947 §5.1 under NAT-T)."""
+    encaps = Attribute(ENCAPS, mode, tv=True)
     life = [Attribute(LIFE_TYPE, LIFE_SECONDS, tv=True), _duration(policy.lifetime_seconds)]
     if policy.lifetime_kb:
         life += [Attribute(LIFE_TYPE, LIFE_KILOBYTES, tv=True), _duration(policy.lifetime_kb)]

@@ -54,6 +54,7 @@ class IosDevice:
         self.console_lock = simpy.Resource(runtime.lab.env, capacity=1)
         self.crypto: Any = None          # ikesim.ios.crypto.CryptoService on routers
         self.running: tuple[str, float] | None = None   # command in progress and its start
+        self.powered_off = False         # reloading (ikesim.ios.reload): the console is silent
         # Lines printed while a command runs at the instant it started: on a console they come
         # after the command's echo (e.g. `clear crypto isakmp` and its debug lines).
         self._held: list[str] = []
@@ -93,6 +94,8 @@ class IosDevice:
     def print_async(self, stamped_lines: list[tuple[bool, str]]) -> None:
         """Debug/syslog lines: stamped ones get the timestamp prefix (``%`` syslog messages
         the ``service timestamps log`` one)."""
+        if self.powered_off:
+            return
         debug, log = self.stamp("debug"), self.stamp("log")
         lines = [f"{log if text.startswith('%') else debug}: {text}" if stamped else text
                  for stamped, text in stamped_lines]

@@ -6,6 +6,7 @@ of :class:`~ikesim.ios.log.dialects.Dialect` (``dialects.py``); handlers are wri
 
 * ``phase1.py`` — main mode, informational exchanges, SA bookkeeping;
 * ``phase2.py`` — quick mode and ``debug crypto ipsec``;
+* ``natdpd.py`` — NAT traversal (NAT-D, port floating) and dead peer detection;
 * ``render.py`` — total field access and the dialect's prefixes;
 * ``texts.py`` — IOS message texts with their sources.
 
@@ -20,13 +21,14 @@ from __future__ import annotations
 
 from ikesim.ike.events import IkeEvent
 from ikesim.ios.log.dialects import DIALECT_TABLE, DIALECTS, Dialect, dialect
+from ikesim.ios.log.natdpd import HANDLERS as _NATDPD
 from ikesim.ios.log.phase1 import HANDLERS as _PHASE1
 from ikesim.ios.log.phase1 import attribute_text
 from ikesim.ios.log.phase2 import HANDLERS as _PHASE2
 from ikesim.ios.log.phase2 import ipsec_lines
 from ikesim.ios.log.render import Ctx, Line, dotted, dotted_or_zero
 
-_HANDLERS = {**_PHASE1, **_PHASE2}
+_HANDLERS = {**_PHASE1, **_PHASE2, **_NATDPD}
 EVENT_KINDS: frozenset[str] = frozenset(_HANDLERS)
 
 __all__ = ["DIALECTS", "DIALECT_TABLE", "Dialect", "EVENT_KINDS", "Line", "attribute_line",

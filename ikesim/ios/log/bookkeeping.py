@@ -166,7 +166,15 @@ def _initial_contact_processed(x: Ctx) -> list[Line]:
                   f"{x.ip()} remote port {x.num('port', 16)}")]
 
 
+def _delete_notify_ignored(x: Ctx) -> list[Line]:
+    # trace 05 (IOS-XE): "ISAKMP-ERROR: (0):ignoring request to send delete notify (no ISAKMP sa)
+    # src 61.128.1.1 dst 103.1.1.1 for SPI 0x3EA71AED"; other dialects through their SA prefix.
+    return [x.err(f"ignoring request to send delete notify (no ISAKMP sa) src {x.ip('local')} "
+                  f"dst {x.ip()} for SPI 0x{x.num('spi'):X}")]
+
+
 BOOKKEEPING: dict[str, Handler] = {
+    "delete_notify_ignored": _delete_notify_ignored,
     "sa_created": _sa_created,
     "peer_struct": _peer_struct,
     "sa_inserted": _sa_inserted,

@@ -52,6 +52,8 @@ _IOS12 = Dialect(
     lifetime_detail=False, peer_struct=False, id_dump=False, error_lines=False, table="12.2",
     ipsec_table="12.2", stamp="uptime")
 
+# guess: 15.x prints "Sending an IKE IPv4 Packet." after each packet as IOS-XE does (04, 05);
+# trace 07, from an older 15.x, does not show it.
 _IOS15 = Dialect(
     name="15", sa="ISAKMP:({c}):", spaced=True, rx="ISAKMP (0:{c}): ", tx="ISAKMP:({c}):",
     error="ISAKMP:({c}):", bare="ISAKMP: ", attr="ISAKMP:      ", vpi_attr="ISAKMP:      ",

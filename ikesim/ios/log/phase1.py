@@ -190,6 +190,10 @@ def _notify(verb: str) -> Handler:
             # trace 05: the INITIAL-CONTACT notify names the SA it arrived on.
             lines.append(x.raw(f"\tspi 0, message ID = {x.mid()}, sa = "
                                f"0x{x.num('sa_handle'):X}"))
+        elif verb == "processing" and code in (36136, 36137) and x.d.fsm:
+            # DPD notifies name theirs too (Cisco DPD guide's debug example: "sa = 63D22F48")
+            sa = f"0x{x.num('sa_handle'):X}" if x.d.name == "xe" else f"{x.num('sa_handle'):X}"
+            lines.append(x.raw(f"\tspi 0, message ID = {x.mid()}, sa = {sa}"))
         return lines
     return handler
 

@@ -13,9 +13,15 @@ from typing import Any
 from ikesim.ios.log.phase1 import Handler, is_vpi, life_duration
 from ikesim.ios.log.render import Ctx, Line, as_int, dotted_or_zero, safe_text
 
+# "encaps is 1 (Tunnel)" (04), "encaps is 3 (Tunnel-UDP)" (05, RFC 3947 §5.1).
+# guess: the names of transport (2, 4) and of the draft values 61443/61444 (libreswan
+# nat_traversal.h) follow the pattern; no capture shows them.
+ENCAPS_NAMES = {1: "Tunnel", 2: "Transport", 3: "Tunnel-UDP", 4: "Transport-UDP",
+                61443: "Tunnel-UDP", 61444: "Transport-UDP"}
+
 _QM_ATTR: dict[str, Callable[[Any, bool], str]] = {
-    "encaps": lambda v, v15: f"encaps is {safe_text(v)}"
-    + (" (Tunnel)" if v15 and v == 1 else " (Transport)" if v15 and v == 2 else ""),
+    "encaps": lambda v, v15: f"encaps is {safe_text(v)}" + (
+        f" ({ENCAPS_NAMES[v]})" if v15 and isinstance(v, int) and v in ENCAPS_NAMES else ""),
     "life_type": lambda v, v15: f"SA life type in {safe_text(v)}",
     "life_duration": lambda v, v15: "SA " + life_duration(v),
     "authenticator": lambda v, v15: f"authenticator is {safe_text(v)}",
