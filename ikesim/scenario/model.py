@@ -64,6 +64,7 @@ class Scenario:
     # Problems that do not stop the run (InputError values: file, line, reason), shown as
     # ``FILE:LINE: warning: ...`` by run, validate and check (docs/scenario-format.md).
     warnings: list[Any] = field(default_factory=list)
+    live: Any = None      # ikesim.scenario.live_section.LiveSpec: a real daemon's place
 
     @property
     def sources(self) -> list[str]:
