@@ -93,7 +93,7 @@ class IkeDaemon(CryptoService):
                 continue
             pair = self.engine.outbound_sa(policy.peer, packet.src, packet.dst)
             if pair is not None:
-                self._encapsulate(packet, pair)
+                self.encapsulate(packet, pair)
                 return True
             child = self.children.get((policy.map_name, policy.sequence))
             if child is None or child.start_action != "trap":
