@@ -13,10 +13,10 @@ A connection without any matching secret is an error naming it: a lab would only
 from __future__ import annotations
 
 import ipaddress
+from typing import TYPE_CHECKING
 
 from ikesim.errors import InputError
 from ikesim.ike.policy import CryptoConfig, IsakmpPolicy, PeerIdentity, PresharedKey
-from ikesim.ike.quick import Phase2Policy
 from ikesim.ipsec.sa import Proxy
 from ikesim.linux.config.model import (
     ID_IPV4_ADDR,
@@ -26,6 +26,9 @@ from ikesim.linux.config.model import (
     Secret,
 )
 from ikesim.net.config import DeviceConfig, InterfaceConfig, StaticRoute
+
+if TYPE_CHECKING:      # ike.quick pulls in the crypto stack: not for `ikesim validate`
+    from ikesim.ike.quick import Phase2Policy
 
 _MASK32 = 0xFFFFFFFF
 
@@ -112,6 +115,8 @@ def crypto_config(cfg: LinuxConfig) -> CryptoConfig:
 
 def phase2_policies(cfg: LinuxConfig) -> list[Phase2Policy]:
     """Every child of every connection with a known peer address, as quick mode sees it."""
+    from ikesim.ike.quick import Phase2Policy
+
     out: list[Phase2Policy] = []
     for conn in cfg.connections:
         for peer in conn.remote_addrs:
