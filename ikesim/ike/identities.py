@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import ipaddress
 
-from ikesim.ike import lifecycle, protect
+from ikesim.ike import lifecycle, natt, protect
 from ikesim.ike.context import Context, Reject
-from ikesim.ike.messages import ID_IPV4_ADDR, PROTO_ISAKMP
+from ikesim.ike.messages import ID_IPV4_ADDR, IKE_PORT, PROTO_ISAKMP
 from ikesim.ike.policy import PeerIdentity
 from ikesim.ike.protect import EXCHANGE_INFO
 from ikesim.ike.sa import IsakmpSa
@@ -40,6 +40,8 @@ def local_id(ctx: Context, sa: IsakmpSa) -> IdPayload:
     """Our ID payload for MM5/MM6."""
     mine = configured(ctx, sa)
     proto, port = ctx.profile.id_protocol, ctx.profile.id_port
+    if port == IKE_PORT:          # IOS: port 0 once IKE floated to 4500 (natt.id_port)
+        port = natt.id_port(sa)
     if mine is None:
         return IdPayload(ID_IPV4_ADDR, proto, port, sa.local.to_bytes(4, "big"))
     return IdPayload(mine.local_type, proto, port, mine.local_data)

@@ -116,7 +116,7 @@ class ProposalTask:
             ctx.detail(sa, "psk_local")
         else:
             ctx.emit(sa, "no_psk", peer=sa.peer)
-        ctx.detail(sa, "profile_scan")
+        ctx.detail(sa, "profile_scan", profiles=list(ctx.crypto.isakmp_profiles))
         result = props.choose(offered, ctx.crypto.policies_in_order(), have_psk=key is not None,
                               lifetime_rule=ctx.profile.lifetime_rule)
         for kind, fields in result.log:
@@ -151,7 +151,7 @@ class ProposalTask:
                          reason="transform_offered: chosen transform was not offered")
         ctx.emit(sa, "psk_found", peer=sa.peer)
         ctx.detail(sa, "psk_local")
-        ctx.detail(sa, "profile_scan")
+        ctx.detail(sa, "profile_scan", profiles=list(ctx.crypto.isakmp_profiles))
         result = props.choose(sa_p, ctx.crypto.policies_in_order())
         for kind, fields in result.log:
             ctx.emit(sa, kind, **fields)
