@@ -103,12 +103,6 @@ def phase1_sa_shape(data: bytes) -> str | None:
     return None
 
 
-def phase1_id(local: int, port: int = IKE_PORT) -> IdPayload:
-    """ID_IPV4_ADDR, UDP/500 (RFC 2407 §4.6.2), as IOS sends in phase 1 (port 0 once NAT-T
-    floated: ``natt.id_port``)."""
-    return IdPayload(ID_IPV4_ADDR, 17, port, local.to_bytes(4, "big"))
-
-
 def proxy_id(net: int, mask: int, protocol: int, port: int) -> IdPayload:
     """A quick-mode proxy identity: ID_IPV4_ADDR for a host, else ID_IPV4_ADDR_SUBNET."""
     if mask == HOST_MASK:
