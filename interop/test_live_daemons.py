@@ -7,6 +7,7 @@ a daemon or a tool is missing."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -42,7 +43,10 @@ def runs():
         futures = {key: pool.submit(live_run, lab, "127.0.1.1", "127.0.2.2", tag=key,
                                     daemon=daemon, list_at=at)
                    for key, (lab, daemon, at) in LABS.items()}
-        return {key: future.result() for key, future in futures.items()}
+        done = {key: future.result() for key, future in futures.items()}
+    yield done
+    for run in done.values():            # the daemons' configurations and logs
+        shutil.rmtree(run.folder, ignore_errors=True)
 
 
 def _stamped(lines: list[str], pattern: str) -> list[tuple[float, str]]:
