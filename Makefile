@@ -16,7 +16,8 @@ endif
 # A .venv made by an interpreter that is too old (before 3.11 was installed) is rebuilt.
 VENV_STALE := $(if $(wildcard $(BIN)/python),$(if $(call PY_OK,$(BIN)/python),,yes))
 
-.PHONY: demo test bench lint docs fidelity system-deps clean fuzz check-python venv-stale
+.PHONY: demo test bench lint docs fidelity system-deps clean fuzz check-python venv-stale \
+	interop
 
 CHECK_PYTHON = $(if $(call PY_OK,$(PYTHON)),true,{ \
 	  echo "ikesim needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1 || echo missing)."; \
@@ -90,7 +91,33 @@ fidelity: $(STAMP_RUN)
 	$(BIN)/python -m ikesim.fidelity --page docs/fidelity.md
 
 lint: $(STAMP_TEST)
-	$(BIN)/ruff check ikesim tests bench
+	$(BIN)/ruff check ikesim tests bench interop
+
+# Live peers (interop/, docs/live-peers.md): real strongSwan charon and libreswan pluto against
+# simulated IOS routers through `ikesim run --live`, inside network namespaces the tests create
+# and remove. As root, installs strongSwan (Debian packages) when it is missing and unpacks
+# Debian's libreswan under build/libreswan (it conflicts with the strongSwan packages: only its
+# libraries are installed); exits 2 with one line when a daemon is still missing.
+LIBRESWAN_DIR := build/libreswan
+LIBRESWAN_LIBS := libnss3-tools libcurl3-nss libevent-core-2.1-7 libevent-pthreads-2.1-7 \
+	libldns3 libunbound8 libnspr4 libnss3 libcap-ng0
+interop: $(STAMP_TEST)
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  if ! command -v swanctl >/dev/null 2>&1 || [ ! -x /usr/lib/ipsec/charon ] \
+	      || ! command -v certutil >/dev/null 2>&1; then \
+	    echo "installing strongSwan and libreswan's libraries (Debian packages) for interop"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      strongswan-charon strongswan-swanctl iproute2 $(LIBRESWAN_LIBS) >/dev/null; \
+	  fi; \
+	  if [ ! -x $(LIBRESWAN_DIR)/usr/libexec/ipsec/pluto ]; then \
+	    echo "unpacking Debian's libreswan into $(LIBRESWAN_DIR)"; \
+	    rm -rf $(LIBRESWAN_DIR) build/libreswan-deb && mkdir -p build/libreswan-deb && \
+	    (cd build/libreswan-deb && apt-get download -qq libreswan 2>/dev/null) && \
+	    dpkg -x build/libreswan-deb/libreswan_*.deb $(LIBRESWAN_DIR); \
+	  fi; \
+	fi
+	IKESIM_LIBRESWAN=$(LIBRESWAN_DIR) $(BIN)/python interop/harness.py --preflight
+	IKESIM_LIBRESWAN=$(LIBRESWAN_DIR) $(BIN)/python -m pytest interop -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -22,6 +22,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(frozenset(layer) for layer in (
     {"ios", "linux"},
     {"export"},
     {"scenario"},
+    {"live"},
     {"teach", "check", "explain", "report", "console", "sweep", "fidelity", "labgen"},
     {"cli", "pytest_plugin", "__main__"},
 ))

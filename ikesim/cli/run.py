@@ -53,6 +53,10 @@ STDOUT = Path("-")     # an output named "-" is standard output (instead of the 
               show_default=True,
               help="Progress bar on stderr: auto = when stderr is a terminal and the run takes "
                    "more than a moment.")
+@click.option("--live", is_flag=True, default=False,
+              help="Run in real time and bind the scenario's 'live:' section to real UDP "
+                   "sockets on loopback, so that a real IKE daemon is one of the peers "
+                   "(docs/live-peers.md).")
 @click.option("--strict", is_flag=True, default=False,
               help="Treat warnings (e.g. configuration lines accepted but not modelled) as "
                    "errors.")
@@ -60,7 +64,7 @@ STDOUT = Path("-")     # an output named "-" is standard output (instead of the 
 def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | None,
         pcap_path: Path | None, capture_at: tuple[str, ...], keys_path: Path | None,
         esp_keys_path: Path | None, html_path: Path | None, outcome: bool,
-        search_fix: bool, progress: str, strict: bool) -> None:
+        search_fix: bool, progress: str, live: bool, strict: bool) -> None:
     """Run SCENARIO and print the IOS console transcript."""
     from ikesim.cli.progress import RunProgress
     from ikesim.cli.validate import show_strict
@@ -84,17 +88,34 @@ def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | N
     for option, path in named:
         outputs.add(option, None if path == STDOUT else path)
     outputs.check()               # fail before a long run, not after it
+    if live:
+        if search_fix or html_path is not None:
+            raise InputError("--explain and --html re-run the scenario without its live "
+                             "peer: not with --live")
+        outcome = False           # the outcome block re-runs the scenario too
+    bridge = None
     try:
         with RunProgress(progress, sc.duration if end is None else end,
                          stdout_is_data=bool(to_stdout)) as bar:
             # the transcript streams to stdout, unless stdout carries one of the outputs
             runtime = streaming_runtime(sc, seed,
-                                        sink=_discard if to_stdout else bar.print_block)
+                                        sink=_discard if to_stdout else bar.print_block,
+                                        realtime=live)
+            if live:
+                from ikesim.live import LiveBridge
+
+                bridge = LiveBridge.attach(runtime)
+                click.echo(f"ikesim: {bridge.describe()}", err=True)
+                runtime.lab.env.sync()        # real time starts now, not at the build
             _run(sc, seed, end, runtime, outputs, bar, to_stdout, pcap_path=pcap_path,
                  capture_at=capture_at, keys_path=keys_path, esp_keys_path=esp_keys_path,
                  html_path=html_path, outcome=outcome, search_fix=search_fix)
     except StdoutClosed:
         raise BrokenPipeError from None         # after the output files were cleaned up
+    finally:
+        if bridge is not None:
+            bridge.close()
+            click.echo(f"ikesim: {bridge.summary()}", err=True)
 
 
 def _discard(lines: list[str]) -> None:

@@ -25,15 +25,17 @@ def print_block(lines: list[str]) -> None:
 
 
 def streaming_runtime(scenario: Any, seed: int | None,
-                      sink: Callable[[list[str]], None] = print_block) -> Any:
+                      sink: Callable[[list[str]], None] = print_block,
+                      realtime: bool = False) -> Any:
     """A :class:`~ikesim.scenario.runner.Runtime` that keeps neither its events nor its
-    transcript: the transcript goes to ``sink`` (by default printed on stdout) as it happens."""
+    transcript: the transcript goes to ``sink`` (by default printed on stdout) as it happens.
+    ``realtime``: on simpy's real-time environment (live peers)."""
     from ikesim.export.transcript import Transcript
     from ikesim.net.events import EventLog
     from ikesim.scenario.runner import Runtime
 
     return Runtime(scenario, seed=seed, events=EventLog(keep=False),
-                   transcript=Transcript(sink=sink))
+                   transcript=Transcript(sink=sink), realtime=realtime)
 
 
 class JsonLines:

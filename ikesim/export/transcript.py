@@ -64,6 +64,10 @@ class Transcript:
             console = self._consoles[device] = _Console(prompt=f"{device}#")
         return console
 
+    def set_prompt(self, device: str, prompt: str) -> None:
+        """A console whose prompt is not ``HOST#`` (a Linux shell: ``root@gw1:~# ``)."""
+        self._console(device).prompt = prompt
+
     def command(self, device: str, command: str, output: list[str]) -> list[str]:
         """Record a command and its output; returns the lines added."""
         console = self._console(device)

@@ -8,6 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ikesim.fidelity.linux_runs import TOLERANCE, linux_section, linux_table, measure_linux
 from ikesim.fidelity.measure import measure
 from ikesim.fidelity.report import page, table
 
@@ -18,11 +19,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results = measure()
     print(table(results))
+    linux = measure_linux()
+    print(linux_table(linux))
     if args.page is not None:
-        args.page.write_text(page(results), encoding="utf-8")
+        args.page.write_text(page(results, extra=linux_section(linux)), encoding="utf-8")
         print(f"wrote {args.page}")
     low = [m.capture.key for m in results
            if m.score is not None and m.score.share < m.capture.target]
+    low += [m.run.key for m in linux if m.score.share < m.run.target
+            or (m.worst is not None and m.worst > TOLERANCE)]
     if low:
         print(f"below target: {', '.join(low)}", file=sys.stderr)
         return 1

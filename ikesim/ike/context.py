@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ikesim.ike.events import IkeEvent
+from ikesim.ike.messages import describe_payloads
 from ikesim.ike.phase2db import Phase2Database
 from ikesim.ike.policy import CryptoConfig, PresharedKey
 from ikesim.ike.profiles import Profile
@@ -77,6 +78,8 @@ class Context:
         self.on_deleted: list[Callable[[float, IsakmpSa], None]] = []
         self._serial_ids = profile.conn_id_scheme == "serial"
         self._dialect_15 = profile.fsm_events     # 12.4T and later print FSM lines
+        self._payload_events = profile.payload_events
+        self._built: list[str] = []
 
     # ---------------------------------------------------------------- configuration
     def reconfigure(self, crypto: CryptoConfig) -> None:
@@ -143,14 +146,35 @@ class Context:
         # RFC 3948 §2.2: on port 4500 an ISAKMP message follows the non-ESP marker
         wire = frame_ike(data) if sa.local_port == NATT_PORT else data
         self.out.sends.append(Datagram(sa.local, sa.local_port, sa.peer, sa.peer_port, wire))
+        if self._payload_events:
+            self.emit(sa, "tx", peer=sa.peer, state=sa.state, role=sa.role, exchange=exchange,
+                      message_id=message_id, sport=sa.local_port, dport=sa.peer_port,
+                      retransmission=retransmission, size=len(data),
+                      payloads=[] if retransmission else self._take_built())
+            return
         self.emit(sa, "tx", peer=sa.peer, state=sa.state, role=sa.role, exchange=exchange,
                   message_id=message_id, sport=sa.local_port, dport=sa.peer_port,
                   retransmission=retransmission)
 
-    def send_datagram(self, datagram: Datagram) -> None:
+    def send_datagram(self, datagram: Datagram, sa: IsakmpSa | None = None,
+                      exchange: int = 0, message_id: int = 0) -> None:
         if datagram.sport == NATT_PORT:
             datagram.data = frame_ike(datagram.data)
         self.out.sends.append(datagram)
+        if self._payload_events:        # an unprotected notify (no SA, or one not yet keyed)
+            self.emit(sa, "tx", peer=datagram.dst, state=sa.state if sa else "", role=sa.role
+                      if sa else "R", exchange=exchange, message_id=message_id,
+                      sport=datagram.sport, dport=datagram.dport, retransmission=False,
+                      size=len(datagram.data), payloads=self._take_built())
+
+    def built(self, payloads: list[Any]) -> None:
+        """The payloads of the message about to be sent (``payload_events`` profiles only)."""
+        if self._payload_events:
+            self._built = describe_payloads(payloads)
+
+    def _take_built(self) -> list[str]:
+        built, self._built = self._built, []
+        return built
 
     def send_raw(self, sa: IsakmpSa, data: bytes) -> None:
         """A datagram to the SA's peer as is (a NAT-keepalive, RFC 3948 §2.3: no marker)."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ikesim.ike.context import Context, Reject
-from ikesim.ike.messages import payload_name
+from ikesim.ike.messages import describe_payloads, payload_name
 from ikesim.ike.sa import IsakmpSa
 from ikesim.ike.transitions import Transition, payload_problem
 from ikesim.isakmp import Header, Payload
@@ -48,6 +48,10 @@ def dispatch(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbou
         ctx.emit(sa, "bad_message", peer=sa.peer, reason=f"{row.message}: {problem}")
         return False
     ctx.taken[row] += 1
+    if ctx.profile.payload_events:
+        ctx.emit(sa, "parsed", exchange=int(msg.header.exchange),
+                 message_id=msg.header.message_id, message=row.message,
+                 payloads=describe_payloads(msg.payloads), size=len(msg.data))
     try:
         actions[row.action](ctx, now, sa, row, msg)
     except Reject as rej:

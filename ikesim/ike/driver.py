@@ -19,11 +19,12 @@ from ikesim.ike.context import Context
 from ikesim.ike.informational import notify_plain
 from ikesim.ike.protect import EXCHANGE_INFO, EXCHANGE_MAIN, ProtectionError
 from ikesim.ike.quick import EXCHANGE_QUICK, IPSEC_LIFETIME
-from ikesim.ike.sa import Datagram, IsakmpSa
+from ikesim.ike.sa import QM_IDLE, Datagram, IsakmpSa
 from ikesim.ipsec.udp_encap import NATT_PORT, strip_marker
 from ikesim.isakmp import Header, IsakmpDecodeError, NotifyType, decode_header
 
 REASON_LIFETIME = "lifetime expired"
+REASON_HALF_OPEN = "half open timeout"
 
 Receive = Callable[[Context, float, IsakmpSa, Header, bytes], None]
 EXCHANGES: dict[int, Receive] = {EXCHANGE_MAIN: main_mode.receive,
@@ -61,6 +62,8 @@ def _receive(ctx: Context, now: float, data: bytes, src: int, sport: int, dst: i
     sa = ctx.sadb.find(header, src)
     rx = {"exchange": exchange, "message_id": header.message_id, "sport": sport,
           "dport": dport}
+    if ctx.profile.payload_events:
+        rx["size"] = len(data)
     if sa is None:
         if main_mode.is_initial_offer(header):
             main_mode.new_responder(ctx, now, header, data, src, sport, dst, dport, rx)
@@ -114,6 +117,11 @@ def timer_expired(ctx: Context, now: float, key: Hashable) -> None:
         lifecycle.purge(ctx, sa)
     elif isinstance(kind, str) and kind.startswith("qm:") and kind[3:].isdigit():
         qc.on_timer(ctx, now, sa, int(kind[3:]))
+    elif kind == "half_open" and not sa.deleted and sa.state != QM_IDLE:
+        # charon: "deleting half open IKE_SA with X after timeout"; pluto: "deleting
+        # incomplete state after 60 seconds" (runs B, E)
+        ctx.emit(sa, "half_open_timeout", peer=sa.peer, timeout=ctx.profile.half_open_timeout)
+        lifecycle.delete(ctx, now, sa, REASON_HALF_OPEN, notify_peer=False)
     elif kind == natt.NAT_KEEPALIVE:
         natt.keepalive_timer(ctx, now, sa)
     elif kind == dpd.DPD_TIMER:

@@ -120,6 +120,23 @@ IOS bookkeeping the 15.x/IOS-XE dialects print (traces 04, 05, 07 in ../shared/f
   (policy_not_acceptable gains ``local``; qm_delete gains ``error`` (bool); rejections carry
   ``peer``)
 
+The Linux daemons (profiles with ``payload_events``, ``ikesim.linux`` formats them):
+
+  parsed          exchange, message_id, message ("MM1".."MM6", "QM1".."QM3", "INFO_NOTIFY" …:
+                  the transition row), payloads (list: "SA", "KE", "NONCE", "ID", "HASH",
+                  "DELETE", "VENDOR:<hex>", "NOTIFY:<type>" …, in order), size (octets)
+                  (a received message accepted by its row: "parsed ID_PROT response 0 [ SA V ]")
+  half_open_timeout peer, timeout (s)                ("deleting half open IKE_SA … after timeout")
+  ipsec_install_failed peer, message_id, role, inbound_spi, outbound_spi, transform
+                  (the kernel refused the IPsec SAs: "unable to install … IPsec SA (SAD)")
+  id_mismatch     peer, role, received_type, received (text), expected_type, expected
+                  (the peer's phase-1 identity is not the configured one)
+  qm_request      message_id, peer, proxy fields       (a QM1 read: the proposed selectors)
+  spi_allocated   message_id, role, spi, proxy fields  (our inbound SPI: charon "got SPI")
+  (with ``payload_events`` "rx" gains ``size``, "tx" ``size`` and ``payloads`` (as in "parsed"; empty for
+   a retransmission); a "tx" for an unprotected notify may have no SA; qm_delete gains
+   ``inbound_spi`` when a failed installation expires)
+
 NAT traversal (RFC 3947/3948, ``ikesim.ike.natt``) and dead peer detection (RFC 3706,
 ``ikesim.ike.dpd``):
 

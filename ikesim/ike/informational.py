@@ -29,7 +29,7 @@ from ikesim.ike.messages import (
     plain_payloads,
 )
 from ikesim.ike.protect import EXCHANGE_INFO, ProtectionError
-from ikesim.ike.sa import Datagram, IsakmpSa
+from ikesim.ike.sa import QM_IDLE, Datagram, IsakmpSa
 from ikesim.ike.transitions import INFO, Transition, has_encrypted_row, lookup
 from ikesim.ipsec.sa import IpsecSaPair
 from ikesim.isakmp import (
@@ -46,6 +46,7 @@ from ikesim.isakmp.attributes import decode_attributes
 
 REASON_PEER_DELETE = "No reason"
 REASON_QM_REFUSED = "Informational (in) state 1"   # IOS: the peer's notify ended the exchange
+REASON_ERROR_NOTIFY = "error notify"
 INFO_NOTIFY = "IKE_MESG_FROM_PEER, IKE_INFO_NOTIFY"
 LIFE_TYPE, LIFE_DURATION, LIFE_SECONDS = 11, 12, 1  # RFC 2409 App. A (RESPONDER-LIFETIME data)
 
@@ -55,9 +56,11 @@ def notify_plain(ctx: Context, sa: IsakmpSa | None, header: Header, local: int, 
     """Unprotected informational notification (RFC 2408 §3.14), e.g. NO_PROPOSAL_CHOSEN."""
     rcookie = sa.rcookie if sa is not None else header.rcookie
     mid = ctx.message_id()
+    payloads: list[Payload] = [NotificationPayload(code, PROTO_ISAKMP)]
+    ctx.built(payloads)
     data = encode_message(Message(Header(header.icookie, rcookie, 0, EXCHANGE_INFO, 0, mid),
-                                  [NotificationPayload(code, PROTO_ISAKMP)]))
-    ctx.send_datagram(Datagram(local, lport, peer, pport, data))
+                                  payloads))
+    ctx.send_datagram(Datagram(local, lport, peer, pport, data), sa, EXCHANGE_INFO, mid)
     ctx.emit(sa, "notify_tx", peer=peer, notify_type=notify_name(code), notify_code=code)
 
 
@@ -126,6 +129,11 @@ def log_notify(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inb
     for p in msg.payloads:
         if isinstance(p, NotificationPayload):
             _log_notify(ctx, sa, p)
+            if (ctx.profile.error_notify_deletes and int(p.notify_type) < 16384
+                    and sa.state != QM_IDLE and not sa.deleted):
+                # charon informational.c: an error notify "only critical during main mode"
+                # ends the IKE_SA being set up
+                lifecycle.delete(ctx, now, sa, REASON_ERROR_NOTIFY, notify_peer=False)
 
 
 def protected_notify(ctx: Context, now: float, sa: IsakmpSa, row: Transition,

@@ -105,6 +105,10 @@ def traffic(ctx: Context, now: float, pair: IpsecSaPair) -> None:
     if pair.deleted:
         return
     limit = pair.outbound.lifetime_kb * 1024
+    if not limit:
+        # a kilobyte lifetime of 0 is none: the Linux daemons offer no byte limit unless one
+        # is configured (strongSwan life_bytes = 0)
+        return
     used = max(pair.outbound.octets, pair.inbound.octets)
     if used >= limit:
         expire(ctx, pair, "lifetime kilobytes")

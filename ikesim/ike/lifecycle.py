@@ -12,7 +12,7 @@ from ikesim.ike.context import Context
 from ikesim.ike.messages import PROTO_ISAKMP
 from ikesim.ike.protect import EXCHANGE_INFO
 from ikesim.ike.sa import QM_IDLE, IsakmpSa
-from ikesim.isakmp import Attribute, DeletePayload, NotificationPayload, NotifyType
+from ikesim.isakmp import Attribute, DeletePayload, HashPayload, NotificationPayload, NotifyType
 from ikesim.isakmp.attributes import encode_attributes
 
 LIFE_TYPE, LIFE_DURATION, LIFE_SECONDS = 11, 12, 1     # RFC 2409 App. A (phase-1 classes)
@@ -45,7 +45,8 @@ def new_sa(ctx: Context, now: float, role: str, local: int, peer: int, lport: in
     # An IOS-like, deterministic "sa=623CF540" pointer derived from the initiator cookie.
     handle = 0x60000000 | (int.from_bytes(icookie[:4], "big") & 0x03FFFFFC)
     sa = IsakmpSa(serial=serial, role=role, local=local, peer=peer, local_port=lport,
-                  peer_port=pport, icookie=icookie, created_at=now, handle=handle)
+                  peer_port=pport, icookie=icookie, created_at=now, handle=handle,
+                  pad_full_block=ctx.profile.pad_full_block)
     ctx.sadb.add(sa)
     return sa
 
@@ -78,6 +79,7 @@ def _responder_lifetime(ctx: Context, sa: IsakmpSa) -> None:
     ios_detail.node_new(ctx, sa, mid, keep=False)
     notify = NotificationPayload(NotifyType.RESPONDER_LIFETIME, PROTO_ISAKMP,
                                  sa.icookie + sa.rcookie, data)
+    ctx.built([HashPayload(b""), notify])
     ctx.send(sa, protect.protected_informational(sa, mid, [notify]), EXCHANGE_INFO, mid)
     # guess: the responder's own lines for it (no capture shows the responder side).
     ctx.emit(sa, "notify_tx", peer=sa.peer, notify_type="RESPONDER_LIFETIME",
@@ -97,8 +99,9 @@ def delete(ctx: Context, now: float, sa: IsakmpSa, reason: str, *, notify_peer: 
         # node for it and purges it once sent (trace 07).
         mid = ctx.message_id()
         ios_detail.node_new(ctx, sa, mid, keep=False)
-        data = protect.protected_informational(
-            sa, mid, [DeletePayload(PROTO_ISAKMP, 16, [sa.icookie + sa.rcookie])])
+        delete_payload = DeletePayload(PROTO_ISAKMP, 16, [sa.icookie + sa.rcookie])
+        ctx.built([HashPayload(b""), delete_payload])
+        data = protect.protected_informational(sa, mid, [delete_payload])
         ctx.send(sa, data, EXCHANGE_INFO, mid)
         ctx.detail(sa, "node_purge", message_id=mid)
     # trace 07: the FSM line comes first, then "deleting SA reason …", the peer and the nodes

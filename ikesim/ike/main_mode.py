@@ -98,6 +98,7 @@ def initiate(ctx: Context, now: float, local: int, peer: int,
     ctx.detail(sa, "aggressive_skipped")
     ctx.detail(sa, "psk_found", peer=peer)
     payloads = _build(ctx, sa, "MM1")     # trace 04: the VIDs are made before the FSM moves
+    ctx.built(payloads)
     ctx.internal(sa, "IKE_I_MM1", "IKE_MESG_FROM_IPSEC, IKE_SA_REQ_MM")
     ctx.emit(sa, "main_mode_begin")
     data = encode_message(Message(Header(sa.icookie, ZERO_COOKIE, 0, EXCHANGE_MAIN), payloads))
@@ -137,6 +138,8 @@ def new_responder(ctx: Context, now: float, header: Header, data: bytes, src: in
         return
     sa = lifecycle.new_sa(ctx, now, "R", dst, src, dport, sport, header.icookie)
     ctx.admission.accepted += 1
+    if ctx.profile.half_open_timeout:
+        ctx.arm(sa, "half_open", now + ctx.profile.half_open_timeout)
     ctx.emit(sa, "sa_created", role="R", peer=src, local=dst)
     ios_detail.preamble(ctx, sa, initiator=False)
     dispatch(ctx, now, sa, row, Inbound(header, data, payloads), ACTIONS)
@@ -210,6 +213,7 @@ def run_tasks(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbo
     if row.tx_state is not None:
         name = REPLY[row.message]
         payloads = _build(ctx, sa, name)
+        ctx.built(payloads)
         if name in ENCRYPTED:
             reply, sa.iv = protect.encrypt_message(sa, EXCHANGE_MAIN, 0, payloads, _iv(sa))
         else:
@@ -227,7 +231,8 @@ def run_tasks(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbo
         lifecycle.established(ctx, now, sa)
     else:
         sa.awaiting_reply = True
-        arm_retransmit(ctx, now, sa)
+        if sa.role == "I" or ctx.profile.responder_retransmits:
+            arm_retransmit(ctx, now, sa)
 
 
 ACTIONS: dict[str, Action] = {name: run_tasks for name in (
@@ -257,6 +262,11 @@ def on_duplicate(ctx: Context, now: float, sa: IsakmpSa) -> None:
     ``dup_resend_delay`` later (the retransmit timer is pulled in)."""
     ctx.emit(sa, "duplicate", peer=sa.peer, state=sa.state, role=sa.role)
     if sa.last_sent is None:
+        return
+    if not ctx.profile.responder_retransmits:
+        # charon: "received retransmit of request with ID 0, retransmitting response"; pluto:
+        # "retransmitting in response to duplicate packet" (runs B, E): at once, uncounted
+        ctx.send(sa, sa.last_sent, EXCHANGE_MAIN, 0, retransmission=True)
         return
     ctx.emit(sa, "retransmit_due_to_dup")
     ctx.emit(sa, "retransmit_tick", state=sa.state, role=sa.role)

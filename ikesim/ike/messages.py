@@ -51,6 +51,21 @@ def payload_name(p: Payload) -> str:
     return PAYLOAD_NAMES[type(p)]
 
 
+def describe_payloads(payloads: list[Payload]) -> list[str]:
+    """A message's payloads for the ``payload_events`` profiles, in order: the payload names
+    above, ``VENDOR:<hex>`` for a vendor ID and ``NOTIFY:<type>`` for a notification (the
+    personality names them), another payload class by its class name."""
+    out: list[str] = []
+    for p in payloads:
+        name = PAYLOAD_NAMES.get(type(p)) or type(p).__name__
+        if isinstance(p, VendorIdPayload):
+            name = f"VENDOR:{bytes(p.data).hex()}"
+        elif isinstance(p, NotificationPayload):
+            name = f"NOTIFY:{int(p.notify_type)}"
+        out.append(name)
+    return out
+
+
 def notify_name(code: int) -> str:
     try:
         return NotifyType(code).name
@@ -86,12 +101,6 @@ def phase1_sa_shape(data: bytes) -> str | None:
     if data[HEADER_LEN] == PayloadType.SA:  # the SA's Next Payload: another SA follows
         return "multiple SA payloads in a phase 1 message"
     return None
-
-
-def phase1_id(local: int, port: int = IKE_PORT) -> IdPayload:
-    """ID_IPV4_ADDR, UDP/500 (RFC 2407 §4.6.2), as IOS sends in phase 1 (port 0 once NAT-T
-    floated: ``natt.id_port``)."""
-    return IdPayload(ID_IPV4_ADDR, 17, port, local.to_bytes(4, "big"))
 
 
 def proxy_id(net: int, mask: int, protocol: int, port: int) -> IdPayload:

@@ -33,11 +33,11 @@ from ikesim.crypto import (
     private_value_from_bytes,
     validate_public,
 )
-from ikesim.ike import ios_detail, lifecycle, natt
+from ikesim.ike import identities, ios_detail, lifecycle
 from ikesim.ike import proposals as props
 from ikesim.ike.context import Context, Reject
 from ikesim.ike.informational import notify_plain
-from ikesim.ike.messages import PROTO_ISAKMP, first_payload_body, nonce_ok, phase1_id
+from ikesim.ike.messages import PROTO_ISAKMP, first_payload_body, nonce_ok
 from ikesim.ike.natt import NatTraversalTask
 from ikesim.ike.sa import IsakmpSa
 from ikesim.ike.vendor import VendorIdTask
@@ -94,7 +94,9 @@ class ProposalTask:
 
     def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
         if message == "MM1":
-            sa.offered = props.initiator_sa(ctx.crypto.policies_in_order())
+            sa.offered = props.initiator_sa(ctx.crypto.policies_in_order(),
+                                            order=ctx.profile.ike_attribute_order,
+                                            first=ctx.profile.first_transform_number)
             return [sa.offered]
         if message == "MM2":
             chosen, sa.chosen = sa.chosen, None      # resends use the encoded MM2
@@ -182,7 +184,7 @@ class KeyExchangeTask:
             # The responder makes its DH value and the keys as it reads MM3 (IOS prints the new
             # conn-id from the VIDs of MM3 on, trace 05); MM4 only carries them.
             sa.gxr = self._new_dh(ctx, sa)
-            sa.nr = ctx.random(NONCE_LEN)
+            sa.nr = ctx.random(ctx.profile.nonce_length)
             self._keys(ctx, sa, peer_ke)
         elif message == "MM4":
             peer_ke = self._peer_ke(sa, payloads)
@@ -193,7 +195,7 @@ class KeyExchangeTask:
     def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
         if message == "MM3":
             sa.gxi = self._new_dh(ctx, sa)
-            sa.ni = ctx.random(NONCE_LEN)
+            sa.ni = ctx.random(ctx.profile.nonce_length)
             return [KePayload(sa.gxi), NoncePayload(sa.ni)]
         if message == "MM4":
             return [KePayload(sa.gxr), NoncePayload(sa.nr)]
@@ -273,6 +275,7 @@ class PskAuthTask:
         elif message in ("MM5", "MM6"):
             ident = _one(payloads, IdPayload)
             _match_profile(ctx, sa, ident)
+            identities.check_peer(ctx, now, sa, ident)    # type: ignore[arg-type]
             got = _one(payloads, HashPayload).data   # type: ignore[union-attr]
             compute, which = (hash_i, "HASH_I") if message == "MM5" else (hash_r, "HASH_R")
             want = compute(sa.hash_name, sa.skeyid, sa.gxi, sa.gxr, sa.icookie, sa.rcookie,
@@ -285,7 +288,7 @@ class PskAuthTask:
     def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
         if message not in ("MM5", "MM6"):
             return []
-        ident = phase1_id(sa.local, natt.id_port(sa))
+        ident = identities.local_id(ctx, sa)
         compute = hash_i if message == "MM5" else hash_r
         h = compute(sa.hash_name, sa.skeyid, sa.gxi, sa.gxr, sa.icookie, sa.rcookie, sa.sai_b,
                     payload_body(ident))

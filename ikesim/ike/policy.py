@@ -151,6 +151,19 @@ class Trustpoint:
     line: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class PeerIdentity:
+    """The phase-1 identities of the connection to one peer (Linux gateways: swanctl ``local
+    { id }`` / ``remote { id }``, libreswan ``leftid=``/``rightid=``): ours as sent in MM5/MM6
+    and, when set, the one the peer must send (RFC 2407 §4.6.2.1 types: 1 ID_IPV4_ADDR, 2
+    ID_FQDN, 3 ID_USER_FQDN; ``data`` as on the wire)."""
+
+    local_type: int
+    local_data: bytes
+    remote_type: int | None = None
+    remote_data: bytes = b""
+
+
 @dataclass(slots=True)
 class CryptoConfig:
     """Everything under ``crypto`` in one device's configuration."""
@@ -179,6 +192,12 @@ class CryptoConfig:
     map_local_address: dict[str, str] = field(default_factory=dict)  # map -> interface
     in_negotiation_limit: int | None = None    # `crypto call admission limit ike
                                                #  in-negotiation-sa N`
+    # The kernel accepts the IPsec SAs quick mode makes (always on a router; a Linux host
+    # without an ESP transform refuses them with ENOSYS, ../shared/fidelity/linux runs A, D).
+    kernel_ipsec: bool = True
+    # Identities per peer address (0: any peer); a peer not listed gets ID_IPV4_ADDR of the
+    # local address and any identity is accepted (IOS `crypto isakmp identity address`).
+    identities: dict[int, PeerIdentity] = field(default_factory=dict)
     # The device's interface addresses (canonical name -> address), filled by the parser so
     # that a keyring's `local-address IFACE` can be compared with the local address of an IKE
     # session.

@@ -55,9 +55,22 @@ def life_duration_attribute(seconds: int) -> Attribute:
     return Attribute(ATTR_LIFE_DURATION, seconds.to_bytes(4, "big"), tv=False)
 
 
-def policy_transform(policy: IsakmpPolicy, number: int) -> Transform:
-    """One MM1 transform for a local policy, attributes in IOS order."""
+def policy_transform(policy: IsakmpPolicy, number: int, order: str = "ios") -> Transform:
+    """One MM1 transform for a local policy, attributes in IOS order (strongSwan 5.9.8 uses
+    the same order, proposal_substructure.c set_from_proposal_v1_ike()) or, ``order``
+    "pluto", in libreswan's: life type and duration first, then encryption, hash, auth,
+    group, key length (ikev1_spdb_struct.c emits the life attributes before the table's)."""
     enc, key_len = ENCRYPTION_WIRE[policy.encryption]
+    life = [Attribute(ATTR_LIFE_TYPE, LIFE_SECONDS, tv=True),
+            life_duration_attribute(policy.lifetime)]
+    if order == "pluto":
+        attrs = [*life, Attribute(ATTR_ENCRYPTION, enc, tv=True),
+                 Attribute(ATTR_HASH, HASH_WIRE[policy.hash], tv=True),
+                 Attribute(ATTR_AUTH, AUTH_WIRE[policy.authentication], tv=True),
+                 Attribute(ATTR_GROUP, policy.group, tv=True)]
+        if key_len is not None:
+            attrs.append(Attribute(ATTR_KEY_LENGTH, key_len, tv=True))
+        return Transform(number, KEY_IKE, attrs)
     attrs = [Attribute(ATTR_ENCRYPTION, enc, tv=True)]
     if key_len is not None:
         attrs.append(Attribute(ATTR_KEY_LENGTH, key_len, tv=True))
@@ -65,15 +78,16 @@ def policy_transform(policy: IsakmpPolicy, number: int) -> Transform:
         Attribute(ATTR_HASH, HASH_WIRE[policy.hash], tv=True),
         Attribute(ATTR_GROUP, policy.group, tv=True),
         Attribute(ATTR_AUTH, AUTH_WIRE[policy.authentication], tv=True),
-        Attribute(ATTR_LIFE_TYPE, LIFE_SECONDS, tv=True),
-        life_duration_attribute(policy.lifetime),
+        *life,
     ]
     return Transform(number, KEY_IKE, attrs)
 
 
-def initiator_sa(policies: list[IsakmpPolicy]) -> SaPayload:
-    """IOS offers ONE proposal with one transform per policy, in priority order."""
-    transforms = [policy_transform(p, i + 1) for i, p in enumerate(policies)]
+def initiator_sa(policies: list[IsakmpPolicy], *, order: str = "ios",
+                 first: int = 1) -> SaPayload:
+    """IOS (and strongSwan) offer ONE proposal with one transform per policy, in priority
+    order; libreswan numbers the transforms from 0 (ikev1_spdb_struct.c: isat_transnum = tn)."""
+    transforms = [policy_transform(p, first + i, order) for i, p in enumerate(policies)]
     return SaPayload([Proposal(1, PROTO_ISAKMP, b"", transforms)])
 
 

@@ -37,6 +37,9 @@ def encrypt_message(sa: IsakmpSa, exchange: int, message_id: int, payloads: list
     """(datagram, last ciphertext block) for ``payloads`` encrypted under the SA's key."""
     block = CIPHERS[sa.cipher_name].block_size
     first, body = encode_payloads(payloads)
+    if sa.pad_full_block:
+        # strongSwan encrypted_payload.c encrypt_v1(): "bs - (plain.len % bs)" zero octets
+        body += bytes(block - len(body) % block)
     ct = encrypt_cbc(sa.cipher_name, sa.cipher_key, iv, pad_zero(body, block))
     header = Header(sa.icookie, sa.rcookie, int(first), exchange, FLAG_ENCRYPTION, message_id,
                     HEADER_LEN + len(ct))

@@ -31,6 +31,7 @@ from typing import Any
 
 from ikesim.crypto import prf
 from ikesim.ike.sa import IsakmpSa
+from ikesim.ike.wire_styles import daemon_esp_attributes
 from ikesim.ipsec.sa import Proxy
 from ikesim.ipsec.transforms import ENCAPS_TRANSPORT, ENCAPS_TUNNEL, ESP_AES, EspTransform
 from ikesim.ipsec.transforms import from_wire as transform_from_wire
@@ -102,6 +103,7 @@ class QmExchange:
     last_received: bytes | None = None
     resends: int = 0
     awaiting_reply: bool = True
+    install_failed: bool = False      # the kernel refused its SAs (pluto keeps it until expiry)
 
     @property
     def timer(self) -> str:
@@ -127,11 +129,14 @@ def signed_mid(message_id: int) -> int:
 
 # --------------------------------------------------------------------------- wire helpers
 def transform_attributes(t: EspTransform, policy: Phase2Policy,
-                         encaps: int | None = None) -> list[Attribute]:
+                         order: str = "ios", encaps: int | None = None) -> list[Attribute]:
     """IOS attribute order: encaps, life (seconds, kilobytes), authenticator, key length,
-    group (RFC 2407 §4.5). ``encaps``: a UDP encapsulation mode under NAT-T (RFC 3947 §5.1)."""
+    group (RFC 2407 §4.5); ``order`` "charon" or "pluto": the Linux daemons' (wire_styles).
+    ``encaps``: a UDP encapsulation mode under NAT-T (RFC 3947 §5.1)."""
     if encaps is None:
         encaps = ENCAPS_TRANSPORT if t.mode == "transport" else ENCAPS_TUNNEL
+    if order != "ios":
+        return daemon_esp_attributes(t, policy, order, encaps)
     attrs = [
         Attribute(A_ENCAPS, encaps, tv=True),
         Attribute(A_LIFE_TYPE, LIFE_SECONDS, tv=True),

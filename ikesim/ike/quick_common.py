@@ -13,8 +13,8 @@ from ikesim.ike import retransmit as flight
 from ikesim.ike.context import Context, Reject
 from ikesim.ike.dispatch import Inbound
 from ikesim.ike.messages import chain_end, nonce_ok, payload_name
-from ikesim.ike.protect import ProtectionError
-from ikesim.ike.quick import EXCHANGE_QUICK, QmExchange
+from ikesim.ike.protect import EXCHANGE_INFO, ProtectionError
+from ikesim.ike.quick import EXCHANGE_QUICK, PROTO_ESP, QmExchange
 from ikesim.ike.sa import IsakmpSa
 from ikesim.ipsec.sa import Proxy
 from ikesim.isakmp import (
@@ -23,6 +23,8 @@ from ikesim.isakmp import (
     IdPayload,
     KePayload,
     NoncePayload,
+    NotificationPayload,
+    NotifyType,
     Payload,
     SaPayload,
 )
@@ -30,6 +32,7 @@ from ikesim.isakmp import (
 NONCE_LEN = 20
 DH_PRIVATE_LEN = 32
 REASON_QM_RETRANS = "death by retransmission P2"
+REASON_INSTALL_FAILED = "IPsec SA installation failed"
 
 
 def proxy_fields(proxy: Proxy) -> dict[str, Any]:
@@ -76,7 +79,7 @@ def send(ctx: Context, now: float, x: QmExchange, data: bytes, *,
          retransmission: bool = False, expect_reply: bool = True) -> None:
     ctx.send(x.isakmp, data, EXCHANGE_QUICK, x.message_id, retransmission)
     flight.record_sent(x, data, expect_reply=expect_reply)
-    if expect_reply:
+    if expect_reply and (x.role == "I" or ctx.profile.responder_retransmits):
         ctx.arm(x.isakmp, x.timer, flight.next_deadline(ctx.profile, x, now))
     else:
         ctx.cancel(x.isakmp, x.timer)
@@ -126,6 +129,13 @@ def refused(ctx: Context, sa: IsakmpSa, x: QmExchange) -> None:
 
 def on_timer(ctx: Context, now: float, sa: IsakmpSa, message_id: int) -> None:
     x = ctx.phase2.exchange(sa.serial, message_id)
+    if x is not None and x.install_failed:
+        # pluto: the failed state goes when its larval SA expires (run D: "received hard
+        # EXPIRE for inbound SPI …", "deleting state (STATE_QUICK_R0) aged 30.000422s")
+        ctx.emit(sa, "qm_delete", message_id=message_id, reason=REASON_INSTALL_FAILED,
+                 peer=sa.peer, inbound_spi=x.my_spi)
+        forget(ctx, x)
+        return
     if x is None or x.last_sent is None or sa.deleted:
         return
     if flight.due(ctx.profile, x) == "exhausted":
@@ -135,6 +145,35 @@ def on_timer(ctx: Context, now: float, sa: IsakmpSa, message_id: int) -> None:
         return
     ctx.emit(sa, "qm_retransmit", message_id=message_id, state=sa.state, role=sa.role)
     send(ctx, now, x, x.last_sent, retransmission=True)
+
+
+def install_failed(ctx: Context, now: float, x: QmExchange) -> bool:
+    """The kernel refused ``x``'s IPsec SAs (``CryptoConfig.kernel_ipsec`` off): report it and
+    do what the profile's daemon does. True when the exchange must stop here: "notify"
+    (charon quick_mode.c: "unable to install inbound and outbound IPsec SA (SAD) in kernel",
+    then a protected NO_PROPOSAL_CHOSEN for our SPI instead of the next message, run A) or
+    "silent" (pluto: "state transition function … had internal error", no answer; the state
+    stays until its larval SA expires, run D)."""
+    if ctx.crypto.kernel_ipsec:
+        return False
+    sa = x.isakmp
+    ctx.emit(sa, "ipsec_install_failed", peer=sa.peer, message_id=x.message_id, role=x.role,
+             inbound_spi=x.my_spi, outbound_spi=x.peer_spi,
+             transform=x.chosen.ios_text if x.chosen is not None else "")
+    if ctx.profile.install_failure == "notify":
+        notify = NotificationPayload(NotifyType.NO_PROPOSAL_CHOSEN, PROTO_ESP,
+                                     (x.peer_spi if x.role == "R" else x.my_spi)
+                                     .to_bytes(4, "big"))
+        mid = ctx.message_id()
+        ctx.built([HashPayload(b""), notify])
+        ctx.send(sa, protect.protected_informational(sa, mid, [notify]), EXCHANGE_INFO, mid)
+        ctx.emit(sa, "notify_tx", peer=sa.peer, notify_type="NO_PROPOSAL_CHOSEN",
+                 notify_code=int(NotifyType.NO_PROPOSAL_CHOSEN), protocol=PROTO_ESP)
+        forget(ctx, x)
+        return True
+    x.install_failed, x.last_sent = True, None
+    ctx.arm(sa, x.timer, now + ctx.profile.failed_install_lifetime)
+    return True
 
 
 def parts(sa: IsakmpSa, payloads: list[Payload]

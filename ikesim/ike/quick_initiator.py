@@ -109,15 +109,17 @@ def start(ctx: Context, now: float, sa: IsakmpSa, policy: Phase2Policy, proxy: P
     x = QmExchange(mid, "I", sa, proxy, policy, phase2_iv(sa.hash_name, sa.iv, mid, block))
     ctx.phase2.start(x)
     x.my_spi = qc.new_spi(ctx)
-    x.ni = ctx.random(qc.NONCE_LEN)
+    x.ni = ctx.random(ctx.profile.nonce_length)
     proposals = []
+    order, first = ctx.profile.esp_attribute_order, ctx.profile.first_transform_number
     for number, (_name, t) in enumerate(policy.transforms, start=1):
         t = offered_mode(t, proxy, sa)
         x.offered.append((number, t))
         proposals.append(Proposal(number, PROTO_ESP, x.my_spi.to_bytes(4, "big"),
-                                  [Transform(1, t.cipher.transform_id,
+                                  [Transform(first, t.cipher.transform_id,
                                              transform_attributes(
-                                                 t, policy, natt.encaps_for(sa, t.mode)))]))
+                                                 t, policy, order,
+                                                 natt.encaps_for(sa, t.mode)))]))
     rest: list[Payload] = [SaPayload(proposals), NoncePayload(x.ni)]
     if policy.pfs_group is not None:
         x.group = policy.pfs_group
@@ -127,8 +129,12 @@ def start(ctx: Context, now: float, sa: IsakmpSa, policy: Phase2Policy, proxy: P
     _, body = encode_payloads(rest)
     h1 = prf(sa.hash_name, sa.skeyid_a, mid.to_bytes(4, "big") + body)
     ctx.emit(sa, "qm_begin", message_id=mid, peer=sa.peer)
+    if ctx.profile.payload_events:
+        ctx.emit(sa, "spi_allocated", message_id=mid, role="I", spi=x.my_spi,
+                 **qc.proxy_fields(proxy))
     sa.nodes.append(mid)
     # trace 04: "sending packet" comes before the quick-mode FSM line
+    ctx.built([HashPayload(h1), *rest])
     qc.send(ctx, now, x, qc.encrypt(x, [HashPayload(h1), *rest]))
     qc.set_state(ctx, x, QM_I_QM1, "IKE_MESG_INTERNAL, IKE_INIT_QM")
 
@@ -193,8 +199,11 @@ def send_qm3(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbou
     # trace 04: IKE_QM_I_QM1 -> IKE_QM_IPSEC_INSTALL_AWAIT, install, QM3, the node ends ("No
     # Error"), IPSEC_INSTALL_DONE -> IKE_QM_PHASE2_COMPLETE
     qc.set_state(ctx, x, QM_INSTALL_AWAIT, "IKE_MESG_FROM_PEER, IKE_QM_EXCH")
+    if qc.install_failed(ctx, now, x):
+        return
     ipsec_sas.create(ctx, now, x)
     ipsec_sas.installed(ctx, x)
+    ctx.built([HashPayload(h3)])
     qc.send(ctx, now, x, qc.encrypt(x, [HashPayload(h3)]), expect_reply=False)
     ios_detail.node_delete(ctx, sa, mid, "No Error")
     ipsec_sas.complete(ctx, x, QM_COMPLETE, "IKE_MESG_FROM_IPSEC, IPSEC_INSTALL_DONE")

@@ -65,6 +65,8 @@ def respond_qm2(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: In
     else:   # no IDs: the proxies are the ISAKMP peers themselves (RFC 2409 §5.5)
         proxy = Proxy(sa.local, HOST_MASK, sa.peer, HOST_MASK)
     x = QmExchange(mid, "R", sa, proxy, None, msg.next_iv)
+    if ctx.profile.payload_events:
+        ctx.emit(sa, "qm_request", message_id=mid, peer=sa.peer, **qc.proxy_fields(proxy))
     ctx.emit(sa, "process_payload", payload="HASH", message_id=mid)
     ctx.emit(sa, "process_payload", payload="SA", message_id=mid)
     # An entry with `set isakmp-profile P` serves only ISAKMP SAs that use profile P (Cisco TAC
@@ -89,7 +91,10 @@ def respond_qm2(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: In
     x.group = parse_offer(proposal.transforms[0]).group
     ctx.phase2.start(x)
     x.my_spi = qc.new_spi(ctx)
-    x.nr = ctx.random(qc.NONCE_LEN)
+    if ctx.profile.payload_events:
+        ctx.emit(sa, "spi_allocated", message_id=mid, role="R", spi=x.my_spi,
+                 **qc.proxy_fields(proxy))
+    x.nr = ctx.random(ctx.profile.nonce_length)
     reply_sa = SaPayload([Proposal(proposal.number, PROTO_ESP, x.my_spi.to_bytes(4, "big"),
                                    [proposal.transforms[0]])])
     rest: list[Payload] = [reply_sa, NoncePayload(x.nr)]
@@ -104,7 +109,11 @@ def respond_qm2(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: In
     ctx.detail(sa, "qm_spi", role="R")
     qc.set_state(ctx, x, QM_SPI_STARVE, "IKE_MESG_FROM_PEER, IKE_QM_EXCH")
     qc.set_state(ctx, x, QM_INSTALL_AWAIT, "IKE_MESG_INTERNAL, IKE_GOT_SPI")
+    # pluto installs the inbound SA before it answers (run D: the failure comes before QM2)
+    if ctx.profile.install_failure == "silent" and qc.install_failed(ctx, now, x):
+        return
     ipsec_sas.installed(ctx, x)
+    ctx.built([HashPayload(h2), *rest])
     qc.send(ctx, now, x, qc.encrypt(x, [HashPayload(h2), *rest]))
     qc.set_state(ctx, x, QM_R_QM2, "IKE_MESG_FROM_IPSEC, IPSEC_INSTALL_DONE")
 
@@ -118,6 +127,8 @@ def finish_qm(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbo
         raise Reject("bad_message", peer=sa.peer, reason="HASH(3) verification failed")
     ctx.emit(sa, "process_payload", payload="HASH", message_id=mid)
     ctx.cancel(sa, x.timer)
+    if qc.install_failed(ctx, now, x):
+        return
     ipsec_sas.create(ctx, now, x)
     ios_detail.node_delete(ctx, sa, mid, "QM done (await)")          # trace 05
     ipsec_sas.complete(ctx, x, QM_COMPLETE)
@@ -192,6 +203,7 @@ def _refuse(ctx: Context, now: float, sa: IsakmpSa, offered: SaPayload, code: in
     spi = next((p.spi for p in offered.proposals if len(p.spi) == 4), b"")
     ctx.emit(sa, "qm_sa_not_acceptable", peer=sa.peer, notify_type=NotifyType(code).name)
     mid = ctx.message_id()
+    ctx.built([HashPayload(b""), NotificationPayload(code, PROTO_ESP, spi)])
     data = protect.protected_informational(sa, mid, [NotificationPayload(code, PROTO_ESP, spi)])
     ctx.send(sa, data, protect.EXCHANGE_INFO, mid)
     ctx.emit(sa, "notify_tx", peer=sa.peer, notify_type=NotifyType(code).name,

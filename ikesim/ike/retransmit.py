@@ -55,7 +55,7 @@ def due(profile: Profile, flight: Flight) -> str:
     (the profile's limit is reached) or "resend" (the count is incremented)."""
     if flight.last_sent is None:
         return "idle"
-    if flight.resends >= profile.retransmit_limit:
+    if profile.retransmit_exhausted(flight.resends):
         return "exhausted"
     flight.resends += 1
     return "resend"

@@ -121,6 +121,7 @@ class IsakmpSa:
     # deletes this one (trace 07); ``restart`` marks such a new SA (one restart per request)
     requeue: list[Any] = field(default_factory=list)
     restart: bool = False
+    pad_full_block: bool = False   # the profile's CBC padding rule (ikesim.ike.protect)
     profile: str | None = None     # the ISAKMP profile the peer matched (or that we used)
 
     @property

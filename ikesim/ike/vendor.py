@@ -33,7 +33,14 @@ VENDOR_IDS: dict[str, bytes] = {
     # "Cisco IKE Fragmentation" (libreswan vendor.c); IOS does not name it: trace 07's "vendor
     # ID seems Unity/DPD but major 194 mismatch" is its octet 14 (0xC2)
     "cisco-frag": bytes.fromhex("4048b7d56ebce88525e7de7f00d6c2d3c0000000"),
+    # The Linux daemons (strongSwan 5.9.8 isakmp_vendor.c, libreswan 4.10 vendorid.c):
+    # fragmentation as strongSwan sends it (capability 0x80000000) and as libreswan sends it
+    # (the bare 16 octets); draft-02 without the newline ("draft-ietf-ipsec-nat-t-ike-02").
+    "frag-strongswan": bytes.fromhex("4048b7d56ebce88525e7de7f00d6c2d380000000"),
+    "frag": bytes.fromhex("4048b7d56ebce88525e7de7f00d6c2d3"),
+    "nat-t-02-nolf": bytes.fromhex("cd60464335df21f87cfdb2fc68b6a448"),
 }
+FRAGMENTATION = ("frag-strongswan", "frag", "cisco-frag")
 NAT_T_PREFERENCE = ("nat-t-rfc3947", "nat-t-07", "nat-t-03", "nat-t-02")
 _CISCO_IOS_PREFIX = bytes.fromhex("3e984048")
 
@@ -50,14 +57,31 @@ SENT: dict[str, dict[str, tuple[str, ...]]] = {
              "MM3": ("dpd", "cisco-ios", "xauth"), "MM4": ("unity", "xauth", "cisco-ios"),
              "MM6": ("dpd",)},
 }
-NAT_T_CHOICES = {"15": NAT_T_PREFERENCE, "12.4": ("nat-t-02",)}
+# strongSwan: MM1 XAuth, DPD, FRAGMENTATION, then RFC 3947 and draft-02\n (the NAT-T VIDs it
+# "sends itself"); MM2 XAuth, DPD, FRAGMENTATION when the initiator announced it, and the best
+# NAT-T VID received (isakmp_vendor.c build(); run A: MM1 "[ SA V V V V V ]", MM2 "[ SA V V V V
+# ]"). libreswan: FRAGMENTATION and DPD (out_v1VID_set(): DPD last), then as initiator every
+# NAT-T VID (nat_traversal_insert_vid(), ikev1-method both), as responder the best one received
+# (ikev1_main.c; run D: MM1 carries 6 VIDs, MM2 3).
+SENT["strongswan"] = {"MM1": ("xauth", "dpd", "frag-strongswan", "nat-t-rfc3947", "nat-t-02"),
+                      "MM2-": ("xauth", "dpd", "frag-strongswan")}
+SENT["libreswan"] = {"MM1": ("frag", "dpd", "nat-t-rfc3947", "nat-t-03", "nat-t-02",
+                             "nat-t-02-nolf"),
+                     "MM2-": ("frag", "dpd")}
+# VIDs a responder sends only when the initiator announced the same extension (strongSwan
+# sends FRAGMENTATION back only to a peer that supports it).
+ECHOED = {"frag-strongswan": FRAGMENTATION}
+NAT_T_CHOICES = {"15": NAT_T_PREFERENCE, "12.4": ("nat-t-02",),
+                 # isakmp_vendor.c vendor_natt_ids[], "ordered by preference"
+                 "strongswan": ("nat-t-rfc3947", "nat-t-03", "nat-t-02-nolf", "nat-t-02"),
+                 "libreswan": ("nat-t-rfc3947", "nat-t-03", "nat-t-02", "nat-t-02-nolf")}
 
 
 def natt_choice(vid_set: str, vendors: set[str], *, responder: bool) -> str | None:
     """The NAT-T VID of an exchange: the one a responder answers MM2 with (the first of its
     platform's choices the initiator offered), or, for the initiator, the one it offered that
     the responder's MM2 carries. None: no NAT-T."""
-    sent = SENT.get(vid_set, {}).get("MM1", ())
+    sent = tuple(n for n in SENT.get(vid_set, {}).get("MM1", ()) if n.startswith("nat-t"))
     choices = NAT_T_CHOICES.get(vid_set, ()) if responder else sent
     return next((n for n in choices if n in vendors), None)
 
@@ -122,8 +146,10 @@ class VendorIdTask:
             return []
         names = SENT[vid_set].get(message, ())
         if message == "MM2":
+            first = tuple(n for n in SENT[vid_set].get("MM2-", ())
+                          if n not in ECHOED or sa.vendors.intersection(ECHOED[n]))
             chosen = natt_choice(vid_set, sa.vendors, responder=True)
-            names = ((chosen,) if chosen else ()) + SENT[vid_set].get("MM2+", ())
+            names = first + ((chosen,) if chosen else ()) + SENT[vid_set].get("MM2+", ())
         if not getattr(ctx.crypto, "nat_transparency", True):
             # `no crypto ipsec nat-transparency udp-encapsulation`: no NAT-T VIDs (RFC 3947 §3.1
             # is what announces the capability)

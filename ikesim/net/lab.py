@@ -31,9 +31,11 @@ TunnelTap = Callable[[float, Device, Interface, Packet, str], None]
 
 
 class Lab:
-    def __init__(self, seed: int = 0, events: EventLog | None = None) -> None:
+    def __init__(self, seed: int = 0, events: EventLog | None = None,
+                 env: simpy.Environment | None = None) -> None:
+        """``env``: another simpy environment (a ``RealtimeEnvironment`` for live peers)."""
         self.seed = seed
-        self.env = simpy.Environment()
+        self.env = env if env is not None else simpy.Environment()
         self.events = events if events is not None else EventLog()
         # topology edges: (device, device) in first-connection order -> (link names, delay)
         self._edges: dict[tuple[str, str], tuple[list[str], float]] = {}

@@ -15,6 +15,7 @@ from ikesim.errors import InputError
 from ikesim.ios.config import ConfigErrors
 from ikesim.scenario import timeline, topology
 from ikesim.scenario.files import read_scenario_text
+from ikesim.scenario.live_section import live_section
 from ikesim.scenario.model import DeviceSpec, Scenario
 from ikesim.scenario.timeline import MAX_REPEATED_EVENTS
 from ikesim.scenario.topology import PLATFORMS
@@ -28,7 +29,7 @@ __all__ = ["MAX_REPEATED_EVENTS", "PLATFORMS", "TOP_KEYS", "load_scenario", "par
 # bench/memory_bench.py, but a lab with periodic work would still take a long while).
 MAX_DURATION = 31 * 86400
 TOP_KEYS = ("name", "description", "seed", "duration", "routers", "hosts", "links", "events",
-            "expect", "teach")
+            "expect", "teach", "live")
 # `teach:` holds the prose of a fault's teaching page (docs/faults/<name>.md, `make docs`).
 TEACH_KEYS = ("title", "broken", "why", "diagnose", "fix", "fixed_variant", "dialect_of")
 
@@ -86,6 +87,8 @@ def parse_scenario(text: str, *, file: str = "<scenario>", base_dir: Path | None
     events = timeline.events(root["events"], devices, links, duration, ctx,
                              root.value_line("events")) if "events" in root else []
     teach = _teach(root["teach"], ctx, root.value_line("teach")) if "teach" in root else {}
+    live = live_section(root["live"], devices, ctx, root.value_line("live")) \
+        if "live" in root else None
     expect = None
     if "expect" in root:
         from ikesim.scenario.expect import validate_expectations
@@ -94,7 +97,7 @@ def parse_scenario(text: str, *, file: str = "<scenario>", base_dir: Path | None
                                        devices={n: d.kind for n, d in devices.items()})
     return Scenario(file=file, name=name, description=description, seed=seed,
                     duration=duration, devices=devices, links=links, events=events,
-                    expect=expect, teach=teach, warnings=ctx.warnings)
+                    expect=expect, teach=teach, warnings=ctx.warnings, live=live)
 
 
 def _teach(raw: Any, ctx: Ctx, line: int) -> dict[str, str]:

@@ -17,6 +17,8 @@ class DeviceSpec:
     uptime: float = 0.0       # device uptime at t = 0, for IOS timestamps
     line: int = 0
     config_file: str | None = None   # the file the configuration was read from, if any
+    linux: Any = None                # ikesim.linux LinuxConfig (platform strongswan/libreswan)
+    extra_files: list[str] = field(default_factory=list)   # other files read (Linux gateways)
 
 
 @dataclass(slots=True)
@@ -62,11 +64,13 @@ class Scenario:
     # Problems that do not stop the run (InputError values: file, line, reason), shown as
     # ``FILE:LINE: warning: ...`` by run, validate and check (docs/scenario-format.md).
     warnings: list[Any] = field(default_factory=list)
+    live: Any = None      # ikesim.scenario.live_section.LiveSpec: a real daemon's place
 
     @property
     def sources(self) -> list[str]:
         """The files this scenario was read from (outputs must never overwrite them)."""
-        return [self.file] + [d.config_file for d in self.devices.values() if d.config_file]
+        return [self.file] + [d.config_file for d in self.devices.values() if d.config_file] \
+            + [f for d in self.devices.values() for f in d.extra_files]
 
     @property
     def routers(self) -> list[DeviceSpec]:

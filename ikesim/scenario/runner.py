@@ -20,6 +20,8 @@ from ikesim.ios.crypto import CryptoService
 from ikesim.ios.device import IosDevice
 from ikesim.ios.net_syslog import net_syslog
 from ikesim.ios.reload import reload
+from ikesim.linux.daemon import IkeDaemon
+from ikesim.linux.device import LinuxDevice
 from ikesim.net.events import EventLog, SimEvent
 from ikesim.net.lab import Lab
 from ikesim.scenario import playback
@@ -39,20 +41,30 @@ class RunResult:
 
 class Runtime:
     def __init__(self, scenario: Scenario, *, seed: int | None = None,
-                 events: EventLog | None = None, transcript: Transcript | None = None) -> None:
+                 events: EventLog | None = None, transcript: Transcript | None = None,
+                 realtime: bool = False) -> None:
         """``events``/``transcript``: streaming ones (``EventLog(keep=False)``, a transcript
-        with a sink) for long runs; by default both keep everything until the end."""
+        with a sink) for long runs; by default both keep everything until the end.
+        ``realtime``: simulated seconds last real seconds (live peers, ``ikesim.live``)."""
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
         self.events = events if events is not None else EventLog()
-        self.lab = Lab(seed=self.seed, events=self.events)
+        env = simpy.RealtimeEnvironment(strict=False) if realtime else None
+        self.lab = Lab(seed=self.seed, events=self.events, env=env)
         self.transcript = transcript if transcript is not None else Transcript()
-        self.devices: dict[str, IosDevice] = {}
+        self.devices: dict[str, IosDevice | LinuxDevice] = {}
         for spec in scenario.devices.values():
             if spec.kind == "router":
                 node = self.lab.add_router(spec.config, uptime=spec.uptime)
             else:
                 node = self.lab.add_host(spec.config, uptime=spec.uptime)
+            if spec.linux is not None:       # strongSwan / libreswan gateway
+                self.devices[spec.name] = LinuxDevice(self, name=spec.name,
+                                                      platform=spec.platform,
+                                                      linux=spec.linux, config=spec.config,
+                                                      node=node)
+                self.transcript.set_prompt(spec.name, self.devices[spec.name].prompt)
+                continue
             self.devices[spec.name] = IosDevice(self, name=spec.name, kind=spec.kind,
                                                  platform=spec.platform, config=spec.config,
                                                  node=node)
@@ -74,7 +86,10 @@ class Runtime:
 
     def _attach_crypto(self) -> None:
         for device in self.devices.values():
-            if device.kind == "router":
+            if isinstance(device, LinuxDevice):
+                device.crypto = IkeDaemon(device, device.linux_config, seed=self.seed)
+                self.lab.env.process(device.crypto.start())
+            elif device.kind == "router":
                 device.crypto = CryptoService(device, seed=self.seed)
 
     # -- events --------------------------------------------------------------------------------

@@ -65,6 +65,9 @@ def events(raw: Any, devices: dict[str, DeviceSpec], links: list[LinkSpec], dura
                                 "configure")
             if devices[device].kind != "router":
                 raise ctx.error("configure events apply to routers", item.line)
+            if devices[device].linux is not None:
+                raise ctx.error("configure events apply to IOS routers; on a Linux gateway "
+                                "use exec: ip route add …", item.line)
             spec.lines, spec.first_line = text.splitlines(), first
         elif action == "link":
             link_name = word(item["link"], ctx, item.value_line("link"), "link")
@@ -133,6 +136,14 @@ def _repeat(spec: EventSpec, item: LocatedDict, duration: float, ctx: Ctx) -> li
 def _validate_exec(command: str, device: DeviceSpec, ctx: Ctx, line: int) -> None:
     from ikesim.ios.commands import validate_exec_args  # the exec handlers' own checks
 
+    if device.linux is not None:      # a Linux gateway's shell (ikesim.linux.commands)
+        from ikesim.linux.commands import CommandError, validate_command
+        try:
+            validate_command(command, device.platform)
+        except CommandError as exc:
+            raise ctx.error(str(exc), line, command) from None
+        return
+
     try:
         parsed = parse_exec(command)
         validate_exec_args(parsed, device.kind)
@@ -153,7 +164,7 @@ def _validate_configure_sequence(events: list[EventSpec], devices: dict[str, Dev
             running[event.device] = apply_config_lines(
                 running[event.device], event.lines, file=ctx.file,
                 line_offset=event.first_line - 1)
-        elif event.action == "exec":
+        elif event.action == "exec" and devices[event.device].linux is None:
             problem = _ping_source_problem(event.command, running[event.device])
             if problem is not None:
                 raise ctx.error(f"{problem} (on {event.device} at {event.at:g}s)",

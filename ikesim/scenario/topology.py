@@ -8,10 +8,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ikesim.ike.profiles import IOS_PLATFORMS
+from ikesim.ike.profiles import IOS_PLATFORMS, LINUX_PLATFORMS
 from ikesim.ios.config import FEATURES, config_warnings, parse_config
 from ikesim.ios.ifnames import canonical_interface_name
 from ikesim.net.config import DeviceConfig, InterfaceConfig
+from ikesim.scenario import linux_devices
 from ikesim.scenario.files import read_config_file
 from ikesim.scenario.model import DeviceSpec, LinkSpec
 from ikesim.scenario.values import Ctx, check_keys, mapping, parse_time, text_of, word
@@ -28,6 +29,8 @@ HOST_DEFAULT_INTERFACE = "FastEthernet0/0"
 
 
 def router(name: str, spec: Any, line: int, ctx: Ctx, base_dir: Path | None) -> DeviceSpec:
+    if linux_devices.is_linux(spec):     # strongSwan / libreswan gateways (linux_devices.py)
+        return linux_devices.linux_router(name, spec, line, ctx, base_dir)
     if isinstance(spec, BlockText | str):       # shorthand: the value is the configuration
         spec_map = LocatedDict(config=spec)
         spec_map.line, spec_map.key_lines, spec_map.value_lines = line, {}, {"config": line}
@@ -63,7 +66,8 @@ def router(name: str, spec: Any, line: int, ctx: Ctx, base_dir: Path | None) -> 
     platform = spec.get("platform", "ios12")
     if platform not in PLATFORMS:
         raise ctx.error(f"unknown platform '{platform}' (expected one of: "
-                        f"{', '.join(PLATFORMS)})", spec.value_line("platform"))
+                        f"{', '.join(PLATFORMS + LINUX_PLATFORMS)})",
+                        spec.value_line("platform"))
     uptime = parse_time(spec.get("uptime", 0), ctx, spec.value_line("uptime"), "uptime")
     for warning in config_warnings(name, config):    # accepted-but-not-modelled lines
         ctx.warnings.append(warning)
@@ -132,7 +136,9 @@ def _endpoint(raw: Any, devices: dict[str, DeviceSpec], ctx: Ctx, line: int) -> 
     device, iface_raw = m.groups()
     if device not in devices:
         raise ctx.error(f"link end names unknown device '{device}'", line, raw)
-    iface = _interface_name(iface_raw, ctx, line)
+    # a Linux gateway's interfaces keep their own names (eth0, rt1-isp)
+    iface = iface_raw if devices[device].linux is not None else \
+        _interface_name(iface_raw, ctx, line)
     if iface not in devices[device].config.interfaces:
         raise ctx.error(f"device '{device}' has no interface {iface} in its configuration", line,
                         raw)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ikesim.fidelity.captures import CAPTURES, Capture
+from ikesim.fidelity.linux_runs import linux_section, measure_linux
 from ikesim.fidelity.measure import ROOT, TRACES, measure, real_lines
 from ikesim.fidelity.report import guesses, page, table
 from ikesim.scenario.loader import load_scenario
@@ -68,5 +69,5 @@ def test_table_and_page(results) -> None:
 
 
 def test_docs_page_is_up_to_date(results) -> None:
-    doc = page([results[c.key] for c in CAPTURES])
+    doc = page([results[c.key] for c in CAPTURES], extra=linux_section(measure_linux()))
     assert (ROOT / "docs" / "fidelity.md").read_text() == doc, "run `make fidelity`"

@@ -28,7 +28,12 @@ from ikesim.ios.log.phase2 import HANDLERS as _PHASE2
 from ikesim.ios.log.phase2 import ipsec_lines
 from ikesim.ios.log.render import Ctx, Line, dotted, dotted_or_zero
 
-_HANDLERS = {**_PHASE1, **_PHASE2, **_NATDPD}
+# Kinds only the Linux daemons' profiles emit (``payload_events``, ikesim.linux.log formats
+# them): a router prints nothing for them.
+_LINUX_ONLY = {kind: (lambda x: []) for kind in (
+    "parsed", "half_open_timeout", "ipsec_install_failed", "id_mismatch", "qm_request",
+    "spi_allocated")}
+_HANDLERS = {**_PHASE1, **_PHASE2, **_NATDPD, **_LINUX_ONLY}
 EVENT_KINDS: frozenset[str] = frozenset(_HANDLERS)
 
 __all__ = ["DIALECTS", "DIALECT_TABLE", "Dialect", "EVENT_KINDS", "Line", "attribute_line",
