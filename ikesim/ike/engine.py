@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterable
 from typing import Any
 
-from ikesim.ike import driver, ipsec_sas, lifecycle, main_mode
+from ikesim.ike import aggressive, driver, ipsec_sas, lifecycle
 from ikesim.ike import quick_initiator as qi
 from ikesim.ike.context import Admission, Context
 from ikesim.ike.phase1_tasks import DH_PRIVATE_LEN, NONCE_LEN
@@ -81,10 +81,11 @@ class IsakmpEngine:
         self._ctx.out = out = Output()
         return out
 
-    def initiate(self, now: float, local: int, peer: int) -> Output:
-        """Start main mode towards ``peer`` unless an SA to it exists (then do nothing)."""
+    def initiate(self, now: float, local: int, peer: int, profile: str | None = None) -> Output:
+        """Start phase 1 towards ``peer`` unless an SA to it exists (then do nothing): main
+        mode, or aggressive mode when configured (``aggressive.start``)."""
         out = self._begin()
-        main_mode.initiate(self._ctx, now, local, peer)
+        aggressive.start(self._ctx, now, local, peer, profile)
         return out
 
     def receive(self, now: float, data: bytes, src: int, sport: int, dst: int,
@@ -127,7 +128,7 @@ class IsakmpEngine:
             return out
         ctx.phase2.pending.setdefault(peer, {})[(policy, proxy)] = None
         if ctx.sadb.phase1_status(peer) == "none":
-            main_mode.initiate(ctx, now, local, peer)
+            aggressive.start(ctx, now, local, peer, policy.isakmp_profile)
         return out
 
     def ipsec_traffic(self, now: float, pair: IpsecSaPair) -> Output:

@@ -178,6 +178,8 @@ class CryptoConfig:
     map_local_address: dict[str, str] = field(default_factory=dict)  # map -> interface
     in_negotiation_limit: int | None = None    # `crypto call admission limit ike
                                                #  in-negotiation-sa N`
+    local_fqdn: str = ""                       # hostname[.domain]: `crypto isakmp identity
+                                               #  hostname` / `self-identity fqdn` send it
 
     def policies_in_order(self) -> list[IsakmpPolicy]:
         """Policies by priority, lowest number (highest priority) first."""

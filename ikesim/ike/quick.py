@@ -63,6 +63,7 @@ class Phase2Policy:
     lifetime_seconds: int = 3600
     lifetime_kb: int = 4608000
     interface: str = ""
+    isakmp_profile: str | None = None                    # `set isakmp-profile P`
 
 
 @dataclass(eq=False)

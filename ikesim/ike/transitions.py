@@ -18,8 +18,8 @@ One table per exchange, all rows of one shape:
 
 The engine dispatches on these tables only. A message with no row is answered by nothing and
 reported as ``bad_message`` "unexpected <message> in <state>" (IOS: %CRYPTO-4-IKMP_BAD_MESSAGE).
-Rows for aggressive mode (AG_*) and DPD (R-U-THERE / R-U-THERE-ACK) join these tables as new
-rows of the same shape.
+Aggressive mode (AG_*) has its own table of the same shape; DPD (R-U-THERE / R-U-THERE-ACK)
+joins these tables as new rows.
 """
 
 from __future__ import annotations
@@ -29,20 +29,21 @@ from dataclasses import dataclass
 from functools import cache
 
 from ikesim.ike.quick import QM_COMPLETE, QM_I_QM1, QM_R_QM2
-from ikesim.ike.sa import MM_KEY_EXCH, MM_NO_STATE, MM_SA_SETUP, QM_IDLE
+from ikesim.ike.sa import AG_AUTH, AG_INIT_EXCH, MM_KEY_EXCH, MM_NO_STATE, MM_SA_SETUP, QM_IDLE
 
 NEW = "NEW"
 ANY = "*"
 DELETED = "DELETED"
-MAIN, QUICK, INFO = "main", "quick", "info"
+MAIN, QUICK, INFO, AGGR = "main", "quick", "info", "aggressive"
 
 
 @dataclass(frozen=True, slots=True)
 class Transition:
-    exchange: str                    # MAIN | QUICK | INFO
+    exchange: str                    # MAIN | QUICK | INFO | AGGR
     state: str
     role: str                        # "I" | "R" | ANY
-    message: str                     # "MM1".."MM6", "QM1".."QM3", "INFO_NOTIFY", "INFO_DELETE"
+    message: str                     # "MM1".."MM6", "AM1".."AM3", "QM1".."QM3", "INFO_NOTIFY",
+                                     # "INFO_DELETE"
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
     repeatable: tuple[str, ...] = ()
@@ -77,6 +78,31 @@ MAIN_MODE: tuple[Transition, ...] = (
                encrypted=True),
 )
 
+# Aggressive mode (RFC 2409 §5.4 pre-shared keys, §5.1 signatures):
+#   AM1  HDR, SA, KE, Ni, IDii [, CERT_REQ]     AM2  HDR, SA, KE, Nr, IDir, HASH_R | [CERT,] SIG_R
+#   AM3  HDR*, HASH_I | [CERT,] SIG_I
+# HASH and SIG are both optional here: the negotiated method decides which one must be there
+# (the auth task refuses the other, a typed reject like the table's own). States: the
+# initiator waits in AG_INIT_EXCH (an unanswered IOS initiator is listed AG_INIT_EXCH: Zscaler's
+# Cisco 881 guide, `show crypto isakmp sa`), the responder answers AM1 from NEW into
+# AG_INIT_EXCH; both reach QM_IDLE (AG_AUTH is passed through). The initiator's AM3 is sent
+# encrypted (libreswan, which interoperates with IOS aggressive mode, has always required an
+# encrypted AM3: libreswan PR #230); RFC 2409 §5.4 lets it come in the clear, so a plain AM3
+# is accepted too.
+_AM_AUTH = ("HASH", "SIG")
+AGGRESSIVE_MODE: tuple[Transition, ...] = (
+    Transition(AGGR, NEW, "R", "AM1", ("SA", "KE", "NONCE", "ID"), (), ("VENDOR", "CERT_REQ"),
+               "respond_am2", AG_INIT_EXCH, AG_INIT_EXCH, "IKE_READY", ("IKE_R_AM1", "IKE_R_AM2")),
+    Transition(AGGR, AG_INIT_EXCH, "I", "AM2", ("SA", "KE", "NONCE", "ID"), _AM_AUTH,
+               ("VENDOR", "CERT", "CERT_REQ"), "send_am3", QM_IDLE, AG_AUTH, "IKE_I_AM1",
+               ("IKE_I_AM2", "IKE_P1_COMPLETE")),
+    Transition(AGGR, AG_INIT_EXCH, "R", "AM3", (), _AM_AUTH, ("NOTIFY", "VENDOR", "CERT"),
+               "finish_am", QM_IDLE, None, "IKE_R_AM2", ("IKE_P1_COMPLETE", "IKE_P1_COMPLETE"),
+               encrypted=True),
+    Transition(AGGR, AG_INIT_EXCH, "R", "AM3", (), _AM_AUTH, ("NOTIFY", "VENDOR", "CERT"),
+               "finish_am", QM_IDLE, None, "IKE_R_AM2", ("IKE_P1_COMPLETE", "IKE_P1_COMPLETE")),
+)
+
 # Quick mode (RFC 2409 §5.5): HASH(1), SA, Ni [, KE] [, IDci, IDcr]. Both IDs or none (the
 # action checks the pair); the KE only with PFS.
 _QM_OFFER = ("HASH", "SA", "NONCE")
@@ -102,7 +128,7 @@ INFORMATIONAL: tuple[Transition, ...] = (
                "peer_delete", DELETED, encrypted=True),
 )
 
-TRANSITIONS: tuple[Transition, ...] = MAIN_MODE + QUICK_MODE + INFORMATIONAL
+TRANSITIONS: tuple[Transition, ...] = MAIN_MODE + AGGRESSIVE_MODE + QUICK_MODE + INFORMATIONAL
 
 
 def _matches(pattern: str, value: str) -> bool:

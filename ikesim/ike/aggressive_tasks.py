@@ -1,0 +1,233 @@
+"""Aggressive mode (RFC 2409 §5.4) as phase-1 tasks, in the model of ``phase1_tasks``:
+
+    message  ProposalTask          IdentityTask                 KeyExchangeTask  AuthTask
+    AM1      SA offer / choose     IDii; profile, key lookup    KE, Ni / store   -
+    AM2      answer / check it     IDir                         KE, Nr / SKEYID* HASH_R (SIG_R)
+    AM3      -                     -                            -                HASH_I (SIG_I)
+
+The responder reads AM1 in IOS's order (trace 14 in ../shared/fidelity): the SA and ID
+payloads, the profile the identity matches, the key found for it, then the policy check, then
+KE and NONCE. Message payloads are built in RFC order (SA, KE, Nonce, ID, HASH).
+Signature authentication replaces the AuthTask (``auth_rsa``).
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from ikesim.crypto import hash_i, hash_r
+from ikesim.ike import identity as ids
+from ikesim.ike import lifecycle
+from ikesim.ike import proposals as props
+from ikesim.ike.context import Context, Reject
+from ikesim.ike.informational import notify_plain
+from ikesim.ike.messages import PROTO_ISAKMP, first_payload_body, payload_name
+from ikesim.ike.phase1_tasks import (
+    NONCE_LEN,
+    REASON_NO_PROPOSAL,
+    KeyExchangeTask,
+    Phase1Task,
+    ProposalTask,
+    _nonce,
+    _one,
+)
+from ikesim.ike.sa import IsakmpSa
+from ikesim.isakmp import (
+    HashPayload,
+    Header,
+    IdPayload,
+    KePayload,
+    NoncePayload,
+    NotifyType,
+    Payload,
+    SaPayload,
+    SigPayload,
+    payload_body,
+)
+
+PSK = "pre-share"
+
+
+def announce(ctx: Context, sa: IsakmpSa, payloads: list[Payload], *names: str) -> None:
+    """The "processing X payload. message ID = 0" lines for the payloads named, in order."""
+    for p in payloads:
+        if payload_name(p) in names:
+            ctx.emit(sa, "process_payload", payload=payload_name(p), message_id=0)
+
+
+def aggressive_offer(crypto_policies: list) -> SaPayload:
+    """The initiator's AM1 offer. The DH value travels in AM1, so every transform must use the
+    group of that value (RFC 2409 §5.4: "the Diffie-Hellman group ... cannot be negotiated").
+    guess: IOS offers only its policies with the group of its highest-priority policy."""
+    group = crypto_policies[0].group
+    return props.initiator_sa([p for p in crypto_policies if p.group == group])
+
+
+class AgProposalTask:
+    def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
+                data: bytes, payloads: list[Payload]) -> None:
+        if message == "AM1":
+            self._choose(ctx, now, sa, header, data, payloads)
+        elif message == "AM2":
+            announce(ctx, sa, payloads, "SA")
+            ProposalTask._check_answer(ctx, sa, payloads)
+
+    def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
+        if message == "AM1":
+            sa.offered = aggressive_offer(ctx.crypto.policies_in_order())
+            return [sa.offered]
+        if message == "AM2":
+            assert sa.chosen is not None
+            return [sa.chosen]
+        return []
+
+    @staticmethod
+    def _choose(ctx: Context, now: float, sa: IsakmpSa, header: Header, data: bytes,
+                payloads: list[Payload]) -> None:
+        offered = payloads[0]
+        if not isinstance(offered, SaPayload):
+            raise Reject("bad_message", peer=sa.peer, reason="sa_payload: SA must come first")
+        result = props.choose(offered, ctx.crypto.policies_in_order(), have_psk=sa.psk is not None)
+        for kind, fields in result.log:
+            ctx.emit(sa, kind, **fields)
+        if result.negotiated is None:
+            ctx.emit(sa, "policy_not_acceptable", peer=sa.peer)
+            sa.rcookie = ctx.random(8)
+            notify_plain(ctx, sa, header, sa.local, sa.local_port, sa.peer, sa.peer_port,
+                         NotifyType.NO_PROPOSAL_CHOSEN)
+            lifecycle.delete(ctx, now, sa, REASON_NO_PROPOSAL, notify_peer=False)
+            raise Reject(None)
+        sa.negotiated = result.negotiated
+        sa.sai_b = first_payload_body(data)
+        assert result.proposal is not None and result.transform is not None
+        sa.chosen = SaPayload([props.Proposal(result.proposal.number, PROTO_ISAKMP, b"",
+                                              [result.transform])])
+
+
+class IdentityTask:
+    """IDii / IDir: the identity sent, and on the responder the profile and key it selects."""
+
+    def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
+                data: bytes, payloads: list[Payload]) -> None:
+        if message not in ("AM1", "AM2"):
+            return
+        announce(ctx, sa, payloads, "SA", "ID") if message == "AM1" else \
+            announce(ctx, sa, payloads, "ID")
+        ident = _one(payloads, IdPayload)
+        assert isinstance(ident, IdPayload)
+        sa.peer_id = ident
+        peer = ids.PeerIdentity.of(ident)
+        ctx.emit(sa, "peer_identity", id_type=peer.id_type, id_name=ids.id_name(peer.id_type),
+                 identity=peer.text, sent=False, length=4 + len(payload_body(ident)),
+                 protocol=int(ident.protocol), port=int(ident.port))
+        if message == "AM2":
+            return
+        profile = ids.matching_profile(ctx.crypto, peer)
+        sa.profile = profile.name if profile is not None else None
+        ctx.emit(sa, "profile_match", profile=sa.profile or "")
+        if not self._wants_psk(ctx):
+            return                      # signatures only: no key to look up (auth_rsa)
+        found = ids.key_for_identity(ctx.crypto, sa.peer, peer, profile)
+        if found.hostname_missing is not None:
+            ctx.emit(sa, "psk_hostname_missing", identity=found.hostname_missing)
+        if found.key is None:
+            ctx.emit(sa, "no_psk", peer=sa.peer)
+        else:
+            sa.psk = found.key.key.encode()
+            ctx.emit(sa, "psk_found", peer=sa.peer)
+        ctx.emit(sa, "xauth_lookup", profile=sa.profile or "")
+
+    @staticmethod
+    def _wants_psk(ctx: Context) -> bool:
+        return any(p.authentication == PSK for p in ctx.crypto.policies.values())
+
+    def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
+        if message not in ("AM1", "AM2"):
+            return []
+        if message == "AM2":
+            prof = ctx.crypto.isakmp_profiles.get(sa.profile or "")
+            sa.local_id = ids.local_identity(
+                ctx.crypto, sa.local, self_identity=prof.self_identity if prof else None)
+        ident = sa.local_id
+        assert isinstance(ident, IdPayload)
+        method = "pre-shared key" if sa.negotiated is None or \
+            sa.negotiated.authentication == PSK else "RSA signature"
+        ctx.emit(sa, "auth_method", method=method, id_type=ids.id_name(int(ident.id_type)))
+        shown = ids.PeerIdentity.of(ident)
+        ctx.emit(sa, "peer_identity", id_type=shown.id_type, id_name=ids.id_name(shown.id_type),
+                 identity=shown.text, sent=True, length=4 + len(payload_body(ident)),
+                 protocol=int(ident.protocol), port=int(ident.port))
+        return [ident]
+
+
+class AgKeyExchangeTask:
+    def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
+                data: bytes, payloads: list[Payload]) -> None:
+        if message == "AM1":
+            announce(ctx, sa, payloads, "KE", "NONCE")
+            sa.gxi = _one(payloads, KePayload).data   # type: ignore[union-attr]
+            sa.ni = _nonce(sa, payloads)
+        elif message == "AM2":
+            announce(ctx, sa, payloads, "KE", "NONCE")
+            peer_ke = _one(payloads, KePayload).data   # type: ignore[union-attr]
+            sa.nr = _nonce(sa, payloads)
+            KeyExchangeTask._keys(ctx, sa, peer_ke)
+
+    def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
+        if message == "AM1":
+            sa.gxi = KeyExchangeTask._new_dh(ctx, sa)
+            sa.ni = ctx.random(NONCE_LEN)
+            return [KePayload(sa.gxi), NoncePayload(sa.ni)]
+        if message == "AM2":
+            peer_ke = sa.gxi
+            sa.gxr = KeyExchangeTask._new_dh(ctx, sa)
+            sa.nr = ctx.random(NONCE_LEN)
+            KeyExchangeTask._keys(ctx, sa, peer_ke)
+            return [KePayload(sa.gxr), NoncePayload(sa.nr)]
+        return []
+
+
+def _check_hash(sa: IsakmpSa, payloads: list[Payload], message: str, which: str) -> None:
+    """The table lets HASH and SIG both be optional (the method decides): with a pre-shared
+    key exactly one HASH and no SIG."""
+    hashes = [p for p in payloads if isinstance(p, HashPayload)]
+    if not hashes:
+        raise Reject("bad_message", peer=sa.peer, reason=f"{message}: missing HASH payload")
+    if any(isinstance(p, SigPayload) for p in payloads):
+        raise Reject("bad_message", peer=sa.peer, reason=f"{message}: unexpected SIG payload")
+    ident = sa.peer_id
+    assert isinstance(ident, IdPayload)
+    compute = hash_r if which == "HASH_R" else hash_i
+    want = compute(sa.hash_name, sa.skeyid, sa.gxi, sa.gxr, sa.icookie, sa.rcookie, sa.sai_b,
+                   payload_body(ident))
+    if not hmac.compare_digest(hashes[0].data, want):
+        raise Reject("bad_message", peer=sa.peer,
+                     reason=f"{which.lower()}: {which} did not match")
+
+
+class AgPskAuthTask:
+    """HASH_R in AM2 and HASH_I in AM3 (RFC 2409 §5.4)."""
+
+    def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
+                data: bytes, payloads: list[Payload]) -> None:
+        if message in ("AM2", "AM3"):
+            announce(ctx, sa, payloads, "HASH")
+            _check_hash(sa, payloads, message, "HASH_R" if message == "AM2" else "HASH_I")
+            ctx.emit(sa, "authenticated", peer=sa.peer)
+
+    def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
+        if message not in ("AM2", "AM3"):
+            return []
+        ident = sa.local_id
+        assert isinstance(ident, IdPayload)
+        compute = hash_r if message == "AM2" else hash_i
+        return [HashPayload(compute(sa.hash_name, sa.skeyid, sa.gxi, sa.gxr, sa.icookie,
+                                    sa.rcookie, sa.sai_b, payload_body(ident)))]
+
+
+PROPOSAL, IDENTITY, KEYS, PSK_AUTH = (AgProposalTask(), IdentityTask(), AgKeyExchangeTask(),
+                                      AgPskAuthTask())
+# What reads a received message, in IOS's order; what builds one, in RFC order.
+PROCESS: dict[str, tuple[Phase1Task, ...]] = {
+    "AM1": (IDENTITY, PROPOSAL, KEYS), "AM2": (PROPOSAL, KEYS, IDENTITY), "AM3": ()}
+BUILD: tuple[Phase1Task, ...] = (PROPOSAL, KEYS, IDENTITY)
