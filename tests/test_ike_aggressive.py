@@ -5,7 +5,6 @@ identities and key lookup by identity, the rows of transitions.AGGRESSIVE_MODE, 
 from __future__ import annotations
 
 import ipaddress
-import random
 
 import pytest
 
@@ -13,18 +12,15 @@ from ikesim.crypto import CIPHERS, hash_r, phase1_iv
 from ikesim.ike import protect
 from ikesim.ike import transitions as tr
 from ikesim.ike.aggressive import EXCHANGE_AGGR
-from ikesim.ike.engine import IsakmpEngine
 from ikesim.ike.loopback import Loopback
 from ikesim.ike.policy import (
     CryptoConfig,
-    IsakmpPeer,
     IsakmpPolicy,
     IsakmpProfile,
     Keyring,
     PresharedKey,
     ProfileIdentity,
 )
-from ikesim.ike.profiles import PROFILES
 from ikesim.ike.sa import AG_INIT_EXCH, AG_NO_STATE, QM_IDLE, Datagram
 from ikesim.isakmp import (
     FLAG_ENCRYPTION,
@@ -40,40 +36,7 @@ from ikesim.isakmp import (
     encode_message,
     payload_body,
 )
-
-A = int(ipaddress.IPv4Address("192.0.2.10"))
-B = int(ipaddress.IPv4Address("198.51.100.1"))
-ANY = ipaddress.IPv4Address("0.0.0.0")
-
-
-def policy(enc: str = "aes128", hash_kw: str = "sha", group: int = 2) -> IsakmpPolicy:
-    return IsakmpPolicy(10, encryption=enc, hash=hash_kw, authentication="pre-share", group=group)
-
-
-def spoke(endpoint: str | None = "fqdn spoke1.lab", password: str = "letmein",
-          *pols: IsakmpPolicy) -> CryptoConfig:
-    pols = pols or (policy(),)
-    return CryptoConfig(policies={p.priority: p for p in pols},
-                        peers=[IsakmpPeer(address=ipaddress.IPv4Address(B),
-                                          aggressive_password=password,
-                                          aggressive_client_endpoint=endpoint)])
-
-
-def hub(*keys: PresharedKey, pols: tuple[IsakmpPolicy, ...] = (), **extra) -> CryptoConfig:
-    pols = pols or (policy(),)
-    return CryptoConfig(policies={p.priority: p for p in pols}, keys=list(keys), **extra)
-
-
-def hostname_key(name: str, key: str = "letmein") -> PresharedKey:
-    return PresharedKey(key, ANY, ANY, hostname=name)
-
-
-def lab(ci: CryptoConfig, cr: CryptoConfig, drop=None, platform: str = "ios15") -> Loopback:
-    p = PROFILES[platform]
-    return Loopback({A: IsakmpEngine(crypto=ci, profile=p, rng=random.Random(7),
-                                     local_addresses=[A]),
-                     B: IsakmpEngine(crypto=cr, profile=p, rng=random.Random(8),
-                                     local_addresses=[B])}, drop=drop)
+from tests.aggressive_lab import ANY, A, B, hostname_key, hub, lab, policy, spoke
 
 
 def kinds(lb: Loopback, side: int) -> list[str]:

@@ -31,6 +31,9 @@ from ikesim.cli.streams import JsonLines, streaming_runtime, write_capture
               default=None, help="Write Wireshark ikev1_decryption_table lines.")
 @click.option("--esp-keys", "esp_keys_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Write Wireshark esp_sa lines (both directions of each SA).")
+@click.option("--psk-crack", "psk_crack_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Write ike-scan psk-crack input for every aggressive-mode "
+              "exchange with a pre-shared key (the offline attack on a weak key).")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Write a self-contained HTML report (topology, message "
               "ladder, packet inspector, SA timeline, transcript, explanation with a proven "
@@ -44,8 +47,8 @@ from ikesim.cli.streams import JsonLines, streaming_runtime, write_capture
 @guarded
 def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | None,
         pcap_path: Path | None, capture_at: tuple[str, ...], keys_path: Path | None,
-        esp_keys_path: Path | None, html_path: Path | None, outcome: bool,
-        search_fix: bool) -> None:
+        esp_keys_path: Path | None, psk_crack_path: Path | None, html_path: Path | None,
+        outcome: bool, search_fix: bool) -> None:
     """Run SCENARIO and print the IOS console transcript."""
     from ikesim.errors import InputError
     from ikesim.scenario.loader import load_scenario, parse_time_arg
@@ -57,7 +60,8 @@ def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | N
         raise InputError("--capture-at chooses where --pcap captures: give --pcap FILE too")
     outputs = Outputs(inputs=sc.sources)
     for option, path in (("--json", json_path), ("--pcap", pcap_path), ("--keys", keys_path),
-                         ("--esp-keys", esp_keys_path), ("--html", html_path)):
+                         ("--esp-keys", esp_keys_path), ("--psk-crack", psk_crack_path),
+                         ("--html", html_path)):
         outputs.add(option, path)
     outputs.check()               # fail before a long run, not after it
     runtime = streaming_runtime(sc, seed)
@@ -66,7 +70,7 @@ def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | N
         from ikesim.export.wire import WireCapture
 
         wire = WireCapture.attach(runtime.lab, capture_at)
-    if keys_path is not None or esp_keys_path is not None:
+    if keys_path is not None or esp_keys_path is not None or psk_crack_path is not None:
         from ikesim.export.pcap import Capture
 
         capture = Capture.attach(runtime)
