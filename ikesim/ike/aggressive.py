@@ -19,6 +19,7 @@ from ikesim.crypto import CIPHERS, CryptoError, phase1_iv
 from ikesim.ike import aggressive_tasks as tasks
 from ikesim.ike import lifecycle, main_mode, protect
 from ikesim.ike import retransmit as flight
+from ikesim.ike.auth_rsa import RsaSigTask
 from ikesim.ike.context import Context
 from ikesim.ike.dispatch import Action, Inbound, dispatch, unexpected
 from ikesim.ike.identity import AggressivePlan, aggressive_plan
@@ -59,7 +60,8 @@ REPLY = {"AM1": "AM2", "AM2": "AM3"}
 ENCRYPTED_REPLY = frozenset({"AM3"})
 
 # The authentication task of a negotiated method (signatures register theirs: auth_rsa).
-AUTH_TASKS: dict[str, Phase1Task] = {"pre-share": tasks.PSK_AUTH}
+AUTH_TASKS: dict[str, Phase1Task] = {"pre-share": tasks.PSK_AUTH,
+                                      "rsa-sig": RsaSigTask(with_id=False)}
 
 
 def auth_task(sa: IsakmpSa) -> Phase1Task | None:
@@ -120,7 +122,8 @@ def initiate(ctx: Context, now: float, local: int, peer: int, plan: AggressivePl
     sa.local_id, sa.profile = plan.identity, plan.profile
     ctx.emit(sa, "sa_created", role="I", peer=peer, local=local)
     ctx.emit(sa, "local_port", local_port=IKE_PORT, remote_port=IKE_PORT)
-    ctx.emit(sa, "psk_found", peer=peer)
+    if plan.key is not None:
+        ctx.emit(sa, "psk_found", peer=peer)
     # The initiator's DH value needs its group now: the highest-priority policy's (the offer
     # carries only transforms of that group, aggressive_tasks.aggressive_offer).
     first = ctx.crypto.policies_in_order()[0]

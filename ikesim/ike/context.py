@@ -60,6 +60,7 @@ class Context:
         self.taken: Counter[Any] = Counter()      # table rows dispatched (observability)
         self.phase2_policies: list[Phase2Policy] = []
         self._phase2_by_peer: dict[int, list[Phase2Policy]] = {}
+        self.pki: Any = None          # ike.auth_rsa.RouterPki: credentials and clock (rsa-sig)
         self.next_1001 = 1001
         self.next_ipsec_conn = 2000
         # called with (now, sa) when an SA reaches QM_IDLE (quick mode starts waiting requests)
@@ -84,6 +85,10 @@ class Context:
 
     def psk_for(self, peer: int) -> PresharedKey | None:
         return self.crypto.key_for(ipaddress.IPv4Address(peer))
+
+    def uses(self, method: str) -> bool:
+        """Whether any ISAKMP policy uses authentication ``method``."""
+        return any(p.authentication == method for p in self.crypto.policies.values())
 
     # ---------------------------------------------------------------- output
     def conn_id(self, sa: IsakmpSa | None) -> int:

@@ -72,6 +72,10 @@ class IsakmpEngine:
         """New configuration for future negotiations; existing SAs keep what they agreed."""
         self._ctx.reconfigure(crypto)
 
+    def set_pki(self, pki: Any) -> None:
+        """This router's PKI material for rsa-sig (``auth_rsa.RouterPki``; None: none)."""
+        self._ctx.pki = pki
+
     def set_phase2_policies(self, policies: list[Phase2Policy]) -> None:
         """Crypto map entries (with their ACL proxies) the responder checks offers against."""
         self._ctx.set_phase2_policies(policies)

@@ -197,7 +197,7 @@ def local_identity(crypto: CryptoConfig, local: int, *, self_identity: str | Non
 class AggressivePlan:
     """Why and how this router starts aggressive mode towards a peer."""
 
-    key: bytes
+    key: bytes | None              # None: signatures (the profile names a trustpoint)
     identity: IdPayload
     source: str                     # "peer" (crypto isakmp peer) | "profile NAME"
     profile: str | None = None
@@ -231,9 +231,9 @@ def aggressive_plan(crypto: CryptoConfig, local: int, peer: int,
     profile = crypto.isakmp_profiles.get(profile_name or "")
     if profile is not None and profile.initiate_aggressive:
         found = key_by_address(crypto, peer, profile)
-        if found is None:
+        if found is None and not profile.trustpoints:
             return None
         ident = local_identity(crypto, local, self_identity=profile.self_identity)
-        return AggressivePlan(found.key.encode(), ident, f"profile {profile.name}",
-                              profile.name)
+        return AggressivePlan(found.key.encode() if found is not None else None, ident,
+                              f"profile {profile.name}", profile.name)
     return None

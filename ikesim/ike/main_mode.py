@@ -72,12 +72,12 @@ def initiate(ctx: Context, now: float, local: int, peer: int) -> None:
     """Start main mode towards ``peer`` unless an SA to it exists (then do nothing)."""
     if ctx.sadb.has_live(peer) or not ctx.crypto.policies:
         return
-    key = ctx.psk_for(peer)
-    if key is None:
+    key = ctx.psk_for(peer) if ctx.uses("pre-share") else None
+    if key is None and not ctx.uses("rsa-sig"):
         ctx.emit(None, "no_psk", peer=peer)
         return
     sa = lifecycle.new_sa(ctx, now, "I", local, peer, IKE_PORT, IKE_PORT, ctx.random(8))
-    sa.psk = key.key.encode()
+    sa.psk = key.key.encode() if key is not None else None
     ctx.emit(sa, "sa_created", role="I", peer=peer, local=local)
     ctx.emit(sa, "local_port", local_port=IKE_PORT, remote_port=IKE_PORT)
     ctx.internal(sa, "IKE_I_MM1", "IKE_MESG_FROM_IPSEC, IKE_SA_REQ_MM")

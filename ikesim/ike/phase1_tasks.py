@@ -17,12 +17,14 @@ CERT_REQ, SIG) are further tasks in this list, not branches inside these.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from typing import Protocol
 
 from ikesim.crypto import (
     CIPHERS,
     CryptoError,
     DiffieHellman,
+    Skeyids,
     derive_skeyids,
     expand_cipher_key,
     hash_i,
@@ -31,6 +33,7 @@ from ikesim.crypto import (
 )
 from ikesim.ike import lifecycle
 from ikesim.ike import proposals as props
+from ikesim.ike.auth_rsa import RsaSigTask, sig_skeyids
 from ikesim.ike.context import Context, Reject
 from ikesim.ike.informational import notify_plain
 from ikesim.ike.messages import PROTO_ISAKMP, first_payload_body, nonce_ok, phase1_id
@@ -44,6 +47,7 @@ from ikesim.isakmp import (
     NotifyType,
     Payload,
     SaPayload,
+    SigPayload,
     payload_body,
 )
 
@@ -98,11 +102,11 @@ class ProposalTask:
         offered = payloads[0]
         if not isinstance(offered, SaPayload):
             raise Reject("bad_message", peer=sa.peer, reason="sa_payload: SA must come first")
-        key = ctx.psk_for(sa.peer)
+        key = ctx.psk_for(sa.peer) if ctx.uses(PSK) else None
         if key is not None:
             sa.psk = key.key.encode()
             ctx.emit(sa, "psk_found", peer=sa.peer)
-        else:
+        elif ctx.uses(PSK):
             ctx.emit(sa, "no_psk", peer=sa.peer)
         result = props.choose(offered, ctx.crypto.policies_in_order(), have_psk=key is not None)
         for kind, fields in result.log:
@@ -133,7 +137,8 @@ class ProposalTask:
         if sent is None or props.Offer.of(sent) != props.Offer.of(chosen):
             raise Reject("bad_message", peer=sa.peer,
                          reason="transform_offered: chosen transform was not offered")
-        ctx.emit(sa, "psk_found", peer=sa.peer)
+        if sa.psk is not None:
+            ctx.emit(sa, "psk_found", peer=sa.peer)
         result = props.choose(sa_p, ctx.crypto.policies_in_order())
         for kind, fields in result.log:
             ctx.emit(sa, kind, **fields)
@@ -178,10 +183,13 @@ class KeyExchangeTask:
 
     @staticmethod
     def _keys(ctx: Context, sa: IsakmpSa, peer_ke: bytes) -> None:
-        """g^xy, SKEYID* and the cipher key (RFC 2409 §5, Appendix B). SKEYID here is the
-        pre-shared-key form prf(psk, Ni_b | Nr_b); signature authentication uses
-        prf(Ni_b | Nr_b, g^xy) (RFC 2409 §5) and will pass its own seed."""
-        assert sa.psk is not None and sa.dh is not None
+        """g^xy, SKEYID* and the cipher key (RFC 2409 §5, Appendix B); SKEYID depends on the
+        authentication method (``SKEYIDS``)."""
+        assert sa.dh is not None and sa.negotiated is not None
+        derive = SKEYIDS.get(sa.negotiated.authentication)
+        if derive is None:
+            raise Reject("bad_message", peer=sa.peer,
+                         reason=f"{sa.negotiated.authentication} is not supported")
         try:
             sa.gxy = sa.dh.shared_secret(peer_ke)
         except CryptoError as exc:
@@ -190,7 +198,7 @@ class KeyExchangeTask:
             sa.gxr = peer_ke
         else:
             sa.gxi = peer_ke
-        k = derive_skeyids(sa.hash_name, sa.psk, sa.ni, sa.nr, sa.gxy, sa.icookie, sa.rcookie)
+        k = derive(sa)
         sa.skeyid, sa.skeyid_d, sa.skeyid_a, sa.skeyid_e = (k.skeyid, k.skeyid_d, k.skeyid_a,
                                                             k.skeyid_e)
         sa.cipher_key = expand_cipher_key(sa.hash_name, sa.skeyid_e,
@@ -207,10 +215,6 @@ class PskAuthTask:
     def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
                 data: bytes, payloads: list[Payload]) -> None:
         if message in ("MM1", "MM2"):
-            assert sa.negotiated is not None
-            if sa.negotiated.authentication != "pre-share":
-                raise Reject("bad_message", peer=sa.peer,
-                             reason=f"{sa.negotiated.authentication} is not supported")
             ctx.emit(sa, "auth_method", method="pre-shared key", id_type="ID_IPV4_ADDR")
         elif message == "MM3":
             key = ctx.psk_for(sa.peer)
@@ -220,6 +224,12 @@ class PskAuthTask:
             sa.psk = key.key.encode()
         elif message in ("MM5", "MM6"):
             ident = _one(payloads, IdPayload)
+            if not any(isinstance(p, HashPayload) for p in payloads):
+                raise Reject("bad_message", peer=sa.peer,
+                             reason=f"{message}: missing HASH payload")
+            if any(isinstance(p, SigPayload) for p in payloads):
+                raise Reject("bad_message", peer=sa.peer,
+                             reason=f"{message}: unexpected SIG payload")
             got = _one(payloads, HashPayload).data   # type: ignore[union-attr]
             compute, which = (hash_i, "HASH_I") if message == "MM5" else (hash_r, "HASH_R")
             want = compute(sa.hash_name, sa.skeyid, sa.gxi, sa.gxr, sa.icookie, sa.rcookie,
@@ -239,4 +249,39 @@ class PskAuthTask:
         return [ident, HashPayload(h)]
 
 
-TASKS: tuple[Phase1Task, ...] = (ProposalTask(), KeyExchangeTask(), PskAuthTask())
+def _psk_skeyids(sa: IsakmpSa) -> Skeyids:
+    """Pre-shared keys: SKEYID = prf(pre-shared-key, Ni_b | Nr_b) (RFC 2409 §5)."""
+    if sa.psk is None:
+        raise Reject("no_psk", peer=sa.peer)
+    return derive_skeyids(sa.hash_name, sa.psk, sa.ni, sa.nr, sa.gxy, sa.icookie, sa.rcookie)
+
+
+def _sig_skeyids(sa: IsakmpSa) -> Skeyids:
+    return sig_skeyids(sa.hash_name, sa.ni, sa.nr, sa.gxy, sa.icookie, sa.rcookie)
+
+
+PSK, RSA_SIG = "pre-share", "rsa-sig"
+SKEYIDS: dict[str, Callable[[IsakmpSa], Skeyids]] = {PSK: _psk_skeyids, RSA_SIG: _sig_skeyids}
+
+
+class AuthTask:
+    """The authentication task of the negotiated method (``METHODS``): pre-shared keys or RSA
+    signatures (``auth_rsa``); a method with no task is refused when the policy is agreed."""
+
+    METHODS: dict[str, Phase1Task] = {PSK: PskAuthTask(), RSA_SIG: RsaSigTask(with_id=True)}
+
+    def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
+                data: bytes, payloads: list[Payload]) -> None:
+        assert sa.negotiated is not None
+        task = self.METHODS.get(sa.negotiated.authentication)
+        if task is None:
+            raise Reject("bad_message", peer=sa.peer,
+                         reason=f"{sa.negotiated.authentication} is not supported")
+        task.process(ctx, now, sa, message, header, data, payloads)
+
+    def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
+        task = self.METHODS.get(sa.negotiated.authentication) if sa.negotiated else None
+        return task.build(ctx, sa, message) if task is not None else []
+
+
+TASKS: tuple[Phase1Task, ...] = (ProposalTask(), KeyExchangeTask(), AuthTask())

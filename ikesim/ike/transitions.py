@@ -57,23 +57,27 @@ class Transition:
 
 
 # Main mode (RFC 2409 §5, identity protection). Vendor IDs may ride on any message (RFC 2408
-# §3.16); IOS 15 puts INITIAL-CONTACT (a status notify) in MM5.
+# §3.16); IOS 15 puts INITIAL-CONTACT (a status notify) in MM5. With signatures (§5.1) MM3/MM4
+# may carry CERT_REQ and MM5/MM6 carry [CERT,] SIG instead of HASH: HASH and SIG are both
+# optional here and the negotiated method's task refuses the wrong one (a typed reject).
 _VID = ("VENDOR",)
+_KEX = ("VENDOR", "CERT_REQ")
+_AUTH, _AUTH_EXTRA = ("HASH", "SIG"), ("NOTIFY", "VENDOR", "CERT")
 MAIN_MODE: tuple[Transition, ...] = (
     # Responder.
     Transition(MAIN, NEW, "R", "MM1", ("SA",), (), _VID, "respond_mm2", MM_SA_SETUP,
                MM_SA_SETUP, "IKE_READY", ("IKE_R_MM1", "IKE_R_MM2")),
-    Transition(MAIN, MM_SA_SETUP, "R", "MM3", ("KE", "NONCE"), (), _VID, "respond_mm4",
+    Transition(MAIN, MM_SA_SETUP, "R", "MM3", ("KE", "NONCE"), (), _KEX, "respond_mm4",
                MM_KEY_EXCH, MM_KEY_EXCH, "IKE_R_MM2", ("IKE_R_MM3", "IKE_R_MM4")),
-    Transition(MAIN, MM_KEY_EXCH, "R", "MM5", ("ID", "HASH"), (), ("NOTIFY", "VENDOR"),
+    Transition(MAIN, MM_KEY_EXCH, "R", "MM5", ("ID",), _AUTH, _AUTH_EXTRA,
                "respond_mm6", QM_IDLE, MM_KEY_EXCH, "IKE_R_MM4", ("IKE_R_MM5", "IKE_P1_COMPLETE"),
                encrypted=True),
     # Initiator (MM1 is sent by initiate()).
     Transition(MAIN, MM_NO_STATE, "I", "MM2", ("SA",), (), _VID, "send_mm3", MM_SA_SETUP,
                MM_SA_SETUP, "IKE_I_MM1", ("IKE_I_MM2", "IKE_I_MM3")),
-    Transition(MAIN, MM_SA_SETUP, "I", "MM4", ("KE", "NONCE"), (), _VID, "send_mm5",
+    Transition(MAIN, MM_SA_SETUP, "I", "MM4", ("KE", "NONCE"), (), _KEX, "send_mm5",
                MM_KEY_EXCH, MM_KEY_EXCH, "IKE_I_MM3", ("IKE_I_MM4", "IKE_I_MM5")),
-    Transition(MAIN, MM_KEY_EXCH, "I", "MM6", ("ID", "HASH"), (), ("NOTIFY", "VENDOR"),
+    Transition(MAIN, MM_KEY_EXCH, "I", "MM6", ("ID",), _AUTH, _AUTH_EXTRA,
                "complete", QM_IDLE, None, "IKE_I_MM5", ("IKE_I_MM6", "IKE_P1_COMPLETE"),
                encrypted=True),
 )
