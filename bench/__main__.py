@@ -17,7 +17,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
 
-    from bench import check_bench, main_mode_bench, net_bench, net_build_bench, seed_lab_bench
+    from bench import (
+        check_bench,
+        main_mode_bench,
+        net_bench,
+        net_build_bench,
+        net_ospf_bench,
+        seed_lab_bench,
+    )
 
     results: dict[str, dict] = {}
     results["network (issue 2)"] = net_bench.run(n_routers=100 if args.quick else 500,
@@ -27,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     results["seed lab speed (issue 4)"] = seed_lab_bench.run(repeats=1 if args.quick else 5)
     results["catalogue check -j 2 vs -j 1 (issue 5)"] = check_bench.run()
     results["lab build per router, N=1000 vs N=100 (issue 14)"] = net_build_bench.run(pairs=3 if args.quick else 7)
+    results.update(__import__("bench.engine_bench", fromlist=["run"]).run(args.quick))
+    results["OSPF lab converging (issue 9)"] = net_ospf_bench.run(20 if args.quick else 50)
     if args.json:
         print(json.dumps(results, indent=2, sort_keys=True))
     else:

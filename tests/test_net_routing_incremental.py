@@ -174,3 +174,12 @@ def test_build_bench_reports_its_figures() -> None:
     assert set(figures) == {"build_us_per_router_n5", "build_us_per_router_n20",
                             "build_ratio_large_vs_small", "lookup_ratio_10000_vs_100_routes"}
     assert all(value > 0 for value in figures.values())
+
+
+def test_ospf_bench_converges_a_small_grid() -> None:
+    from bench.net_ospf_bench import run as ospf_run
+
+    figures = ospf_run(9)
+    assert figures["converged_sim_s"] is not None and figures["converged_sim_s"] <= 60
+    assert figures["adjacencies_full"] == 12  # a 3 × 3 grid has 12 links
+    assert figures["wall_per_event_vs_bare_simpy"] > 1

@@ -7,7 +7,7 @@ event that always names the peer.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ikesim.ike.context import Context, Reject
@@ -28,7 +28,6 @@ class Inbound:
     next_iv: bytes = b""          # last ciphertext block (the next message's IV)
     covered: bytes = b""          # quick mode: the octets its HASH covers
     hash: bytes = b""             # quick mode: the received HASH
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 Action = Callable[[Context, float, IsakmpSa, Transition, Inbound], None]

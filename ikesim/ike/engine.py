@@ -18,7 +18,6 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Hashable, Iterable
-from typing import Any
 
 from ikesim.ike import aggressive, driver, ipsec_sas, lifecycle
 from ikesim.ike import quick_initiator as qi
@@ -184,8 +183,3 @@ class IsakmpEngine:
     def inbound_sa(self, spi: int, dst: int) -> IpsecSaPair | None:
         pair = self._ctx.phase2.by_inbound_spi(spi)
         return pair if pair is not None and pair.local == dst else None
-
-    def quick_modes(self) -> list[Any]:
-        """Quick modes in progress (all ISAKMP SAs)."""
-        return [x for sa in self._ctx.sadb for x in self._ctx.phase2.of_sa(sa.serial)]
-

@@ -27,6 +27,7 @@ from ikesim.isakmp import (
     IsakmpDecodeError,
     Message,
     NotificationPayload,
+    Payload,
     encode_message,
 )
 
@@ -45,7 +46,7 @@ def notify_plain(ctx: Context, sa: IsakmpSa | None, header: Header, local: int, 
     ctx.emit(sa, "notify_tx", peer=peer, notify_type=notify_name(code), notify_code=code)
 
 
-def _message(payloads: list) -> str:
+def _message(payloads: list[Payload]) -> str:
     kinds = {type(p) for p in payloads}
     if DeletePayload in kinds and NotificationPayload not in kinds:
         return "INFO_DELETE"

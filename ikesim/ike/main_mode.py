@@ -8,6 +8,8 @@ duplicates use the shared flight logic (``retransmit``) with IOS's main-mode eve
 
 from __future__ import annotations
 
+from functools import cache
+
 from ikesim.crypto import CIPHERS, CryptoError, phase1_iv
 from ikesim.ike import lifecycle, protect
 from ikesim.ike import retransmit as flight
@@ -24,7 +26,7 @@ from ikesim.ike.messages import (
 from ikesim.ike.phase1_tasks import REASON_NO_PROPOSAL, TASKS
 from ikesim.ike.protect import EXCHANGE_MAIN, ProtectionError
 from ikesim.ike.sa import MM_NO_STATE, QM_IDLE, ZERO_COOKIE, IsakmpSa
-from ikesim.ike.transitions import NEW, Transition, lookup, payload_problem
+from ikesim.ike.transitions import MAIN_MODE, NEW, Transition, lookup, payload_problem
 from ikesim.isakmp import (
     Header,
     IsakmpDecodeError,
@@ -48,6 +50,13 @@ def is_initial_offer(header: Header) -> bool:
     return (int(header.exchange) == EXCHANGE_MAIN and header.rcookie == ZERO_COOKIE
             and header.message_id == 0 and not header.encrypted
             and header.next_payload == PayloadType.SA)
+
+
+@cache
+def expected_plain(state: str, role: str) -> str | None:
+    """The unencrypted main-mode message ``role`` waits for in ``state`` (None: none)."""
+    return next((t.message for t in MAIN_MODE
+                 if t.state == state and t.role == role and not t.encrypted), None)
 
 
 def _build(ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
@@ -92,7 +101,7 @@ def initiate(ctx: Context, now: float, local: int, peer: int) -> None:
 
 
 def new_responder(ctx: Context, now: float, header: Header, data: bytes, src: int, sport: int,
-                  dst: int, dport: int, rx: dict) -> None:
+                  dst: int, dport: int, rx: dict[str, int]) -> None:
     """An MM1 with no SA yet: admission, decoding, then the NEW/R/MM1 row."""
     ctx.emit(None, "rx", peer=src, state="NEW SA", role="N", new_sa=True, **rx)
     if not ctx.crypto.policies:
@@ -148,7 +157,10 @@ def receive(ctx: Context, now: float, sa: IsakmpSa, header: Header, data: bytes)
             return
         first = int(header.next_payload)
         kind = _MESSAGE_BY_FIRST_PAYLOAD.get(first)
-        message = (kind[1] if sa.role == "R" else kind[0]) if kind else f"payload {first}"
+        if kind is not None:
+            message = kind[1] if sa.role == "R" else kind[0]
+        else:   # no telling first payload: the message this state waits for, if any
+            message = expected_plain(sa.state, sa.role) or f"payload {first}"
     row = lookup(sa.state, sa.role, message, header.encrypted)
     if row is None:
         unexpected(ctx, sa, message, sa.state)

@@ -27,9 +27,11 @@ from ikesim.crypto import (
     Skeyids,
     derive_skeyids,
     expand_cipher_key,
+    get_group,
     hash_i,
     hash_r,
     private_value_from_bytes,
+    validate_public,
 )
 from ikesim.ike import lifecycle
 from ikesim.ike import proposals as props
@@ -153,10 +155,10 @@ class KeyExchangeTask:
     def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
                 data: bytes, payloads: list[Payload]) -> None:
         if message == "MM3":
-            sa.gxi = _one(payloads, KePayload).data   # type: ignore[union-attr]
+            sa.gxi = self._peer_ke(sa, payloads)
             sa.ni = _nonce(sa, payloads)
         elif message == "MM4":
-            peer_ke = _one(payloads, KePayload).data   # type: ignore[union-attr]
+            peer_ke = self._peer_ke(sa, payloads)
             sa.nr = _nonce(sa, payloads)
             self._keys(ctx, sa, peer_ke)
 
@@ -172,6 +174,23 @@ class KeyExchangeTask:
             self._keys(ctx, sa, peer_ke)
             return [KePayload(sa.gxr), NoncePayload(sa.nr)]
         return []
+
+    @staticmethod
+    def _peer_ke(sa: IsakmpSa, payloads: list[Payload]) -> bytes:
+        """The peer's g^x, checked before any work is spent on it: as long as the group's
+        prime (RFC 2409 §5: "the Diffie-Hellman public value ... MUST be the length of the
+        prime") and 1 < y < p-1."""
+        ke = _one(payloads, KePayload).data   # type: ignore[union-attr]
+        assert sa.negotiated is not None
+        group = get_group(sa.negotiated.group)
+        try:
+            if len(ke) != group.size:
+                raise CryptoError(f"DH public value is {len(ke)} octets, group {group.id} "
+                                  f"needs {group.size}")
+            validate_public(group, int.from_bytes(ke, "big"))
+        except CryptoError as exc:
+            raise Reject("bad_message", peer=sa.peer, reason=f"ke_payload: {exc}") from exc
+        return ke
 
     @staticmethod
     def _new_dh(ctx: Context, sa: IsakmpSa) -> bytes:

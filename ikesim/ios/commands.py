@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ikesim.errors import InputError
 from ikesim.ios.exec_parse import ExecCommand, ExecError
+from ikesim.ios.net_commands import NET_HANDLERS, NET_NO_ARGS, NET_ROUTER_ONLY
 
 if TYPE_CHECKING:
     from ikesim.ios.device import IosDevice
@@ -214,4 +215,7 @@ _HANDLERS = {
     "show_crypto_ipsec_sa": _show_crypto_ipsec_sa,
     "show_crypto_session": _show_crypto_session,
     "clear_crypto_isakmp": _clear_crypto_isakmp,
+    **NET_HANDLERS,  # OSPF, NAT, interfaces (ikesim.ios.net_commands)
 }
+NO_ARGS |= NET_NO_ARGS
+ROUTER_ONLY |= NET_ROUTER_ONLY

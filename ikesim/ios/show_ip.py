@@ -1,7 +1,12 @@
-"""``show ip route`` and ``show ip interface brief`` in the IOS 12.x layout."""
+"""``show ip route`` and ``show ip interface brief`` in the IOS 12.x layout.
+
+OSPF routes print as IOS does (real captures: ``O       10.0.2.0/24 [110/1001] via 192.168.1.2,
+00:03:32, Tunnel0``; ``O IA`` inter-area, ``O E2`` external, ``O*E2`` an external default):
+administrative distance and metric, next hop, the route's age, the exit interface."""
 
 from __future__ import annotations
 
+from ikesim.ios.uptime import uptime_stamp
 from ikesim.net.addr import MASKS, classful_length, int_to_ip
 from ikesim.net.device import Device
 from ikesim.net.routing import Route
@@ -18,12 +23,19 @@ ROUTE_CODES = [
 
 
 def _code(route: Route) -> str:
-    return route.code + ("*" if route.length == 0 else "")
+    star = "*" if route.length == 0 else ""
+    if route.subtype:
+        return route.code + (star or " ") + route.subtype
+    return route.code + star
 
 
-def _describe(route: Route) -> str:
+def _describe(route: Route, now: float) -> str:
     if route.next_hop is None:
         return f"is directly connected, {route.out_interface}"
+    if route.code == "O":
+        age = uptime_stamp(max(0.0, now - route.since))
+        return (f"[{route.distance}/{route.metric}] via {int_to_ip(route.next_hop)}, {age}, "
+                f"{route.out_interface}")
     text = f"[{route.distance}/0] via {int_to_ip(route.next_hop)}"
     if route.interface is not None:
         text += f", {route.interface}"
@@ -38,6 +50,7 @@ def _gateway_line(default: Route | None) -> str:
 
 
 def show_ip_route(device: Device) -> list[str]:
+    now = device.env.now
     routes = device.table.routes()
     lines = [*ROUTE_CODES, "", _gateway_line(device.table.default_route()), ""]
     # Group by classful major network; supernets (shorter than classful) stand alone.
@@ -55,20 +68,20 @@ def show_ip_route(device: Device) -> list[str]:
     ):
         if len(members) == 1 and members[0].length <= major_len:
             r = members[0]
-            lines.append(f"{_code(r):<5}{int_to_ip(r.prefix)}/{r.length} {_describe(r)}")
+            lines.append(f"{_code(r):<5}{int_to_ip(r.prefix)}/{r.length} {_describe(r, now)}")
             continue
         masks = sorted({r.length for r in members})
         if len(masks) == 1:
             lines.append(f"     {int_to_ip(major)}/{masks[0]} is subnetted, {len(members)} subnets")
             for r in members:
-                lines.append(f"{_code(r):<8}{int_to_ip(r.prefix)} {_describe(r)}")
+                lines.append(f"{_code(r):<8}{int_to_ip(r.prefix)} {_describe(r, now)}")
         else:
             lines.append(
                 f"     {int_to_ip(major)}/{major_len} is variably subnetted, "
                 f"{len(members)} subnets, {len(masks)} masks"
             )
             for r in members:
-                lines.append(f"{_code(r):<8}{int_to_ip(r.prefix)}/{r.length} {_describe(r)}")
+                lines.append(f"{_code(r):<8}{int_to_ip(r.prefix)}/{r.length} {_describe(r, now)}")
     return lines
 
 

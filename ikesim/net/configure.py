@@ -81,13 +81,22 @@ class Configurable:
             iface.description = ic.description
             iface.unnumbered = ic.unnumbered
             iface.nat = ic.nat
-        for route in self._statics:
-            self._routes_changed(self.table.remove(route))
-        self._statics = []
+        # Statics: keep the unchanged ones, add the new ones before removing the old ones, so
+        # that a reconfiguration does not flap routes it does not touch.
+        before = {(r.prefix, r.length, r.next_hop, r.interface, r.distance): r
+                  for r in self._statics}
+        statics: list[Route] = []
         for index, spec in enumerate(self._static_specs(config)):
-            route = static_route(spec, STATIC_ORDER + index)
-            self._statics.append(route)
-            self._routes_changed(self.table.add(route))
+            key = (spec.prefix & MASKS[spec.length], spec.length, spec.next_hop,
+                   spec.interface, spec.distance)
+            route = before.pop(key, None)
+            if route is None:
+                route = static_route(spec, STATIC_ORDER + index)
+                self._routes_changed(self.table.add(route))
+            statics.append(route)
+        for route in before.values():
+            self._routes_changed(self.table.remove(route))
+        self._statics = statics
 
     def _static_specs(self, config: DeviceConfig) -> list[StaticSpec]:
         statics = []

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ikesim.net.acl import PROTO_ICMP, PROTO_UDP, Acl
+from ikesim.net.acl import PROTO_ICMP, Acl
 from ikesim.net.addr import int_to_ip
 from ikesim.net.config import DeviceConfig
 from ikesim.net.configure import Configurable
@@ -33,6 +33,7 @@ from ikesim.net.packet import (
     UNREACH_PROTOCOL,
     Icmp,
     Packet,
+    Tcp,
     Udp,
     echo_data,
     icmp_packet,
@@ -162,13 +163,13 @@ class Device(Configurable):
             physical_dark = iface.kind is PHYSICAL and (link is None or not link.up)
             self.drop("link-down" if physical_dark else "interface-down", packet, iface)
             return
-        iface.count("in", packet.size, self.env.now)
+        iface.count_in(packet.size, self.env.now)
         acl = iface.acl_in
         if acl is not None and not permitted(acl, packet):
             self.drop("acl-in", packet, iface, acl=acl.name)
             self.icmp_error(packet, ICMP_UNREACHABLE, UNREACH_ADMIN)
             return
-        if iface.nat == "outside" and self.nat is not None:
+        if self.nat is not None and iface.nat == "outside":
             self.nat.outside_to_inside(packet, iface)
         dst = packet.dst
         if dst in self.local_addresses or dst == 0xFFFFFFFF:
@@ -229,8 +230,8 @@ class Device(Configurable):
         """Send ``packet`` out of ``out`` towards ``gateway``; ``in_iface`` is where a
         forwarded packet came in (None: locally originated). False when it was dropped."""
         nat = self.nat
-        if (nat is not None and in_iface is not None and in_iface.nat == "inside"
-                and out.nat == "outside" and not nat.inside_to_outside(packet, in_iface, out)):
+        if nat is not None and in_iface is not None and in_iface.nat == "inside" and \
+                out.nat == "outside" and not nat.inside_to_outside(packet, in_iface, out):
             return False
         if hooks:
             for hook in out.egress_hooks:
@@ -263,12 +264,12 @@ class Device(Configurable):
         if not iface.line_up:
             self.drop("interface-down", packet, iface)
             return False
-        if (packet.dst >> 28 != 0xE and not iface.name.startswith("Serial")
+        if (iface.arp and packet.dst >> 28 != 0xE
                 and not neighbour_answers(link.peer(iface), gateway)):
             # IOS: "encapsulation failed" — nobody on the segment answers ARP for the gateway.
             self.drop("arp", packet, iface, gateway=int_to_ip(gateway))
             return False
-        iface.count("out", packet.size, self.env.now)
+        iface.count_out(packet.size, self.env.now)
         return link.transmit(packet, iface)
 
     def send_packet(self, packet: Packet, *, hooks: bool = True) -> bool:
@@ -337,7 +338,7 @@ class Device(Configurable):
 
 def permitted(acl: Acl, packet: Packet) -> bool:
     payload = packet.payload
-    if packet.protocol == PROTO_UDP and isinstance(payload, Udp):
+    if isinstance(payload, Udp | Tcp):
         return acl.filter(packet.src, packet.dst, packet.protocol, payload.sport, payload.dport)
     if packet.protocol == PROTO_ICMP and isinstance(payload, Icmp):
         return acl.filter(packet.src, packet.dst, packet.protocol, icmp_type=payload.type)
@@ -353,6 +354,8 @@ def neighbour_answers(peer: Interface, gateway: int) -> bool:
     if not device.proxy_arp or not device.forwards:
         return False
     if gateway in device.local_addresses:
+        return True
+    if device.nat is not None and device.nat.answers_arp(gateway):
         return True
     route = device.table.lookup(gateway)
     return route is not None and route.out_interface != peer.name

@@ -15,6 +15,7 @@ tunnel-protection hook the crypto side attaches to a tunnel interface (see
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,23 @@ if TYPE_CHECKING:
 PHYSICAL, LOOPBACK, TUNNEL, NULL = "physical", "loopback", "tunnel", "null"
 
 EgressHook = Callable[["Packet", "Interface"], bool]
+LOAD_INTERVAL = 300.0  # seconds: "5 minute input rate" (IOS default load-interval)
+SAMPLE = 5.0  # seconds between rate updates
+_KEEP = math.exp(-SAMPLE / LOAD_INTERVAL)
+
+
+def _fold(r: list, sample: int, total_bytes: int, total_packets: int) -> None:
+    """Close the open sample of a rate record (what was counted since it began), then decay
+    through the empty samples up to ``sample``."""
+    if sample <= r[2]:
+        return
+    r[0] = r[0] * _KEEP + ((total_bytes - r[3]) * 8 / SAMPLE) * (1 - _KEEP)
+    r[1] = r[1] * _KEEP + ((total_packets - r[4]) / SAMPLE) * (1 - _KEEP)
+    decay = _KEEP ** (sample - r[2] - 1)
+    r[0] *= decay
+    r[1] *= decay
+    r[2], r[3], r[4] = sample, total_bytes, total_packets
+
 
 # Default bandwidth (kbit/s) by interface type, as `show interfaces` prints it (BW ...) and OSPF
 # derives its cost from. Ethernet family and Serial (T1) from the interface speeds; Loopback
@@ -85,7 +103,16 @@ class Interface:
         "tunnel_up",
         "protection",
         "protection_up",
-        "counters",
+        "in_packets",
+        "in_bytes",
+        "out_packets",
+        "out_bytes",
+        "last_input",
+        "last_output",
+        "rates",
+        "arp",
+        "_roll_in",
+        "_roll_out",
         "_state",
     )
 
@@ -110,8 +137,16 @@ class Interface:
         self.tunnel_up = False  # tunnels: line protocol as computed by ikesim.net.tunnel
         self.protection: Any = None  # tunnels: TunnelProtection attached by the crypto side
         self.protection_up = False  # VTI: the protection has an IPsec SA (line protocol)
-        # packets/bytes in and out, last input/output time (show interfaces)
-        self.counters = [0, 0, 0, 0, None, None]
+        # show interfaces: totals, last input/output time, and per direction (in, out) the
+        # 5-minute rates [bits/s, packets/s, sample index, bytes and packets at its start],
+        # recomputed once per 5-second sample as IOS does
+        self.in_packets = self.in_bytes = self.out_packets = self.out_bytes = 0
+        self.last_input: float | None = None
+        self.last_output: float | None = None
+        self.rates = [[0.0, 0.0, 0, 0, 0], [0.0, 0.0, 0, 0, 0]]
+        self._roll_in = self._roll_out = SAMPLE
+        # next hops are resolved by ARP on Ethernet-like interfaces (not on serial lines)
+        self.arp = self.kind is PHYSICAL and not name.startswith("Serial")
         self._state: tuple[str, str] | None = None
 
     @property
@@ -160,16 +195,42 @@ class Interface:
         """Bandwidth in kbit/s (type default; `show interfaces` BW, OSPF cost)."""
         return BANDWIDTH_KBIT.get(interface_type(self.name), 100_000)
 
-    def count(self, direction: str, size: int, now: float) -> None:
-        c = self.counters
-        if direction == "in":
-            c[0] += 1
-            c[1] += size
-            c[4] = now
-        else:
-            c[2] += 1
-            c[3] += size
-            c[5] = now
+    def count_in(self, size: int, now: float) -> None:
+        if now >= self._roll_in:
+            self._roll_in = self._roll(0, now)
+        self.in_packets += 1
+        self.in_bytes += size
+        self.last_input = now
+
+    def count_out(self, size: int, now: float) -> None:
+        if now >= self._roll_out:
+            self._roll_out = self._roll(1, now)
+        self.out_packets += 1
+        self.out_bytes += size
+        self.last_output = now
+
+    @property
+    def counters(self) -> tuple[int, int, int, int, float | None, float | None]:
+        return (self.in_packets, self.in_bytes, self.out_packets, self.out_bytes,
+                self.last_input, self.last_output)
+
+    def _roll(self, direction: int, now: float) -> float:
+        """Close the rate samples up to ``now``; returns when the current one ends."""
+        r = self.rates[direction]
+        totals = (self.in_bytes, self.in_packets) if direction == 0 else (
+            self.out_bytes, self.out_packets)
+        _fold(r, int(now / SAMPLE), *totals)
+        return (r[2] + 1) * SAMPLE
+
+    def rate(self, direction: str, now: float) -> tuple[int, int]:
+        """(bits/s, packets/s) over the load interval, as of the last completed sample
+        (``show interfaces`` "5 minute input rate")."""
+        index = 0 if direction == "in" else 1
+        r = list(self.rates[index])
+        totals = (self.in_bytes, self.in_packets) if index == 0 else (
+            self.out_bytes, self.out_packets)
+        _fold(r, int(now / SAMPLE), *totals)
+        return int(r[0]), int(r[1])
 
     def __repr__(self) -> str:
         return f"Interface({self.device.name} {self.name})"

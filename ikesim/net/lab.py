@@ -19,6 +19,8 @@ from ikesim.net.packet import Packet
 Tap = Callable[[float, Link, Packet, Interface], None]
 # (time, device, interface or None, reason, packet) for every drop record
 DropTap = Callable[[float, Device, Interface | None, str, Packet], None]
+# (time, device, tunnel interface, inner packet, "out" | "in") for packets entering/leaving tunnels
+TunnelTap = Callable[[float, Device, Interface, Packet, str], None]
 
 
 class Lab:
@@ -32,6 +34,7 @@ class Lab:
         self._links_by_name: dict[str, Link] = {}
         self.taps: list[Tap] = []  # called for every packet put on a link (captures)
         self.drop_taps: list[DropTap] = []  # called for every drop (captures)
+        self.tunnel_taps: list[TunnelTap] = []  # inner packets of tunnels (captures)
         self.packet_hops = 0  # packets carried by links so far
         self.started = False  # interface state changes are events once running
 

@@ -1,4 +1,4 @@
-"""IPv4 packets as small slotted objects, with an RFC 791/768/792 byte encoding.
+"""IPv4 packets as small slotted objects, with an RFC 791/768/792/793 byte encoding.
 
 The simulation moves :class:`Packet` objects; :func:`encode_packet` gives the wire bytes (for
 captures, and for the "original datagram" quoted inside ICMP errors, RFC 792).
@@ -9,11 +9,12 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from ikesim.net.acl import PROTO_ICMP, PROTO_UDP
+from ikesim.net.acl import PROTO_ICMP, PROTO_TCP, PROTO_UDP
 from ikesim.net.addr import int_to_ip
 
 IP_HEADER_LEN = 20
 UDP_HEADER_LEN = 8
+TCP_HEADER_LEN = 20
 ICMP_HEADER_LEN = 8
 
 # ICMP types and codes (RFC 792) used by the lab.
@@ -38,6 +39,22 @@ class Udp:
 
 
 @dataclass(slots=True)
+class Tcp:
+    """A TCP segment (RFC 793 header without options)."""
+
+    sport: int
+    dport: int
+    seq: int = 0
+    ack: int = 0
+    flags: int = 0x02  # SYN
+    window: int = 4128  # guess: a typical IOS window
+    data: bytes = b""
+
+
+TCP_FIN, TCP_SYN, TCP_RST, TCP_ACK = 0x01, 0x02, 0x04, 0x10
+
+
+@dataclass(slots=True)
 class Icmp:
     type: int
     code: int
@@ -54,7 +71,7 @@ class Packet:
     dst: int
     protocol: int
     ttl: int
-    payload: Udp | Icmp | bytes
+    payload: Udp | Icmp | Tcp | bytes
     size: int
     ident: int = 0
 
@@ -63,6 +80,8 @@ class Packet:
         src, dst, payload = int_to_ip(self.src), int_to_ip(self.dst), self.payload
         if isinstance(payload, Udp):
             return f"UDP {src}:{payload.sport} > {dst}:{payload.dport} len {len(payload.data)}"
+        if isinstance(payload, Tcp):
+            return f"TCP {src}:{payload.sport} > {dst}:{payload.dport} len {len(payload.data)}"
         if isinstance(payload, Icmp):
             names = {
                 ICMP_ECHO: "echo request",
@@ -89,6 +108,13 @@ def udp_packet(
         IP_HEADER_LEN + UDP_HEADER_LEN + len(data),
         ident,
     )
+
+
+def tcp_packet(
+    src: int, dst: int, tcp: Tcp, *, ttl: int = 255, ident: int = 0
+) -> Packet:
+    return Packet(src, dst, PROTO_TCP, ttl, tcp, IP_HEADER_LEN + TCP_HEADER_LEN + len(tcp.data),
+                  ident)
 
 
 def icmp_packet(src: int, dst: int, icmp: Icmp, *, ttl: int = 255, ident: int = 0) -> Packet:
@@ -121,6 +147,14 @@ def encode_payload(packet: Packet) -> bytes:
         header = struct.pack("!HHHH", payload.sport, payload.dport, length, 0)
         csum = checksum(pseudo + header + payload.data) or 0xFFFF  # RFC 768: 0 sent as all ones
         return struct.pack("!HHHH", payload.sport, payload.dport, length, csum) + payload.data
+    if isinstance(payload, Tcp):
+        length = TCP_HEADER_LEN + len(payload.data)
+        pseudo = struct.pack("!IIBBH", packet.src, packet.dst, 0, PROTO_TCP, length)
+        fields = (payload.sport, payload.dport, payload.seq, payload.ack,
+                  (TCP_HEADER_LEN // 4) << 12 | payload.flags, payload.window)
+        header = struct.pack("!HHIIHHHH", *fields, 0, 0)
+        csum = checksum(pseudo + header + payload.data)
+        return struct.pack("!HHIIHHHH", *fields, csum, 0) + payload.data
     if isinstance(payload, Icmp):
         body = struct.pack("!BBHHH", payload.type, payload.code, 0, payload.ident, payload.seq)
         csum = checksum(body + payload.data)

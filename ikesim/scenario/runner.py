@@ -11,6 +11,7 @@ from ikesim.errors import InputError
 from ikesim.export.transcript import Transcript
 from ikesim.ios.crypto import CryptoService
 from ikesim.ios.device import IosDevice
+from ikesim.ios.net_syslog import net_syslog
 from ikesim.net.events import EventLog, SimEvent
 from ikesim.net.lab import Lab
 from ikesim.scenario.model import EventSpec, Scenario
@@ -95,6 +96,11 @@ class Runtime:
 
     def _on_event(self, event: SimEvent) -> None:
         """Interface state changes print IOS's syslog lines on the device's console."""
+        if event.kind in ("ospf", "tunnel") and event.device in self.devices:
+            device = self.devices[event.device]
+            if lines := net_syslog(event, device.dialect):   # %OSPF-5-ADJCHG, %TUN-5-RECURDOWN
+                device.print_async(lines)
+            return
         if event.kind != "interface" or event.device not in self.devices:
             return
         key = (event.device, event.fields["interface"])
