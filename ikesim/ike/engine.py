@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Hashable, Iterable
+from typing import Any
 
 from ikesim.ike import aggressive, driver, ipsec_sas, lifecycle
 from ikesim.ike import quick_initiator as qi

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ikesim.errors import InputError
 from ikesim.ios.exec_parse import ExecCommand, ExecError
 from ikesim.ios.net_commands import NET_HANDLERS, NET_NO_ARGS, NET_ROUTER_ONLY
+from ikesim.ios.pki_commands import PKI_HANDLERS, PKI_ROUTER_ONLY, parse_clock_set
 
 if TYPE_CHECKING:
     from ikesim.ios.device import IosDevice
@@ -37,6 +38,11 @@ def validate_exec_args(cmd: ExecCommand, device_kind: str) -> None:
         try:
             parse_ping_command(cmd.args)
         except (InputError, ValueError) as exc:
+            raise ExecError(str(exc)) from None
+    if cmd.handler == "clock_set":
+        try:
+            parse_clock_set(cmd.args)
+        except ValueError as exc:
             raise ExecError(str(exc)) from None
     if cmd.handler == "clear_crypto_isakmp" and cmd.args:
         if len(cmd.args) > 1 or not (cmd.args[0].isascii() and cmd.args[0].isdigit()):
@@ -216,6 +222,7 @@ _HANDLERS = {
     "show_crypto_session": _show_crypto_session,
     "clear_crypto_isakmp": _clear_crypto_isakmp,
     **NET_HANDLERS,  # OSPF, NAT, interfaces (ikesim.ios.net_commands)
+    **PKI_HANDLERS,  # certificates, clock set (ikesim.ios.pki_commands)
 }
 NO_ARGS |= NET_NO_ARGS
-ROUTER_ONLY |= NET_ROUTER_ONLY
+ROUTER_ONLY |= NET_ROUTER_ONLY | PKI_ROUTER_ONLY

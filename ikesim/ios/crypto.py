@@ -26,6 +26,7 @@ from ikesim.ike.engine import IsakmpEngine, Output
 from ikesim.ike.profiles import PROFILES
 from ikesim.ike.quick import Phase2Policy
 from ikesim.ios.isakmp_log import format_event, format_ipsec_event
+from ikesim.ios.pki_lab import RouterPkiState
 from ikesim.ipsec.esp import EspError, decapsulate, encapsulate, peek_spi
 from ikesim.ipsec.sa import Proxy
 from ikesim.ipsec.transforms import TransformError, from_keywords
@@ -54,6 +55,8 @@ class CryptoService:
         self.engine = IsakmpEngine(crypto=device.config.crypto, profile=self.profile,
                                    rng=random.Random(stable_seed(seed, device.name, "isakmp")),
                                    local_addresses=self._local_addresses(device.config))
+        # certificates and the router clock for rsa-sig (ikesim.ios.pki_lab); sets local_fqdn
+        self.pki_state = RouterPkiState(device, self.engine, seed)
         self._timer_generation: dict[Hashable, int] = {}
         self.on_send: list[Callable[[float, int, int, int, int, bytes], None]] = []
         self.on_keys: list[Callable[[bytes, bytes], None]] = []
@@ -82,6 +85,7 @@ class CryptoService:
                 iface.egress_hooks.append(self._egress)
 
     def reconfigure(self, config: DeviceConfig) -> None:
+        self.pki_state.refresh(config)
         self.engine.reconfigure(config.crypto)
         self._install_hooks(config)
         self.engine.set_phase2_policies(self.phase2_policies(config))
@@ -129,7 +133,7 @@ class CryptoService:
         return Phase2Policy(entry.map_name, entry.sequence, int(entry.peers[0]),
                             tuple(transforms), proxies, entry.pfs_group,
                             entry.lifetime_seconds or 3600, entry.lifetime_kilobytes or 4608000,
-                            iface)
+                            iface, entry.isakmp_profile)
 
     # -- traffic trigger --------------------------------------------------------------------------
     def _egress(self, packet: Any, iface: Any) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ikesim.ios.net_commands import NET_COMMANDS
+from ikesim.ios.pki_commands import PKI_COMMANDS
 
 # Keyword paths of the supported commands -> handler name. Keywords at one level are matched by
 # unique prefix against *all* keywords IOS offers there, listed in ``_SIBLINGS`` so that a short
@@ -32,6 +33,7 @@ COMMANDS: dict[tuple[str, ...], str] = {
     ("clear", "crypto", "isakmp"): "clear_crypto_isakmp",
 }
 COMMANDS.update(NET_COMMANDS)  # OSPF, NAT, interfaces (ikesim.ios.net_commands)
+COMMANDS.update(PKI_COMMANDS)  # certificates, clock set (ikesim.ios.pki_commands)
 # Other keywords IOS accepts at the same levels (not implemented here, but they make
 # abbreviations ambiguous exactly where they are on a router).
 _SIBLINGS: dict[tuple[str, ...], tuple[str, ...]] = {

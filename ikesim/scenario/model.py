@@ -17,6 +17,8 @@ class DeviceSpec:
     uptime: float = 0.0       # device uptime at t = 0, for IOS timestamps
     line: int = 0
     config_file: str | None = None   # the file the configuration was read from, if any
+    clock: Any = None         # router calendar at t = 0 (datetime; None: the lab's date)
+    enrolled: Any = None      # when its certificates were issued (datetime; None: the default)
 
 
 @dataclass(slots=True)
