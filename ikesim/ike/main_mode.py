@@ -81,7 +81,7 @@ def initiate(ctx: Context, now: float, local: int, peer: int) -> None:
     """Start main mode towards ``peer`` unless an SA to it exists (then do nothing)."""
     if ctx.sadb.has_live(peer) or not ctx.crypto.policies:
         return
-    key = ctx.psk_for(peer) if ctx.uses("pre-share") else None
+    key = ctx.psk_for(peer)
     if key is None and not ctx.uses("rsa-sig"):
         ctx.emit(None, "no_psk", peer=peer)
         return

@@ -104,7 +104,7 @@ class ProposalTask:
         offered = payloads[0]
         if not isinstance(offered, SaPayload):
             raise Reject("bad_message", peer=sa.peer, reason="sa_payload: SA must come first")
-        key = ctx.psk_for(sa.peer) if ctx.uses(PSK) else None
+        key = ctx.psk_for(sa.peer)
         if key is not None:
             sa.psk = key.key.encode()
             ctx.emit(sa, "psk_found", peer=sa.peer)
