@@ -177,7 +177,9 @@ class RsaSigTask:
     def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
         pki = ctx.pki
         if message not in PROOFS:
-            return self._cert_requests(ctx, sa) if message in REQUESTS else []
+            # main mode's CERT_REQ follows KE and Ni (CertRequestTask); aggressive mode's AM1
+            # ends with it (the auth task is built last there)
+            return self._cert_requests(ctx, sa) if message == "AM1" else []
         out: list[Payload] = []
         creds = self._choose(sa, pki)
         if creds is None:
@@ -235,3 +237,18 @@ def _dn_text(ctx: Context, der: bytes) -> str:
 
 def _iso(value: dt.datetime | None) -> str:
     return value.isoformat() if value is not None else ""
+
+
+class CertRequestTask:
+    """Main mode with signatures: the CERT_REQ that follows KE and Ni in MM3 and MM4 (RFC 2409
+    §5.1: "HDR, KE, Ni [, CERT_REQ]"), built after the key-exchange task."""
+
+    def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
+                data: bytes, payloads: list[Payload]) -> None:
+        return None                      # received CERT_REQs are read by RsaSigTask
+
+    def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
+        if message in ("MM3", "MM4") and sa.negotiated is not None \
+                and sa.negotiated.authentication == RSA_SIG:
+            return RsaSigTask._cert_requests(ctx, sa)
+        return []

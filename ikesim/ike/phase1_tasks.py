@@ -35,7 +35,7 @@ from ikesim.crypto import (
 )
 from ikesim.ike import lifecycle
 from ikesim.ike import proposals as props
-from ikesim.ike.auth_rsa import RsaSigTask, sig_skeyids
+from ikesim.ike.auth_rsa import CertRequestTask, RsaSigTask, sig_skeyids
 from ikesim.ike.context import Context, Reject
 from ikesim.ike.informational import notify_plain
 from ikesim.ike.messages import PROTO_ISAKMP, first_payload_body, nonce_ok, phase1_id
@@ -303,4 +303,5 @@ class AuthTask:
         return task.build(ctx, sa, message) if task is not None else []
 
 
-TASKS: tuple[Phase1Task, ...] = (ProposalTask(), KeyExchangeTask(), AuthTask())
+TASKS: tuple[Phase1Task, ...] = (ProposalTask(), KeyExchangeTask(), AuthTask(),
+                                 CertRequestTask())
