@@ -61,7 +61,8 @@ def _calendar(spec: Any, key: str, ctx: Ctx) -> dt.datetime | None:
     if key not in spec:
         return None
     raw = spec[key]
-    text = raw.isoformat(sep=" ") if isinstance(raw, dt.date) else str(raw)
+    text = raw.isoformat(sep=" ") if isinstance(raw, dt.datetime) else \
+        raw.isoformat() if isinstance(raw, dt.date) else str(raw)
     try:
         when = dt.datetime.fromisoformat(text)
     except ValueError:
