@@ -36,6 +36,7 @@ from ikesim.isakmp import (
     payload_body,
 )
 from ikesim.pki import Credentials, sign_hash, verify_certificate, verify_hash
+from ikesim.pki.verify import name_text
 
 CERT_X509_SIGNATURE = 4        # RFC 2408 §3.9 certificate encoding
 RSA_SIG = "rsa-sig"
@@ -193,7 +194,7 @@ class RsaSigTask:
             ctx.emit(sa, "auth_method", method="RSA signature",
                      id_type=ids.id_name(int(ident.id_type)))
             out.append(ident)
-        ctx.emit(sa, "cert_tx", subject=creds.certificate.subject.rfc4514_string(),
+        ctx.emit(sa, "cert_tx", subject=name_text(creds.certificate.subject),
                  trustpoint=creds.trustpoint)
         out.append(CertPayload(CERT_X509_SIGNATURE, creds.der))
         out.append(SigPayload(sign_hash(creds.key, _hash_of(sa, message, ident))))
@@ -207,7 +208,7 @@ class RsaSigTask:
         out: list[Payload] = []
         for ca in ctx.pki.trusted if ctx.pki is not None else []:
             out.append(CertRequestPayload(CERT_X509_SIGNATURE, ca.subject.public_bytes()))
-            ctx.emit(sa, "cert_request_tx", authority=ca.subject.rfc4514_string())
+            ctx.emit(sa, "cert_request_tx", authority=name_text(ca.subject))
         return out
 
     @staticmethod
@@ -231,7 +232,7 @@ def _dn_text(ctx: Context, der: bytes) -> str:
     no public parser for a bare DER name), else its hex."""
     for ca in ctx.pki.trusted if ctx.pki is not None else []:
         if ca.subject.public_bytes() == der:
-            return ca.subject.rfc4514_string()
+            return name_text(ca.subject)
     return der.hex()
 
 

@@ -51,6 +51,22 @@ class Verdict:
         return self.reason == OK
 
 
+_SHORT = {NameOID.COMMON_NAME: "cn", NameOID.ORGANIZATION_NAME: "o",
+          NameOID.ORGANIZATIONAL_UNIT_NAME: "ou", NameOID.COUNTRY_NAME: "c",
+          NameOID.LOCALITY_NAME: "l", NameOID.STATE_OR_PROVINCE_NAME: "st",
+          NameOID.EMAIL_ADDRESS: "e", NameOID.UNSTRUCTURED_NAME: "hostname",
+          UNSTRUCTURED_ADDRESS: "ipaddress"}
+
+
+def name_text(name: x509.Name) -> str:
+    """A distinguished name as IOS writes it ("hostname=RT1", "cn=LAB,o=Lab")."""
+    parts = []
+    for attr in name:
+        value = attr.value if isinstance(attr.value, str) else attr.value.hex()
+        parts.append(f"{_SHORT.get(attr.oid, attr.oid.dotted_string)}={value}")
+    return ",".join(parts)
+
+
 def parse(der: bytes) -> x509.Certificate | None:
     try:
         cert = x509.load_der_x509_certificate(bytes(der))
@@ -117,8 +133,8 @@ def verify_certificate(der: bytes, trusted: list[x509.Certificate], now: dt.date
     if cert is None:
         return Verdict(UNPARSEABLE)
     try:
-        seen = dict(certificate=cert, subject=cert.subject.rfc4514_string(),
-                    issuer=cert.issuer.rfc4514_string(), serial=cert.serial_number,
+        seen = dict(certificate=cert, subject=name_text(cert.subject),
+                    issuer=name_text(cert.issuer), serial=cert.serial_number,
                     not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc)
     except ValueError:
         return Verdict(UNPARSEABLE)
