@@ -93,3 +93,22 @@ def test_not_a_capture_is_an_input_error(tmp_path: Path) -> None:
 @given(st.lists(st.binary(max_size=300), max_size=6))
 def test_arbitrary_datagrams_never_raise(blobs: list[bytes]) -> None:
     assert isinstance(lines(blobs), list)
+
+
+def test_cli_reads_a_capture(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ikesim.cli import main
+
+    msgs = _exchange()
+    cap = tmp_path / "am.pcap"
+    cap.write_bytes(pcap_bytes([CapturedDatagram(0.1 * i, A, B, 500, 500, m)
+                                for i, m in enumerate(msgs)]))
+    result = CliRunner().invoke(main, ["psk-crack", str(cap)])
+    assert result.exit_code == 0 and result.output.splitlines() == lines(msgs)
+    empty = tmp_path / "none.pcap"
+    empty.write_bytes(pcap_bytes([]))
+    result = CliRunner().invoke(main, ["psk-crack", str(empty)])
+    assert result.exit_code == 1
+    result = CliRunner().invoke(main, ["psk-crack", str(tmp_path / "missing.pcap")])
+    assert result.exit_code == 2 and "no such capture" in result.output
