@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
+STAMP_FUZZ := $(VENV)/.installed-fuzz
+FUZZ_SECONDS ?= 60
 
-.PHONY: demo test bench lint docs system-deps clean
+.PHONY: demo test bench lint docs system-deps clean fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +52,15 @@ system-deps:
 
 test: $(STAMP_TEST) system-deps
 	$(BIN)/python -m pytest
+
+$(STAMP_FUZZ): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,fuzz]'
+	touch $@ $(STAMP_TEST) $(STAMP_RUN)
+
+# One atheris (libFuzzer) target per parser: ISAKMP codec, IOS config, exec line, YAML scenario.
+# FUZZ_SECONDS each (CI: a short budget); a crash's input is kept in build/fuzz/TARGET/.
+fuzz: $(STAMP_FUZZ)
+	$(BIN)/python tests/fuzz/run.py --seconds $(FUZZ_SECONDS)
 
 bench: $(STAMP_TEST)
 	$(BIN)/python -m bench

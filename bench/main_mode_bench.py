@@ -1,15 +1,16 @@
 """Main-mode benchmark (issue 3): one complete main mode between two ``IsakmpEngine``s driven
 directly (sans-I/O), and one through the lab (``Runtime`` on scenarios/main-mode-lab.yaml until
-both routers are QM_IDLE), against the bare crypto of a main mode
-(``bench.crypto_floor.main_mode_crypto_floor``) measured in the same run.
+both routers are QM_IDLE), against the bare crypto of a main mode made
+with the libraries directly (``bench.direct_floor.main_mode``: ``cryptography``, ``hashlib``,
+``hmac``, no ikesim code) measured in the same run.
 
     python3 -m bench.main_mode_bench [ROUNDS] [--profile]
 
 Each round times them in turn (interleaved, so machine drift hits them alike); the figures are
 medians over the rounds, the ratios median/median (target: engine ≤ 1.25 × floor).
 
-Same inputs: the floor draws its DH private values from DH_PRIVATE_LEN octets, as the engine
-does, so both do the same modular exponentiations.
+Same inputs: the floor draws 256-bit DH private values, as the engine does (DH_PRIVATE_LEN
+octets), so both do the same modular exponentiations.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.crypto_floor import main_mode_crypto_floor
+from bench import direct_floor
 from ikesim.ike.engine import IsakmpEngine
 from ikesim.ike.policy import CryptoConfig, IsakmpPolicy, PresharedKey
 from ikesim.ike.profiles import PROFILES
@@ -39,8 +40,8 @@ PSK = "cisco123"
 A = int(ipaddress.IPv4Address("10.10.10.2"))
 B = int(ipaddress.IPv4Address("11.11.11.2"))
 LAB_UNTIL = 5.1          # the scenario initiates at 5 s; main mode takes 20 ms of lab time
-# (label, IOS encryption, IOS hash, group, crypto_floor hash name)
-CASES = (("g2", "3des", "sha", 2, "sha1"), ("g14", "aes256", "sha256", 14, "sha256"))
+# (label, IOS encryption, IOS hash, group); bench.direct_floor.SUITES has the same algorithms
+CASES = (("g2", "3des", "sha", 2), ("g14", "aes256", "sha256", 14))
 
 
 def _crypto(peer: int, encryption: str, hash_: str, group: int) -> CryptoConfig:
@@ -99,16 +100,16 @@ def _timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def measure(encryption: str, hash_: str, group: int, floor_hash: str,
-            rounds: int) -> dict[str, float]:
+def measure(encryption: str, hash_: str, group: int, rounds: int) -> dict[str, float]:
     base = lab_scenario(encryption, hash_, group)
+    suite = direct_floor.SUITES[group]
     # warm-up: imports, group tables, OpenSSL named-group lookups
-    main_mode_crypto_floor(group, floor_hash, encryption)
+    direct_floor.main_mode(suite, 0)
     engine_main_mode(*engine_pair(encryption, hash_, group))
     lab_main_mode(copy.deepcopy(base))
     floor, engine, lab = [], [], []
     for i in range(rounds):
-        floor.append(_timed(lambda: main_mode_crypto_floor(group, floor_hash, encryption)))
+        floor.append(_timed(lambda: direct_floor.main_mode(suite, i)))   # noqa: B023
         pair = engine_pair(encryption, hash_, group, seed=2 * i)   # fresh SAs every round
         engine.append(_timed(lambda: engine_main_mode(*pair)))     # noqa: B023 (called now)
         sc = copy.deepcopy(base)
@@ -122,9 +123,9 @@ def measure(encryption: str, hash_: str, group: int, floor_hash: str,
 def run(rounds: int = 20) -> dict:
     """Figures for groups 2 and 14: median wall times (ms) and ratios to the crypto floor."""
     figures: dict[str, float | int | str] = {"rounds": rounds}
-    for label, encryption, hash_, group, floor_hash in CASES:
+    for label, encryption, hash_, group in CASES:
         figures[f"{label} algorithms"] = f"{encryption}/{hash_}/group {group}"
-        for key, value in measure(encryption, hash_, group, floor_hash, rounds).items():
+        for key, value in measure(encryption, hash_, group, rounds).items():
             figures[f"{label} {key}"] = round(value, 3)
     figures["engine_ratio_target"] = 1.25
     return figures

@@ -199,11 +199,14 @@ def run_one(file: str) -> Outcome:
 
 
 def _streaming(scenario: Any) -> Any:
-    """A runtime that keeps no event history: the expectations watch the stream."""
+    """A runtime that keeps neither its event history nor its transcript (nobody reads them
+    here): the expectations watch the event stream, so memory stays flat in long runs."""
+    from ikesim.export.transcript import Transcript
     from ikesim.net.events import EventLog
     from ikesim.scenario.runner import Runtime
 
-    return Runtime(scenario, events=EventLog(keep=False))
+    return Runtime(scenario, events=EventLog(keep=False),
+                   transcript=Transcript(sink=lambda _block: None))
 
 
 def _warning_text(w: Any) -> str:
@@ -256,6 +259,11 @@ def _child(conn: Any, file: str, work: Callable[[str], Outcome]) -> None:
 def run_pool(files: list[str], jobs: int, timeout: float,
              work: Callable[[str], Outcome]) -> list[Outcome]:
     """``work(file)`` for every file in a worker process of its own; see :func:`run_all`."""
+    # Import what every worker needs once, here: forked workers then start with it loaded
+    # and the time limit measures the scenario, not the imports.
+    import ikesim.scenario.expect
+    import ikesim.scenario.loader
+    import ikesim.scenario.runner  # noqa: F401
     methods = multiprocessing.get_all_start_methods()
     mp = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     todo = deque(enumerate(files))

@@ -59,9 +59,9 @@ def test_invalid_scenario_exit_2_one_line_no_traceback(tmp_path: Path) -> None:
     proc = _run("run", str(bad))
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
-    line = proc.stderr.strip()
-    assert line.startswith(f"ikesim: error: {bad}:") and "4des" in line
-    assert len(line.splitlines()) == 1
+    first, *caret = proc.stderr.rstrip().splitlines()
+    assert first.startswith(f"ikesim: error: {bad}:") and "4des" in first
+    assert caret == ["    encr 4des", "         ^"]       # IOS's marker under the bad word
 
 
 def test_validate(tmp_path: Path) -> None:

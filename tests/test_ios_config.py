@@ -112,7 +112,7 @@ def ip(text: str) -> int:
 def strip_lines(obj: object) -> object:
     """The configuration with line numbers, ACL entry texts and ignored lines blanked."""
     if isinstance(obj, DeviceConfig):
-        obj = dataclasses.replace(obj, ignored=[])
+        obj = dataclasses.replace(obj, ignored=[], ignored_category={}, source=None)
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         changes = {}
         for f in dataclasses.fields(obj):
@@ -173,10 +173,14 @@ def test_rt1_seed_config_fields_and_lines() -> None:
 
     ignored = dict(cfg.ignored)
     assert ignored[2] == "version 12.2" and ignored[15] == "no ip domain lookup"
-    assert ignored[33] == "duplex auto" and ignored[57] == "login" and ignored[59] == "end"
-    understood = {18, 19, 20, 21, 22, 24, 26, 27, 28, 29, 31, 32, 36, 37, 40, 43, 46}
-    assert set(ignored) | understood == set(range(1, 60)) - {7}
-    assert not set(ignored) & understood
+    assert ignored[33] == "duplex auto" and ignored[57] == "login"
+    assert cfg.ignored_category[33] == "interface hardware"
+    assert cfg.ignored_category[57] == "management plane"
+    assert cfg.timestamps == {"debug": "uptime", "log": "uptime"}
+    understood = {3, 4, 18, 19, 20, 21, 22, 24, 26, 27, 28, 29, 31, 32, 36, 37, 40, 43, 46}
+    comments = {n for n, line in enumerate(RT1.splitlines(), 1) if line.strip() in ("!", "end")}
+    assert set(ignored) | understood | comments == set(range(1, 60)) - {7}
+    assert not set(ignored) & (understood | comments)
 
 
 def test_rt2_typed_with_abbreviations_and_no_indentation() -> None:
@@ -209,7 +213,7 @@ def test_global_line_inside_submode_leaves_it() -> None:
     # ... and a later `shutdown` is then a (rejected) global command, not an interface line.
     with pytest.raises(InputError) as info:
         parse_config("interface fa0/0\n ip route 0.0.0.0 0.0.0.0 10.1.1.2\n shutdown\n")
-    assert (info.value.line, info.value.reason) == (3, "% Invalid input detected")
+    assert (info.value.line, info.value.reason) == (3, "% Invalid input detected at '^' marker.")
 
 
 def test_crypto_map_line_under_interface_vs_new_map_entry() -> None:
@@ -230,7 +234,7 @@ def test_crypto_map_line_under_interface_vs_new_map_entry() -> None:
     assert second.peers == [IPv4Address("192.0.2.2"), IPv4Address("192.0.2.6")]
     assert (second.pfs_group, second.lifetime_seconds, second.lifetime_kilobytes) == (1, 1800,
                                                                                       10000)
-    assert (14, "description to branch") in cfg.ignored
+    assert second.description == "to branch" and cfg.ignored == []
 
 
 def test_isakmp_policy_variants_and_defaults() -> None:
@@ -342,8 +346,8 @@ def test_line_offset_and_file_only_affect_errors() -> None:
 
 
 def test_ignored_lines_doc_lists_the_accepted_lines() -> None:
-    for needle in ("version", "service", "boot-start-marker", "ip cef", "no ip domain lookup",
-                   "no ip http server", "line con 0", "line vty 0 4", "logging synchronous",
+    for needle in ("version", "service", "boot-start-marker", "ip cef", "ip domain lookup",
+                   "ip http server", "line con 0", "line vty 0 4", "logging synchronous",
                    "exec-timeout", "enable secret", "duplex auto", "speed auto", "clock rate",
                    "ip classless", "control-plane", "banner", "end"):
         assert needle in IGNORED_LINES_DOC
@@ -353,7 +357,7 @@ def test_pasted_show_run_header_is_ignored() -> None:
     cfg = parse_config("Building configuration...\n\nCurrent configuration : 812 bytes\n"
                        "hostname R9\n")
     assert cfg.hostname == "R9"
-    assert [n for n, _ in cfg.ignored] == [1, 2, 3]
+    assert cfg.ignored == []                   # paste artefacts are understood, not warned
 
 
 # ---- configure terminal -------------------------------------------------------------------------
@@ -433,7 +437,8 @@ def test_render_rt1_running_config() -> None:
     assert lines[:3] == ["Building configuration...", "",
                          f"Current configuration : {sum(len(x) + 1 for x in body)} bytes"]
     assert body == [
-        "!", "hostname RT1", "!",
+        "!", "service timestamps debug uptime", "service timestamps log uptime", "!",
+        "hostname RT1", "!",
         "crypto isakmp policy 1", " encr 3des", " authentication pre-share", " group 2",
         "crypto isakmp key cisco123 address 11.11.11.2", "!", "!",
         "crypto ipsec transform-set MYSET esp-3des esp-sha-hmac ", "!",

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from ikesim.errors import InputError
 from ikesim.ios.config import apply_config_lines, parse_config
+from ikesim.ios.config.cursor import INCOMPLETE, INVALID
 
 # A valid preamble so error line numbers are not trivially 1.
 PRE = "hostname RT1\n!\ninterface FastEthernet0/0\n ip address 10.0.0.1 255.255.255.0\n!\n"
@@ -15,9 +16,9 @@ PRE_LINES = PRE.count("\n")
 
 # (config text after PRE, 1-based line of the error within that text, exact reason)
 CASES = [
-    ("ip roote 0.0.0.0 0.0.0.0 1.1.1.1", 1, "% Invalid input detected"),
+    ("ip roote 0.0.0.0 0.0.0.0 1.1.1.1", 1, INVALID),
     ("ip rout 0.0.0.0 0.0.0.0 1.1.1.1", 1, "% Ambiguous command"),      # route / routing
-    ("ip route 0.0.0.0 0.0.0.0", 1, "% Incomplete command"),
+    ("ip route 0.0.0.0 0.0.0.0", 1, INCOMPLETE),
     ("interface fa0/1\n ip address 300.1.1.1 255.255.255.0", 2,
      "% Invalid IP address '300.1.1.1'"),
     ("ip route 10.1.1.1 255.255.255.0 10.0.0.2", 1, "%Inconsistent address and mask"),
@@ -55,9 +56,9 @@ CASES = [
     ("crypto ipsec transform-set TS esp-foo esp-sha-hmac", 1, "% Unknown transform 'esp-foo'"),
     ("crypto ipsec transform-set TS esp-des esp-3des", 1,
      "% Transform set can hold one ESP encryption transform (esp-des and esp-3des)"),
-    ("crypto ipsec transform-set TS", 1, "% Incomplete command"),
+    ("crypto ipsec transform-set TS", 1, INCOMPLETE),
     ("set peer 11.11.11.2", 1,
-     "% Invalid input detected ('set' is only valid under a crypto map)"),
+     "% Invalid input detected ('set' is only valid under a crypto map or a route-map)"),
     ("crypto map M 10 ipsec-isakmp\n set transform-set NOPE", 2,
      'ERROR: transform set with tag "NOPE" does not exist.'),
     ("crypto map M 10 ipsec-isakmp\n set pfs group3", 2,
@@ -72,33 +73,32 @@ CASES = [
     ("crypto isakmp key 6 abc address 1.1.1.1", 1,
      "% Encrypted (type 6) keys are not supported by ikesim; give the key in clear"),
     ("crypto isakmp key abc address 1.1.1", 1, "% Invalid IP address '1.1.1'"),
-    ("crypto isakmp key abc", 1, "% Incomplete command"),
+    ("crypto isakmp key abc", 1, INCOMPLETE),
     ("crypto isakmp keepalive 5", 1, "% Invalid keepalive interval 5 (valid range 10-3600)"),
     ("access-list 300 permit any", 1, "% Invalid access list number 300"),
-    ("access-list 101 permit ip any", 1, "% Incomplete command"),
+    ("access-list 101 permit ip any", 1, INCOMPLETE),
     ("access-list 101 permit tcp any any eq foo", 1, "% Unknown port name 'foo'"),
-    ("access-list 101 permit ip any any eq 80", 1, "% Invalid input detected"),
+    ("access-list 101 permit ip any any eq 80", 1, INVALID),
     ("access-list 101 permit tcp any any range 80 20", 1, "% Invalid port range 80 20"),
     ("access-list 101 permit tcp any any established", 1,
      "% 'established' is not supported by ikesim"),
-    ("access-list 1 permit 10.0.0.0 0.0.0.255 any", 1, "% Invalid input detected"),
+    ("access-list 1 permit 10.0.0.0 0.0.0.255 any", 1, INVALID),
     ("ip access-list extended X\n permit ip any any\nip access-list standard X", 3,
      "% Access-list type conflicts with prior definition"),
     ("ip access-list extended X\n 10 permit ip any any\n 10 deny ip any any", 3,
      "% Duplicate sequence number 10"),
     ("hostname 1RT", 1, "% Hostname contains one or more illegal characters"),
-    ("conf t", 1, "% Invalid input detected"),
+    ("confx t", 1, INVALID),
     ("interface fa0/0\n s", 2, "% Ambiguous command"),          # shutdown / speed
     ("banner motd ^C no closing delimiter", 1,
-     "% Multi-line banners are not supported by ikesim (close the banner with ^C on the same "
-     "line)"),
+     "% Banner not terminated: the delimiter never comes"),
     ("ip route 10.9.0.0 255.255.0.0 10.0.0.2 256", 1,
      "% Invalid administrative distance 256 (valid range 1-255)"),
     ("ip route 10.9.0.0 255.255.0.0 10.0.0.1", 1,
      "%Invalid next hop address (it's this router)"),
     ("interface fa0/0\n ip route 1.0.0.0 255.0.0.0 300.0.0.1", 2,
      "% Invalid IP address '300.0.0.1'"),
-    ("ip default-gateway", 1, "% Incomplete command"),
+    ("ip default-gateway", 1, INCOMPLETE),
 ]
 
 
@@ -121,13 +121,18 @@ def test_malformed_line_is_reported(text: str, line: int, reason: str) -> None:
     assert err.file == "lab.yaml"
     bad = text.splitlines()[line - 1].strip()
     assert err.text == bad
-    assert str(err) == f"lab.yaml:{100 + PRE_LINES + line}: {reason}: {bad!r}"
+    head, *caret = str(err).splitlines()
+    assert head == f"lab.yaml:{100 + PRE_LINES + line}: {reason}: {bad!r}"
+    if caret:       # IOS's marker under the word where parsing stopped
+        assert caret[0] == f"    {bad}" and caret[1].strip() == "^"
+        assert len(caret[1]) - 4 - 1 in [i for i, c in enumerate(bad) if i == 0 or bad[i - 1] == " "]
 
 
 def test_error_without_file_names_the_line() -> None:
     with pytest.raises(InputError) as info:
         parse_config("hostname R\nip rout 0.0.0.0 0.0.0.0 1.1.1.1\n")
-    assert str(info.value) == "line 2: % Ambiguous command: 'ip rout 0.0.0.0 0.0.0.0 1.1.1.1'"
+    assert str(info.value).splitlines()[0] == (
+        "line 2: % Ambiguous command: 'ip rout 0.0.0.0 0.0.0.0 1.1.1.1'")
 
 
 def test_errors_in_apply_config_lines_use_the_offset_and_leave_config_untouched() -> None:
@@ -135,8 +140,7 @@ def test_errors_in_apply_config_lines_use_the_offset_and_leave_config_untouched(
     with pytest.raises(InputError) as info:
         apply_config_lines(base, ["interface fa0/0", "no shutdown", "shutdown now"],
                            file="run.txt", line_offset=40)
-    assert (info.value.line, info.value.reason, info.value.file) == (
-        43, "% Invalid input detected", "run.txt")
+    assert (info.value.line, info.value.reason, info.value.file) == (43, INVALID, "run.txt")
     assert base.interfaces["FastEthernet0/0"].shutdown is False
 
 

@@ -21,12 +21,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("ikesim.cli.validate:validate",
                  "Check scenario files (syntax, configurations, events) without running them."),
     "check": ("ikesim.cli.check:check", "Run scenario files and check their expect: sections."),
+    "sweep": ("ikesim.cli.sweep:sweep",
+              "Run a scenario over parameter values x seeds on Dask; Parquet table and plots."),
     "explain": ("ikesim.cli.explain:explain",
                 "Say why a scenario's tunnels fail and prove the smallest fix by re-running it."),
     "wireshark": ("ikesim.cli.wireshark:wireshark",
                   "Open a capture decrypted in Wireshark (or print the exact commands)."),
     "psk-crack": ("ikesim.cli.pskcrack:psk_crack",
                   "Print ike-scan psk-crack input for the aggressive-mode exchanges of a capture."),
+    "new": ("ikesim.cli.new:new", "Write a lab (scenario) from real router configurations."),
 }
 
 

@@ -39,9 +39,14 @@ from ikesim.cli.outputs import Outputs
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True),
               default=DEFAULT_TIMEOUT, show_default=True, metavar="SECONDS",
               help="Stop a scenario that has not finished after this wall-clock time.")
+@click.option("--dask", "use_dask", is_flag=True,
+              help="Run on Dask: a local cluster of -j workers, or the --scheduler's "
+                   "(--timeout is not applied there).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="With --dask: the Dask scheduler (tcp://host:8786); workers need the files.")
 @guarded
 def check(paths: tuple[Path, ...], jobs: int | None, keyword: str | None,
-          junit: Path | None, timeout: float) -> None:
+          junit: Path | None, timeout: float, use_dask: bool, scheduler: str | None) -> None:
     """Run scenario files (folders: every *.yaml inside) and check their expectations."""
     files, missing = discover(paths)
     outputs = Outputs(inputs=files)
@@ -49,7 +54,8 @@ def check(paths: tuple[Path, ...], jobs: int | None, keyword: str | None,
     outputs.check()                       # before anything runs
     start = time.perf_counter()
     with outputs.writing():
-        outcomes = _outcomes(files, missing, keyword, jobs, timeout)
+        outcomes = _outcomes(files, missing, keyword, jobs, timeout,
+                             (use_dask or scheduler is not None, scheduler))
         wall = time.perf_counter() - start
         if outcomes:
             print_report(outcomes, wall, min(jobs or os.cpu_count() or 1, len(outcomes)))
@@ -64,7 +70,7 @@ def check(paths: tuple[Path, ...], jobs: int | None, keyword: str | None,
 
 
 def _outcomes(files: list[Path], missing: list[str], keyword: str | None, jobs: int | None,
-              timeout: float) -> list[Outcome]:
+              timeout: float, dask: tuple[bool, str | None] = (False, None)) -> list[Outcome]:
     for message in missing:
         click.echo(f"ikesim: error: {message}", err=True)
     if missing:
@@ -75,6 +81,9 @@ def _outcomes(files: list[Path], missing: list[str], keyword: str | None, jobs: 
         what = f" matches -k {keyword!r}" if keyword and files else " found"
         click.echo(f"ikesim: error: no scenario file{what}", err=True)
         return []
+    if dask[0]:
+        from ikesim.sweep.catalogue import check_on_dask
+        return check_on_dask(selected, scheduler=dask[1], workers=jobs)
     try:
         return run_all(selected, jobs or os.cpu_count() or 1, timeout)
     except KeyboardInterrupt as interrupt:

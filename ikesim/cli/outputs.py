@@ -39,6 +39,9 @@ DISK_FULL = frozenset(e for e in (errno.ENOSPC, getattr(errno, "EDQUOT", None), 
                       if e is not None)
 
 
+_open = open       # how output files are opened (a test points it at /dev/full)
+
+
 class OutputError(IkesimError):
     """An output file cannot be written (bad path, permissions, full disk)."""
 
@@ -121,8 +124,8 @@ class Outputs:
         if out.handle is None:
             assert out.temp is not None or out.direct
             where = out.target if out.direct else out.temp
-            out.handle = open(where, "wb" if binary else "w",   # noqa: SIM115 - closed in _commit
-                              **({} if binary else {"encoding": "utf-8", "newline": "\n"}))
+            out.handle = _open(where, "wb" if binary else "w",
+                               **({} if binary else {"encoding": "utf-8", "newline": "\n"}))
             out.binary = binary
         return out.handle
 

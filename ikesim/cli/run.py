@@ -44,16 +44,23 @@ from ikesim.cli.streams import JsonLines, streaming_runtime, write_capture
 @click.option("--explain", "search_fix", is_flag=True,
               help="Also search and prove the smallest fix (re-runs the scenario: see "
               "ikesim explain).")
+@click.option("--strict", is_flag=True, default=False,
+              help="Treat warnings (e.g. configuration lines accepted but not modelled) as "
+                   "errors.")
 @guarded
 def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | None,
         pcap_path: Path | None, capture_at: tuple[str, ...], keys_path: Path | None,
         esp_keys_path: Path | None, psk_crack_path: Path | None, html_path: Path | None,
-        outcome: bool, search_fix: bool) -> None:
+        outcome: bool, search_fix: bool, strict: bool) -> None:
     """Run SCENARIO and print the IOS console transcript."""
+    from ikesim.cli.validate import show_strict
     from ikesim.errors import InputError
     from ikesim.scenario.loader import load_scenario, parse_time_arg
 
     sc = load_scenario(scenario)
+    if strict and sc.warnings:
+        show_strict(sc.warnings)
+        raise InputError(f"{len(sc.warnings)} warning(s) and --strict", file=str(scenario))
     show_warnings(sc.warnings)
     end = parse_time_arg(until) if until is not None else None
     if capture_at and pcap_path is None:

@@ -127,7 +127,7 @@ class IdentityTask:
         ctx.emit(sa, "profile_match", profile=sa.profile or "")
         if not self._wants_psk(ctx):
             return                      # signatures only: no key to look up (auth_rsa)
-        found = ids.key_for_identity(ctx.crypto, sa.peer, peer, profile)
+        found = ids.key_for_identity(ctx.crypto, sa.peer, peer, profile, sa.local)
         if found.hostname_missing is not None:
             ctx.emit(sa, "psk_hostname_missing", identity=found.hostname_missing)
         if found.key is None:

@@ -114,6 +114,16 @@ class IsakmpEngine:
             lifecycle.delete(ctx, now, sa, REASON_CLEAR, notify_peer=True)
         return out
 
+    def clear_ipsec(self, now: float, peer: int | None = None) -> Output:
+        """`clear crypto sa [peer A]`: the IPsec SA pairs (to ``peer``) expire now, reason
+        "clear" (the next interesting packet negotiates new ones). No DELETE is sent: the
+        engine does not build IPsec DELETE payloads."""
+        out = self._begin()
+        for pair in list(self._ctx.phase2.pairs()):
+            if not pair.deleted and (peer is None or pair.peer == peer):
+                ipsec_sas.expire(self._ctx, pair, "clear")
+        return out
+
     def request_ipsec(self, now: float, local: int, policy: Phase2Policy,
                       proxy: Proxy) -> Output:
         """Interesting traffic needs an IPsec SA to ``policy.peer`` for ``proxy`` (IOS

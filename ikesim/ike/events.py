@@ -70,7 +70,8 @@ local_net, local_mask, remote_net, remote_mask, protocol are ints from this rout
                     lifetime_seconds, lifetime_kb, proxy fields
   qm_complete       message_id, peer, role
   ipsec_sa_expired  peer, local, inbound_spi, outbound_spi, transform, reason ("lifetime
-                    seconds" | "lifetime kilobytes"); the pair is gone, new traffic renegotiates
+                    seconds" | "lifetime kilobytes" | "clear": `clear crypto sa` / `clear crypto
+                    session`); the pair is gone, new traffic renegotiates
   qm_retransmit     message_id, state, role
   qm_duplicate      message_id, peer
   qm_delete         message_id, reason ("death by retransmission P2" | "Informational (in)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from ikesim.ike.policy import CryptoConfig, IsakmpPeer, IsakmpProfile, Keyring, PresharedKey
+from ikesim.ike.policy import CryptoConfig, IsakmpPeer, IsakmpProfile, PresharedKey
 from ikesim.isakmp import IdPayload, IdType
 
 IKE_PROTOCOL, IKE_PORT = 17, 500     # IOS sends its phase-1 identity as UDP/500
@@ -94,44 +94,22 @@ def matching_profile(crypto: CryptoConfig, ident: PeerIdentity) -> IsakmpProfile
     return None
 
 
-def _keyrings(crypto: CryptoConfig, profile: IsakmpProfile | None) -> list[Keyring]:
-    if profile is not None and profile.keyrings:
-        return [crypto.keyrings[n] for n in profile.keyrings if n in crypto.keyrings]
-    return list(crypto.keyrings.values())
+def _address(value: int | None) -> ipaddress.IPv4Address | None:
+    return ipaddress.IPv4Address(value) if value is not None else None
 
 
-def candidate_keys(crypto: CryptoConfig, profile: IsakmpProfile | None) -> list[PresharedKey]:
-    """The keys a session may use: the profile's keyrings, or every keyring and the global
-    keys (TAC 117259)."""
-    keys = [] if profile is not None and profile.keyrings else list(crypto.keys)
-    for ring in _keyrings(crypto, profile):
-        keys.extend(ring.keys)
-    return keys
-
-
-def key_by_hostname(crypto: CryptoConfig, name: str,
-                    profile: IsakmpProfile | None = None) -> PresharedKey | None:
+def key_by_hostname(crypto: CryptoConfig, name: str, profile: IsakmpProfile | None = None,
+                    local: int | None = None) -> PresharedKey | None:
     """The key configured for an FQDN / user-FQDN identity (`crypto isakmp key K hostname H`,
-    keyring `pre-shared-key hostname H key K`); the name compares without case."""
-    wanted = _norm(name)
-    for k in candidate_keys(crypto, profile):
-        if k.hostname is not None and _norm(k.hostname) == wanted:
-            return k
-    return None
+    keyring `pre-shared-key hostname H key K`), among the keys the session may use
+    (``CryptoConfig.key_for_hostname``: the profile's keyrings, keyring local-address)."""
+    return crypto.key_for_hostname(name, local=_address(local), profile=profile)
 
 
-def key_by_address(crypto: CryptoConfig, peer: int,
-                   profile: IsakmpProfile | None = None) -> PresharedKey | None:
-    """The most specific address key covering ``peer`` (the longest mask wins)."""
-    addr = ipaddress.IPv4Address(peer)
-    best: PresharedKey | None = None
-    for k in candidate_keys(crypto, profile):
-        # guess: among equally specific keys the first configured wins (TAC 117259 shows the
-        # choice, not the tie rule).
-        if k.hostname is None and k.covers(addr) and (
-                best is None or k.prefix_length > best.prefix_length):
-            best = k
-    return best
+def key_by_address(crypto: CryptoConfig, peer: int, profile: IsakmpProfile | None = None,
+                   local: int | None = None) -> PresharedKey | None:
+    """The most specific address key covering ``peer`` (``CryptoConfig.key_for``)."""
+    return crypto.key_for(ipaddress.IPv4Address(peer), local=_address(local), profile=profile)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,15 +121,16 @@ class KeyLookup:
 
 
 def key_for_identity(crypto: CryptoConfig, peer: int, ident: PeerIdentity,
-                     profile: IsakmpProfile | None) -> KeyLookup:
+                     profile: IsakmpProfile | None, local: int | None = None) -> KeyLookup:
     """Aggressive-mode responder: a name identity is looked up by hostname first; if no key
     has that name the address keys are tried (trace 14)."""
     if ident.is_name:
-        key = key_by_hostname(crypto, ident.text, profile)
+        key = key_by_hostname(crypto, ident.text, profile, local)
         if key is not None:
             return KeyLookup(key)
-        return KeyLookup(key_by_address(crypto, peer, profile), hostname_missing=ident.text)
-    return KeyLookup(key_by_address(crypto, peer, profile))
+        return KeyLookup(key_by_address(crypto, peer, profile, local),
+                         hostname_missing=ident.text)
+    return KeyLookup(key_by_address(crypto, peer, profile, local))
 
 
 # ------------------------------------------------------------------ the identity a router sends
@@ -222,7 +201,7 @@ def aggressive_plan(crypto: CryptoConfig, local: int, peer: int,
     if entry is not None:
         key = entry.aggressive_password
         if key is None:
-            found = key_by_address(crypto, peer)
+            found = key_by_address(crypto, peer, local=local)
             if found is None:
                 return None
             key = found.key
@@ -230,7 +209,7 @@ def aggressive_plan(crypto: CryptoConfig, local: int, peer: int,
         return AggressivePlan(key.encode(), ident, "peer")
     profile = crypto.isakmp_profiles.get(profile_name or "")
     if profile is not None and profile.initiate_aggressive:
-        found = key_by_address(crypto, peer, profile)
+        found = key_by_address(crypto, peer, profile, local)
         if found is None and not profile.trustpoints:
             return None
         ident = local_identity(crypto, local, self_identity=profile.self_identity)

@@ -77,6 +77,7 @@ class CryptoMapEntry:
     dynamic_map: str | None = None       # `crypto map M N ipsec-isakmp dynamic D`
     isakmp_profile: str | None = None    # `set isakmp-profile P`
     reverse_route: bool = False          # `reverse-route [static]`
+    description: str | None = None       # `description TEXT`
 
 
 @dataclass(slots=True)
@@ -146,6 +147,7 @@ class Trustpoint:
     enrollment: str | None = None
     subject_name: str | None = None
     revocation_check: str | None = None
+    auto_enroll: bool = False            # `auto-enroll [PERCENT]`: renewed before it expires
     used: bool = False                   # referenced by a profile/policy (else only a warning)
     line: int = 0
 
@@ -180,19 +182,74 @@ class CryptoConfig:
                                                #  in-negotiation-sa N`
     local_fqdn: str = ""                       # hostname[.domain]: `crypto isakmp identity
                                                #  hostname` / `self-identity fqdn` send it
+    # The device's interface addresses (canonical name -> address), filled by the parser so
+    # that a keyring's `local-address IFACE` can be compared with the local address of an IKE
+    # session.
+    interface_addresses: dict[str, ipaddress.IPv4Address] = field(default_factory=dict)
 
     def policies_in_order(self) -> list[IsakmpPolicy]:
         """Policies by priority, lowest number (highest priority) first."""
         return [self.policies[p] for p in sorted(self.policies)]
 
-    def key_for(self, peer: ipaddress.IPv4Address) -> PresharedKey | None:
-        """The pre-shared key for ``peer``; the most specific mask wins (RFC 2409 §5.4 keys
-        main-mode PSKs by address because the identity is still encrypted when it is needed)."""
+    # ---- pre-shared key lookup -------------------------------------------------------------
+    # Cisco TAC, "IOS IKEv1/IKEv2 Selection Rules for Keyrings and Profiles" (document 117259,
+    # IOS 15.3T): keys configured with `crypto isakmp key` form the default (global) keyring.
+    # An initiator whose crypto map entry names an ISAKMP profile uses that profile's keyrings;
+    # without one, and on a responder (which must pick the key at MM3, before the peer's
+    # identity is known), every keyring is searched and the most specific match for the peer's
+    # address wins. A keyring with `local-address` is used only for IKE sessions on that local
+    # address. RFC 2409 §5.4: main mode keys pre-shared keys by address because the identity is
+    # still encrypted when the key is needed; aggressive mode sends the identity in the clear,
+    # so a key may be found by hostname (`pre-shared-key hostname`, `crypto isakmp key K
+    # hostname H`).
+
+    def _candidate_keys(self, local: ipaddress.IPv4Address | None,
+                        profile: IsakmpProfile | None) -> list[PresharedKey]:
+        if profile is not None and profile.keyrings:
+            rings = [self.keyrings[n] for n in profile.keyrings if n in self.keyrings]
+            keys: list[PresharedKey] = []
+        else:
+            rings = list(self.keyrings.values())
+            keys = list(self.keys)               # the default keyring
+        for ring in rings:
+            if self._keyring_applies(ring, local):
+                keys += ring.keys
+        return keys
+
+    def _keyring_applies(self, ring: Keyring, local: ipaddress.IPv4Address | None) -> bool:
+        if ring.local_address is None or local is None:
+            return True
+        restricted = self.interface_addresses.get(ring.local_address)
+        if restricted is None:                 # a dotted address (or an unknown interface)
+            try:
+                restricted = ipaddress.IPv4Address(ring.local_address)
+            except ValueError:
+                return False
+        return restricted == local
+
+    def key_for(self, peer: ipaddress.IPv4Address, *, local: ipaddress.IPv4Address | None = None,
+                profile: IsakmpProfile | None = None) -> PresharedKey | None:
+        """The pre-shared key for ``peer`` by address (see the lookup rules above): among the
+        applicable keys the longest mask wins, so a host key beats a subnet key which beats the
+        wildcard 0.0.0.0 0.0.0.0. ``local``: the local address of the IKE session (keyring
+        local-address); ``profile``: the ISAKMP profile in use, if any."""
         best: PresharedKey | None = None
-        for k in self.keys:
-            if k.covers(peer) and (best is None or k.prefix_length > best.prefix_length):
+        for k in self._candidate_keys(local, profile):
+            # guess: among equally specific keys the first configured wins (the TAC document
+            # shows the choice but not the rule).
+            if k.hostname is None and k.covers(peer) and (
+                    best is None or k.prefix_length > best.prefix_length):
                 best = k
         return best
+
+    def key_for_hostname(self, name: str, *, local: ipaddress.IPv4Address | None = None,
+                         profile: IsakmpProfile | None = None) -> PresharedKey | None:
+        """The pre-shared key configured for an FQDN identity (aggressive mode), or None."""
+        wanted = name.lower().rstrip(".")
+        for k in self._candidate_keys(local, profile):
+            if k.hostname is not None and k.hostname.rstrip(".") == wanted:
+                return k
+        return None
 
     def map_entries(self, map_name: str) -> list[CryptoMapEntry]:
         return sorted(self.maps.get(map_name, []), key=lambda e: e.sequence)

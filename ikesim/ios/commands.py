@@ -6,10 +6,12 @@ whose return value is the list of output lines. ``device`` is an :class:`ikesim.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from ikesim.errors import InputError
+from ikesim.ios import commands_crypto
 from ikesim.ios.exec_parse import ExecCommand, ExecError
 from ikesim.ios.net_commands import NET_HANDLERS, NET_NO_ARGS, NET_ROUTER_ONLY
 from ikesim.ios.pki_commands import PKI_HANDLERS, PKI_ROUTER_ONLY, parse_clock_set
@@ -19,11 +21,42 @@ if TYPE_CHECKING:
 
 ROUTER_ONLY = {"show_ip_route", "show_crypto_isakmp_sa", "show_crypto_isakmp_policy",
                "debug_crypto_isakmp", "clear_crypto_isakmp", "debug_crypto_ipsec",
-               "show_crypto_ipsec_sa", "show_crypto_session"}
+               "show_crypto_ipsec_sa", "show_crypto_session", "show_crypto_map",
+               "clear_crypto_sa", "clear_crypto_session"}
 NO_ARGS = {"show_ip_route", "show_ip_interface_brief", "show_running_config",
-           "show_crypto_isakmp_sa", "show_crypto_isakmp_policy", "show_access_lists",
-           "debug_crypto_isakmp", "undebug_all", "debug_crypto_ipsec", "show_crypto_ipsec_sa",
-           "show_crypto_session"}
+           "show_crypto_isakmp_policy", "show_access_lists", "show_crypto_map",
+           "debug_crypto_isakmp", "undebug_all", "debug_crypto_ipsec", "show_crypto_ipsec_sa"}
+# Commands with one optional keyword and, for some, an address after it:
+# `show crypto isakmp sa [detail]`, `show crypto session [detail]`,
+# `clear crypto sa [peer A]`, `clear crypto session [remote A]`.
+OPTIONAL_ARGS = {"show_crypto_isakmp_sa": ("detail", False),
+                 "show_crypto_session": ("detail", False),
+                 "clear_crypto_sa": ("peer", True),
+                 "clear_crypto_session": ("remote", True)}
+
+
+def optional_arg(cmd: ExecCommand) -> str | None:
+    """The address (or ``"detail"``) given to a command of OPTIONAL_ARGS, None when absent;
+    raises ExecError where IOS would."""
+    keyword, takes_address = OPTIONAL_ARGS[cmd.handler]
+    if not cmd.args:
+        return None
+    bad = cmd.args[0]
+    if not (keyword.startswith(cmd.args[0].lower()) and cmd.args[0]):
+        raise ExecError(f"% Invalid input detected at '^' marker: {bad!r}")
+    if not takes_address:
+        if len(cmd.args) > 1:
+            raise ExecError(f"% Invalid input detected at '^' marker: {cmd.args[1]!r}")
+        return keyword
+    if len(cmd.args) != 2:
+        raise ExecError("% Incomplete command." if len(cmd.args) == 1 else
+                        f"% Invalid input detected at '^' marker: {cmd.args[2]!r}")
+    try:
+        if not cmd.args[1].isascii():
+            raise ValueError
+        return str(ipaddress.IPv4Address(cmd.args[1]))
+    except ValueError:
+        raise ExecError(f"% Invalid input detected at '^' marker: {cmd.args[1]!r}") from None
 
 
 def validate_exec_args(cmd: ExecCommand, device_kind: str) -> None:
@@ -44,6 +77,8 @@ def validate_exec_args(cmd: ExecCommand, device_kind: str) -> None:
             parse_clock_set(cmd.args)
         except ValueError as exc:
             raise ExecError(str(exc)) from None
+    if cmd.handler in OPTIONAL_ARGS:
+        optional_arg(cmd)
     if cmd.handler == "clear_crypto_isakmp" and cmd.args:
         if len(cmd.args) > 1 or not (cmd.args[0].isascii() and cmd.args[0].isdigit()):
             raise ExecError(f"% Invalid input detected at '^' marker: {cmd.args[0]!r}")
@@ -53,8 +88,14 @@ def run_exec(device: IosDevice, cmd: ExecCommand) -> Generator[Any, Any, list[st
     handler = _HANDLERS[cmd.handler]
     result = handler(device, cmd)
     if isinstance(result, Generator):
-        return (yield from result)
-    return result
+        lines = yield from result
+    else:
+        lines = result
+    if cmd.filter is not None:
+        from ikesim.ios.exec_filters import apply_filter
+
+        lines = apply_filter(lines, *cmd.filter)
+    return lines
 
 
 def _ping(device: IosDevice, cmd: ExecCommand) -> Generator[Any, Any, list[str]]:
@@ -114,6 +155,8 @@ def _show_access_lists(device: IosDevice, cmd: ExecCommand) -> list[str]:
 def _show_crypto_isakmp_sa(device: IosDevice, cmd: ExecCommand) -> list[str]:
     from ikesim.ios.show_crypto import show_crypto_isakmp_sa
 
+    if optional_arg(cmd) == "detail":
+        return commands_crypto.show_isakmp_sa_detail(device)
     rows = device.crypto.engine.sa_rows() if device.crypto else []
     return show_crypto_isakmp_sa(device.dialect, rows)
 
@@ -182,6 +225,8 @@ def _show_crypto_ipsec_sa(device: IosDevice, cmd: ExecCommand) -> list[str]:
 def _show_crypto_session(device: IosDevice, cmd: ExecCommand) -> list[str]:
     from ikesim.ios.show_ipsec import show_crypto_session
 
+    if optional_arg(cmd) == "detail":
+        return commands_crypto.show_session_detail(device, _ipsec_flows(device))
     engine = device.crypto.engine if device.crypto is not None else None
 
     def status(peer: int) -> str:
@@ -221,6 +266,9 @@ _HANDLERS = {
     "show_crypto_ipsec_sa": _show_crypto_ipsec_sa,
     "show_crypto_session": _show_crypto_session,
     "clear_crypto_isakmp": _clear_crypto_isakmp,
+    "clear_crypto_sa": commands_crypto.clear_crypto_sa,
+    "clear_crypto_session": commands_crypto.clear_crypto_session,
+    "show_crypto_map": commands_crypto.show_crypto_map,
     **NET_HANDLERS,  # OSPF, NAT, interfaces (ikesim.ios.net_commands)
     **PKI_HANDLERS,  # certificates, clock set (ikesim.ios.pki_commands)
 }

@@ -31,6 +31,9 @@ COMMANDS: dict[tuple[str, ...], str] = {
     ("undebug", "all"): "undebug_all",
     ("no", "debug", "all"): "undebug_all",
     ("clear", "crypto", "isakmp"): "clear_crypto_isakmp",
+    ("clear", "crypto", "sa"): "clear_crypto_sa",
+    ("clear", "crypto", "session"): "clear_crypto_session",
+    ("show", "crypto", "map"): "show_crypto_map",
 }
 COMMANDS.update(NET_COMMANDS)  # OSPF, NAT, interfaces (ikesim.ios.net_commands)
 COMMANDS.update(PKI_COMMANDS)  # certificates, clock set (ikesim.ios.pki_commands)
@@ -41,13 +44,13 @@ _SIBLINGS: dict[tuple[str, ...], tuple[str, ...]] = {
          "connect", "configure", "copy", "disable", "enable", "exit", "dir"),
     ("show",): ("interfaces", "ipv6", "version", "clock", "cdp", "arp", "startup-config"),
     ("show", "ip"): ("access-lists", "arp", "bgp", "protocols", "ospf", "nat"),
-    ("show", "crypto"): ("map", "engine", "key", "ca", "pki"),
+    ("show", "crypto"): ("engine", "key", "ca", "pki", "dynamic-map", "route"),
     ("show", "crypto", "ipsec"): ("transform-set", "profile", "client"),
     ("show", "crypto", "isakmp"): ("key", "peers", "profile"),
     ("debug",): ("ip", "all"),
     ("debug", "crypto"): ("engine", "pki"),
     ("clear",): ("counters", "arp-cache", "ip"),
-    ("clear", "crypto"): ("sa", "session"),
+    ("clear", "crypto"): ("ikev2", "pki", "call"),
 }
 
 
@@ -57,6 +60,7 @@ class ExecCommand:
     words: tuple[str, ...]           # the full keyword path
     args: list[str] = field(default_factory=list)
     text: str = ""                    # as typed
+    filter: tuple[str, str] | None = None   # `| include REGEX` ... (ios.exec_filters)
 
 
 class ExecError(ValueError):
@@ -70,7 +74,24 @@ def _keywords_at(prefix: tuple[str, ...]) -> list[str]:
 
 
 def parse_exec(text: str) -> ExecCommand:
-    """Parse one exec line; raise :class:`ExecError` with IOS's message when IOS would."""
+    """Parse one exec line; raise :class:`ExecError` with IOS's message when IOS would.
+    ``show ... | include|exclude|begin|section REGEX`` filters the output of a show command."""
+    command, bar, spec = text.partition("|")
+    cmd = _parse_command(command if bar else text)
+    if not bar:
+        return cmd
+    if cmd.words[0] != "show":
+        raise ExecError("% Invalid input detected at '^' marker: '|'")
+    from ikesim.ios.exec_filters import FilterError, parse_filter
+
+    try:
+        kind, expression = parse_filter(spec)
+    except FilterError as exc:
+        raise ExecError(str(exc)) from None
+    return ExecCommand(cmd.handler, cmd.words, cmd.args, text.strip(), (kind, expression))
+
+
+def _parse_command(text: str) -> ExecCommand:
     tokens = text.split()
     if not tokens:
         raise ExecError("% Incomplete command.")

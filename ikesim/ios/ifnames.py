@@ -21,11 +21,26 @@ _TYPES: tuple[tuple[str, str], ...] = (
     ("Null", "Nu"),
     ("Vlan", "Vl"),
     ("Port-channel", "Po"),
+    # Types found in real configurations; appended so that they never change how an existing
+    # prefix resolves.
+    ("Multilink", "Mu"),
+    ("Dialer", "Di"),
+    ("Virtual-Template", "Vt"),
+    ("Virtual-Access", "Vi"),
+    ("BVI", "BV"),
+    ("ATM", "AT"),
+    ("Cellular", "Ce"),
+    ("Async", "As"),
+    ("Embedded-Service-Engine", "Em"),
+    ("NVI", "NV"),
+    ("Virtual-PPP", "Vp"),
 )
 # Virtual interfaces are numbered with a single integer (no slot/port).
-_FLAT = {"Loopback", "Tunnel", "Null", "Vlan", "Port-channel"}
+_FLAT = {"Loopback", "Tunnel", "Null", "Vlan", "Port-channel", "Multilink", "Dialer",
+         "Virtual-Template", "Virtual-Access", "BVI", "NVI", "Virtual-PPP"}
 
-_NAME_RE = re.compile(r"^\s*([A-Za-z][A-Za-z-]*?)\s*(\d+(?:/\d+){0,2}(?:\.\d+)?)\s*$")
+# ASCII only: IOS does not read `Tunnel٣` as Tunnel3.
+_NAME_RE = re.compile(r"^\s*([A-Za-z][A-Za-z-]*?)\s*(\d+(?:/\d+){0,2}(?:\.\d+)?)\s*$", re.ASCII)
 
 
 def _resolve_type(prefix: str) -> str:
@@ -51,7 +66,7 @@ def canonical_interface_name(name: str) -> str:
     if kind == "Null" and number != "0":
         raise ValueError("only Null0 exists")
     # Normalise leading zeros per component ("fa00/01" is "FastEthernet0/1" on IOS).
-    number = re.sub(r"\d+", lambda d: str(int(d.group(0))), number)
+    number = re.sub(r"[0-9]+", lambda d: str(int(d.group(0))), number)
     return kind + number
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ikesim.errors import InputError
 from ikesim.net.addr import int_to_ip, ip_to_int
-from ikesim.net.lab import Lab
+
+if TYPE_CHECKING:   # networkx comes with the lab: `validate` must not import it
+    from ikesim.net.lab import Lab
 
 ECHO_OVERHEAD = 0.002  # seconds between one echo's outcome and the next echo
 MARKS_PER_ROW = 70

@@ -6,7 +6,10 @@ every `crypto pki trustpoint NAME` that has an `enrollment` line counts as authe
 enrolled when the lab starts: the router trusts the lab CA named NAME and holds a certificate
 from it for its fully qualified name (hostname[.domain]; the trustpoint's `subject-name` when
 given). A trustpoint without `enrollment` is not enrolled (IOS: no certificate without an
-enrollment method). The certificate was issued ``enrolled`` (default: the day before t = 0).
+enrollment method). The certificate was issued ``enrolled`` (default: the day before t = 0),
+unless the trustpoint has `auto-enroll`: IOS then renews the certificate before it expires
+(Cisco IOS PKI Configuration Guide, "auto-enroll [percent]": re-enrollment at that share of
+the lifetime), so the lab's router always holds a current one (issued the day before t = 0).
 
 The clock: a router's calendar at t = 0 is the lab's date (2011-04-26 00:00:00 UTC, the epoch of
 the captures) unless the scenario sets another (`clock:` on the router) or `clock set` changes
@@ -39,9 +42,10 @@ def router_pki(name: str, config: Any, seed: int, *, clock_at_zero: dt.datetime 
     points = enrolled_trustpoints(config)
     if not points:
         return None
-    creds = tuple(enroll(seed, name, tp, fqdn(config),
-                         subject_name=config.crypto.trustpoints[tp].subject_name,
-                         issued=enrolled or CERT_ISSUED) for tp in points)
+    trustpoints = config.crypto.trustpoints
+    creds = tuple(enroll(seed, name, tp, fqdn(config), subject_name=trustpoints[tp].subject_name,
+                         issued=CERT_ISSUED if trustpoints[tp].auto_enroll
+                         else enrolled or CERT_ISSUED) for tp in points)
     return RouterPki(creds, clock_at_zero)
 
 

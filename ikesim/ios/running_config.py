@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import ipaddress
 
-from ikesim.ike.policy import CryptoConfig, IsakmpPolicy
-
 # Lookup tables shared with the parser (names IOS prints instead of numbers).
 from ikesim.ios.config import ACL_PROTOCOLS, ICMP_TYPES, TCP_PORTS, UDP_PORTS
+from ikesim.ios.running_crypto import crypto_lines
 from ikesim.net.acl import Acl, AclEntry, PortMatch
-from ikesim.net.config import DeviceConfig, InterfaceConfig, StaticRoute
+from ikesim.net.config import DeviceConfig, InterfaceConfig, NatRule, OspfProcess, StaticRoute
 
 _PROTO_NAMES = {num: name for name, num in ACL_PROTOCOLS.items()}
 _TCP_NAMES = {num: name for name, num in TCP_PORTS.items()}
 _UDP_NAMES = {num: name for name, num in UDP_PORTS.items()}
 _ICMP_NAMES = {num: name for name, num in ICMP_TYPES.items()}
-_DEFAULT_POLICY = IsakmpPolicy(priority=0)
 
 
 def _ip(value: int) -> str:
@@ -64,61 +62,6 @@ def format_acl_entry(entry: AclEntry, kind: str) -> str:
     return text
 
 
-def _policy_lines(policy: IsakmpPolicy) -> list[str]:
-    lines = [f"crypto isakmp policy {policy.priority}"]
-    if policy.encryption != _DEFAULT_POLICY.encryption:
-        enc = policy.encryption
-        if enc.startswith("aes"):
-            enc = "aes" if enc == "aes128" else f"aes {enc[3:]}"
-        lines.append(f" encr {enc}")
-    if policy.hash != _DEFAULT_POLICY.hash:
-        lines.append(f" hash {policy.hash}")
-    if policy.authentication != _DEFAULT_POLICY.authentication:
-        lines.append(f" authentication {policy.authentication}")
-    if policy.group != _DEFAULT_POLICY.group:
-        lines.append(f" group {policy.group}")
-    if policy.lifetime != _DEFAULT_POLICY.lifetime:
-        lines.append(f" lifetime {policy.lifetime}")
-    return lines
-
-
-def _crypto_lines(crypto: CryptoConfig) -> list[str]:
-    lines: list[str] = []
-    for policy in crypto.policies_in_order():
-        lines += _policy_lines(policy)
-    for key in crypto.keys:
-        tail = "" if key.prefix_length == 32 else f" {key.mask}"
-        lines.append(f"crypto isakmp key {key.key} address {key.address}{tail}")
-    if crypto.keepalive is not None:
-        seconds, retry = crypto.keepalive
-        lines.append(f"crypto isakmp keepalive {seconds}" + (f" {retry}" if retry != 2 else ""))
-    if lines:
-        lines += ["!", "!"]
-    for tset in crypto.transform_sets.values():
-        lines.append(f"crypto ipsec transform-set {tset.name} {' '.join(tset.transforms)} ")
-        if tset.mode != "tunnel":
-            lines.append(f" mode {tset.mode}")
-        lines.append("!")
-    for name in crypto.maps:
-        for entry in crypto.map_entries(name):
-            lines.append(f"crypto map {name} {entry.sequence} ipsec-isakmp ")
-            lines += [f" set peer {peer}" for peer in entry.peers]
-            if entry.lifetime_seconds is not None:
-                lines.append(f" set security-association lifetime seconds "
-                             f"{entry.lifetime_seconds}")
-            if entry.lifetime_kilobytes is not None:
-                lines.append(f" set security-association lifetime kilobytes "
-                             f"{entry.lifetime_kilobytes}")
-            if entry.transform_sets:
-                lines.append(f" set transform-set {' '.join(entry.transform_sets)} ")
-            if entry.pfs_group is not None:
-                lines.append(f" set pfs group{entry.pfs_group}")
-            if entry.match_acl is not None:
-                lines.append(f" match address {entry.match_acl}")
-        lines.append("!")
-    return lines
-
-
 def _interface_lines(iface: InterfaceConfig) -> list[str]:
     lines = [f"interface {iface.name}"]
     if iface.description is not None:
@@ -131,11 +74,93 @@ def _interface_lines(iface: InterfaceConfig) -> list[str]:
         lines.append(f" ip access-group {iface.acl_in} in")
     if iface.acl_out is not None:
         lines.append(f" ip access-group {iface.acl_out} out")
+    if iface.unnumbered is not None:
+        lines[-1] = f" ip unnumbered {iface.unnumbered}"
+    if iface.mtu is not None:
+        lines.append(f" ip mtu {iface.mtu}")
+    if iface.nat is not None:
+        lines.append(f" ip nat {iface.nat}")
+    for word, value in (("cost", iface.ospf_cost), ("hello-interval", iface.ospf_hello),
+                        ("dead-interval", iface.ospf_dead)):
+        if value is not None:
+            lines.append(f" ip ospf {word} {value}")
+    if iface.ospf_area is not None:
+        lines.append(f" ip ospf {iface.ospf_area[0]} area {iface.ospf_area[1]}")
     if iface.shutdown:
         lines.append(" shutdown")
+    if iface.tunnel is not None:
+        lines += _tunnel_lines(iface)
     if iface.crypto_map is not None:
         lines.append(f" crypto map {iface.crypto_map}")
     lines.append("!")
+    return lines
+
+
+def _tunnel_lines(iface: InterfaceConfig) -> list[str]:
+    tun = iface.tunnel
+    assert tun is not None
+    lines = []
+    if tun.source is not None:
+        lines.append(f" tunnel source {tun.source}")
+    if tun.mode == "ipsec":
+        lines.append(" tunnel mode ipsec ipv4")
+    if tun.destination is not None:
+        lines.append(f" tunnel destination {tun.destination}")
+    if tun.key is not None:
+        lines.append(f" tunnel key {tun.key}")
+    if tun.protection is not None:
+        lines.append(f" tunnel protection ipsec profile {tun.protection}")
+    return lines
+
+
+def _ospf_lines(proc: OspfProcess) -> list[str]:
+    lines = [f"router ospf {proc.process_id}"]
+    if proc.router_id is not None:
+        lines.append(f" router-id {proc.router_id}")
+    if proc.passive_default:
+        lines.append(" passive-interface default")
+        lines += [f" no passive-interface {name}" for name in sorted(proc.not_passive)]
+    lines += [f" passive-interface {name}" for name in sorted(proc.passive)]
+    lines += [f" network {n.address} {n.wildcard} area {n.area}" for n in proc.networks]
+    if proc.default_originate:
+        lines.append(" default-information originate"
+                     + (" always" if proc.default_originate_always else ""))
+    lines.append("!")
+    return lines
+
+
+def _nat_rule_line(rule: NatRule) -> str:
+    if rule.kind == "static":
+        proto = {6: "tcp ", 17: "udp "}.get(rule.protocol or 0, "")
+        local = f"{rule.local}" + (f" {rule.local_port}" if rule.local_port else "")
+        target = f"interface {rule.interface}" if rule.interface else f"{rule.global_}"
+        glob = target + (f" {rule.global_port}" if rule.global_port else "")
+        return f"ip nat inside source static {proto}{local} {glob}" + (
+            " extendable" if rule.protocol else "")
+    target = f"interface {rule.interface}" if rule.interface else f"pool {rule.pool}"
+    return (f"ip nat inside source {rule.kind} {rule.match} {target}"
+            + (" overload" if rule.overload else ""))
+
+
+def _nat_lines(config: DeviceConfig) -> list[str]:
+    lines = []
+    for pool in config.nat_pools.values():
+        lines.append(f"ip nat pool {pool.name} {pool.start} {pool.end} prefix-length "
+                     f"{pool.prefix_length}")
+    lines += [_nat_rule_line(rule) for rule in config.nat_rules]
+    lines += [f"ip nat translation {which} {value}"
+              for which, value in config.nat_timeouts.items()]
+    return lines
+
+
+def _route_map_lines(config: DeviceConfig) -> list[str]:
+    lines = []
+    for name, entries in config.route_maps.items():
+        for entry in entries:
+            lines.append(f"route-map {name} {entry.action} {entry.sequence}")
+            if entry.match_acls:
+                lines.append(f" match ip address {' '.join(entry.match_acls)}")
+            lines.append("!")
     return lines
 
 
@@ -172,12 +197,24 @@ def render_running_config(config: DeviceConfig) -> list[str]:
     ``Current configuration : N bytes`` counts the body (from the first ``!`` to ``end``) with
     one newline per line, as IOS counts the text it is about to print.
     """
-    body = ["!", f"hostname {config.hostname}", "!"]
-    body += _crypto_lines(config.crypto)
+    body = ["!"]
+    for kind in ("debug", "log"):      # `service timestamps` (IOS prints both when set)
+        style = config.timestamps.get(kind)
+        if style == "none":
+            body.append(f"no service timestamps {kind} uptime")
+        elif style is not None:
+            body.append(f"service timestamps {kind} {style}")
+    if len(body) > 1:
+        body.append("!")
+    body += [f"hostname {config.hostname}", "!"]
+    body += crypto_lines(config.crypto)
     for iface in config.interfaces.values():
         body += _interface_lines(iface)
+    for proc in config.ospf.values():
+        body += _ospf_lines(proc)
     if config.default_gateway is not None:
         body.append(f"ip default-gateway {config.default_gateway}")
+    body += _nat_lines(config)
     body += [_route_line(r) for r in config.static_routes]
     body.append("!")
     acl_lines = _acl_lines(config.acls)
@@ -185,6 +222,7 @@ def render_running_config(config: DeviceConfig) -> list[str]:
         body += acl_lines
         if body[-1] != "!":
             body.append("!")
+    body += _route_map_lines(config)
     body.append("end")
     size = sum(len(line) + 1 for line in body)
     return ["Building configuration...", "", f"Current configuration : {size} bytes", *body]

@@ -86,14 +86,23 @@ class Acl:
     entries: list[AclEntry] = field(default_factory=list)
     # Per-entry match counters (entry index -> packets), as `show access-lists` prints them.
     matches: dict[int, int] = field(default_factory=dict)
+    # The entries compiled for matching, rebuilt when ``entries`` changes (see ``compiled``);
+    # a cache, not configuration: never compared or shown.
+    _compiled: CompiledAcl | None = field(default=None, repr=False, compare=False, kw_only=True)
+
+    def compiled(self) -> CompiledAcl:
+        """The entries as a :class:`CompiledAcl`; recompiled only when ``entries`` no longer
+        equals the compiled copy (a C-level identity walk, no per-entry Python work)."""
+        compiled = self._compiled
+        if compiled is None or compiled.entries != self.entries:
+            compiled = self._compiled = CompiledAcl(self.entries)
+        return compiled
 
     def evaluate(self, src: int, dst: int, protocol: int, sport: int | None = None,
                  dport: int | None = None, icmp_type: int | None = None) -> AclEntry | None:
         """The first matching entry, or None when only the implicit ``deny any`` matches."""
-        for entry in self.entries:
-            if entry.matches(src, dst, protocol, sport, dport, icmp_type):
-                return entry
-        return None
+        index = self.compiled().first(src, dst, protocol, sport, dport, icmp_type)
+        return None if index < 0 else self.entries[index]
 
     def permits(self, src: int, dst: int, protocol: int, sport: int | None = None,
                 dport: int | None = None, icmp_type: int | None = None) -> bool:
@@ -103,8 +112,44 @@ class Acl:
     def filter(self, src: int, dst: int, protocol: int, sport: int | None = None,
                dport: int | None = None, icmp_type: int | None = None) -> bool:
         """``permits`` for traffic filtered on an interface: counts the matching entry."""
-        for index, entry in enumerate(self.entries):
-            if entry.matches(src, dst, protocol, sport, dport, icmp_type):
-                self.matches[index] = self.matches.get(index, 0) + 1
-                return entry.action == "permit"
-        return False
+        index = self.compiled().first(src, dst, protocol, sport, dport, icmp_type)
+        if index < 0:
+            return False
+        self.matches[index] = self.matches.get(index, 0) + 1
+        return self.entries[index].action == "permit"
+
+
+_ANY = 0xFFFFFFFF
+
+
+class CompiledAcl:
+    """An ACL's entries as flat tuples of precomputed masks and values, in entry order:
+    ``first`` is the same first-match walk as ``AclEntry.matches`` without its attribute
+    look-ups and method calls (RFC-free: IOS semantics, first match wins)."""
+
+    __slots__ = ("entries", "rows")
+
+    def __init__(self, entries: list[AclEntry]) -> None:
+        self.entries = list(entries)
+        self.rows = tuple(
+            (~e.src_wildcard & _ANY, e.src & ~e.src_wildcard & _ANY,
+             ~e.dst_wildcard & _ANY, e.dst & ~e.dst_wildcard & _ANY,
+             e.protocol, e.src_port, e.dst_port, e.icmp_type, index)
+            for index, e in enumerate(self.entries))
+
+    def first(self, src: int, dst: int, protocol: int, sport: int | None = None,
+              dport: int | None = None, icmp_type: int | None = None) -> int:
+        """Index of the first matching entry, -1 when none matches (implicit deny)."""
+        for smask, snet, dmask, dnet, proto, sp, dp, itype, index in self.rows:
+            if src & smask != snet or dst & dmask != dnet:
+                continue
+            if proto is not None and protocol != proto:
+                continue
+            if sp is not None and not sp.matches(sport):
+                continue
+            if dp is not None and not dp.matches(dport):
+                continue
+            if itype is not None and icmp_type != itype:
+                continue
+            return index
+        return -1

@@ -34,6 +34,7 @@ class InterfaceConfig:
     ospf_hello: int | None = None            # `ip ospf hello-interval N` (default 10 s)
     ospf_dead: int | None = None             # `ip ospf dead-interval N` (default 4 x hello)
     mtu: int | None = None                   # `ip mtu N` (accepted; used by GRE/IPsec overhead)
+    ospf_area: tuple[int, int] | None = None  # `ip ospf PROCESS area AREA` (interface mode)
 
 
 @dataclass(slots=True)
@@ -134,7 +135,10 @@ class DeviceConfig:
     acls: dict[str, Acl] = field(default_factory=dict)
     crypto: CryptoConfig = field(default_factory=CryptoConfig)
     default_gateway: ipaddress.IPv4Address | None = None   # `ip default-gateway` (hosts)
-    ignored: list[tuple[int, str]] = field(default_factory=list)  # accepted-and-ignored lines
+    # Accepted lines that cannot change what the lab does (management plane, interface hardware,
+    # ...): (line, text), and each line's category for the validation warning.
+    ignored: list[tuple[int, str]] = field(default_factory=list)
+    ignored_category: dict[int, str] = field(default_factory=dict)
     ospf: dict[int, OspfProcess] = field(default_factory=dict)
     nat_rules: list[NatRule] = field(default_factory=list)
     nat_pools: dict[str, NatPool] = field(default_factory=dict)
@@ -143,6 +147,13 @@ class DeviceConfig:
     # Lines of a feature the lab does not model, accepted because the scenario asked to ignore
     # that feature (e.g. EIGRP): (line, feature). The lab warns which routes it will lack.
     unmodelled: list[tuple[int, str]] = field(default_factory=list)
+    unmodelled_text: dict[int, str] = field(default_factory=dict)     # line -> its text
     # `service timestamps debug|log uptime|datetime [msec]`: "debug"/"log" -> "uptime" |
     # "datetime" | "datetime msec" (the IOS default is uptime).
     timestamps: dict[str, str] = field(default_factory=dict)
+    # Where the line numbers above point: the file (scenario or config_file) and the number of
+    # lines before the configuration's first line in it (an inline `config: |` block).
+    source: str | None = None
+    source_offset: int = 0
+    # Features the scenario told this router to ignore (`ignore:`), as FEATURES keys.
+    ignore_features: tuple[str, ...] = ()

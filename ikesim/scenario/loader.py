@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ikesim.errors import InputError
+from ikesim.ios.config import ConfigErrors
 from ikesim.scenario import timeline, topology
 from ikesim.scenario.files import read_scenario_text
 from ikesim.scenario.model import DeviceSpec, Scenario
@@ -65,8 +66,14 @@ def parse_scenario(text: str, *, file: str = "<scenario>", base_dir: Path | None
 
     devices: dict[str, DeviceSpec] = {}
     routers = mapping(root["routers"], ctx, root.value_line("routers"), "routers")
+    config_errors: list[Any] = []          # every router's configuration errors, together
     for rname, spec in routers.items():
-        devices[rname] = topology.router(rname, spec, routers.key_line(rname), ctx, base_dir)
+        try:
+            devices[rname] = topology.router(rname, spec, routers.key_line(rname), ctx, base_dir)
+        except ConfigErrors as exc:
+            config_errors += exc.errors
+    if config_errors:
+        raise ConfigErrors(config_errors)
     if "hosts" in root:
         hosts = mapping(root["hosts"], ctx, root.value_line("hosts"), "hosts")
         for hname, spec in hosts.items():

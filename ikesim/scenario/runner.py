@@ -14,6 +14,7 @@ from ikesim.ios.device import IosDevice
 from ikesim.ios.net_syslog import net_syslog
 from ikesim.net.events import EventLog, SimEvent
 from ikesim.net.lab import Lab
+from ikesim.scenario import playback
 from ikesim.scenario.model import EventSpec, Scenario
 
 
@@ -56,8 +57,7 @@ class Runtime:
         self._if_state = {(d.name, i.name): (i.status, i.protocol)
                           for d in self.devices.values() for i in d.node.interfaces.values()}
         self.events.subscribe(self._on_event)
-        for event in scenario.events:
-            self.lab.env.process(self._play(event))
+        playback.schedule(self.lab.env, scenario.events, self._play)
 
     def _attach_crypto(self) -> None:
         for device in self.devices.values():

@@ -98,7 +98,9 @@ def _repeat(spec: EventSpec, item: LocatedDict, duration: float, ctx: Ctx) -> li
     every = parse_time(item["every"], ctx, item.value_line("every"), "every")
     if every <= 0:
         raise ctx.error("every must be positive", item.value_line("every"))
-    until = parse_time(item.get("until", duration), ctx, item.value_line("until"), "until")
+    # Without 'until' an event repeats to the end of the run (once when it starts later).
+    until = parse_time(item.get("until", max(duration, spec.at)), ctx, item.value_line("until"),
+                       "until")
     if "until" in item and until > duration and spec.at < duration:
         ctx.warn(f"'until' {until:g}s is after the end of the run (duration {duration:g}s): "
                  "the repeats after it happen only if --until makes the run longer",

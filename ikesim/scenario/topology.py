@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ikesim.ios.config import parse_config
+from ikesim.ios.config import FEATURES, config_warnings, parse_config
 from ikesim.ios.ifnames import canonical_interface_name
 from ikesim.net.config import DeviceConfig, InterfaceConfig
 from ikesim.scenario.files import read_config_file
@@ -18,7 +18,13 @@ from ikesim.scenario.values import Ctx, check_keys, mapping, parse_time, text_of
 from ikesim.scenario.yamlsrc import BlockText, LocatedDict, LocatedList
 
 PLATFORMS = ("ios12", "ios15")
-ROUTER_KEYS = ("config", "config_file", "platform", "uptime", "clock", "enrolled")
+# `ignore:` features of the configuration ikesim does not model (ikesim.ios.config.FEATURES);
+# `config_hostname:` the hostname the configuration declares when the scenario names the router
+# otherwise (two routers may share a hostname in their configs): docs/scenario-format.md;
+# `clock:` the router's calendar at t = 0 and `enrolled:` when its certificates were issued
+# (ikesim.ios.pki_lab).
+ROUTER_KEYS = ("config", "config_file", "platform", "uptime", "ignore", "config_hostname",
+               "clock", "enrolled")
 HOST_KEYS = ("address", "gateway", "interface", "uptime")
 LINK_KEYS = ("name", "a", "b", "delay", "loss", "up")
 HOST_DEFAULT_INTERFACE = "FastEthernet0/0"
@@ -35,16 +41,26 @@ def router(name: str, spec: Any, line: int, ctx: Ctx, base_dir: Path | None) -> 
         raise ctx.error(f"router '{name}' needs exactly one of 'config' or 'config_file'",
                         spec.line)
     source = None
+    ignore = ignore_list(spec, ctx)
     if "config" in spec:
         text, first = text_of(spec["config"], ctx, spec.value_line("config"), "config")
-        config = parse_config(text, file=ctx.file, line_offset=first - 1, hostname=name)
+        config = parse_config(text, file=ctx.file, line_offset=first - 1, hostname=name,
+                              ignore=ignore)
     else:
         rel, _ = text_of(spec["config_file"], ctx, spec.value_line("config_file"), "config_file")
         cfg_path, text = read_config_file(base_dir or Path("."), rel, file=ctx.file,
                                           line=spec.value_line("config_file"))
-        config = parse_config(text, file=str(cfg_path), hostname=name)
+        config = parse_config(text, file=str(cfg_path), hostname=name, ignore=ignore)
         source = str(cfg_path)
-    if config.hostname != name:
+    if "config_hostname" in spec:
+        declared = word(spec["config_hostname"], ctx, spec.value_line("config_hostname"),
+                        "config_hostname")
+        if config.hostname != declared:
+            raise ctx.error(f"router '{name}': config_hostname is '{declared}' but its "
+                            f"configuration says 'hostname {config.hostname}'",
+                            spec.value_line("config_hostname"))
+        config.hostname = name           # runs under its scenario name (prompt, logs)
+    elif config.hostname != name:
         raise ctx.error(f"router '{name}' has 'hostname {config.hostname}' in its configuration;"
                         " the names must agree", line)
     platform = spec.get("platform", "ios12")
@@ -52,6 +68,8 @@ def router(name: str, spec: Any, line: int, ctx: Ctx, base_dir: Path | None) -> 
         raise ctx.error(f"unknown platform '{platform}' (expected one of: "
                         f"{', '.join(PLATFORMS)})", spec.value_line("platform"))
     uptime = parse_time(spec.get("uptime", 0), ctx, spec.value_line("uptime"), "uptime")
+    for warning in config_warnings(name, config):    # accepted-but-not-modelled lines
+        ctx.warnings.append(warning)
     return DeviceSpec(name, "router", config, platform, uptime, line, source,
                       clock=_calendar(spec, "clock", ctx), enrolled=_calendar(spec, "enrolled", ctx))
 
@@ -72,6 +90,20 @@ def _calendar(spec: Any, key: str, ctx: Ctx) -> dt.datetime | None:
         raise ctx.error(f"'{key}' must lie between 1993 and 2035 (an IOS clock's range)",
                         spec.value_line(key))
     return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
+
+
+def ignore_list(spec: LocatedDict, ctx: Ctx) -> list[str]:
+    """``ignore: [eigrp, bgp]``: features whose configuration lines the lab accepts unmodelled."""
+    if "ignore" not in spec:
+        return []
+    raw, line = spec["ignore"], spec.value_line("ignore")
+    out = []
+    for item in raw if isinstance(raw, list) else [raw]:
+        if not isinstance(item, str) or item not in FEATURES:
+            raise ctx.error(f"ignore: unknown feature {item!r} (one of: "
+                            f"{', '.join(sorted(FEATURES))})", line)
+        out.append(item)
+    return out
 
 
 def host(name: str, spec: Any, line: int, ctx: Ctx) -> DeviceSpec:

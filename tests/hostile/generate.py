@@ -275,7 +275,7 @@ cfg_case("dev-zero", "/dev/zero", 4, "inside the scenario")
 cfg_case("dev-stdin", "/dev/stdin", 4, "inside the scenario")
 cfg_case("symlink-to-passwd", "files/passwd-link.cfg", 4, "inside the scenario")
 cfg_case("symlink-to-dev-zero", "files/zero-link.cfg", 4, "inside the scenario")
-cfg_case("symlink-to-parent-dir", "files/outside/README.md", 4, "inside the scenario")
+cfg_case("symlink-to-outside-dir", "files/sibling/empty-file.yaml", 4, "inside the scenario")
 cfg_case("symlink-loop", "files/loop-a.cfg", 4, "config_file")
 cfg_case("a-folder", "files", 4, "folder")
 cfg_case("missing-file", "files/nope.cfg", 4, "No such file")
@@ -537,7 +537,7 @@ def _support_files(folder: Path) -> None:
     (files / "other-host.cfg").write_text("hostname RT9\n")
     (files / "binary.cfg").write_bytes(bytes(range(256)))
     for name, target in (("passwd-link.cfg", "/etc/passwd"), ("zero-link.cfg", "/dev/zero"),
-                         ("outside", "../../../.."), ("loop-a.cfg", "loop-b.cfg"),
+                         ("sibling", "../../yaml"), ("loop-a.cfg", "loop-b.cfg"),
                          ("loop-b.cfg", "loop-a.cfg")):
         link = files / name
         if link.is_symlink() or link.exists():

@@ -55,7 +55,6 @@ def numbered_acl(st: ParserState, cur: Cursor) -> None:
     action = cur.kw(("permit", "deny", "remark"), ("dynamic", "rate-limit"))
     if action == "remark":
         cur.rest()
-        st.ignore(cur.raw.strip())
         return
     entry = acl_entry(st, cur, action, kind)
     acl = get_acl(st, word, kind)
@@ -80,9 +79,8 @@ def acl_line(st: ParserState, cur: Cursor) -> None:
     if cur.peek_number():
         seq = cur.integer(1, 2147483647, "sequence number")
     action = cur.kw(("permit", "deny", "remark", "no"), ("dynamic", "evaluate"))
-    if action == "remark" and seq is None:
-        cur.rest()
-        st.ignore(cur.raw.strip())
+    if action == "remark":             # a comment (IOS-XE numbers it: ` 10 remark ...`)
+        cur.skip_rest()
         return
     if action == "no" and seq is None:
         acl_no(st, cur, acl)

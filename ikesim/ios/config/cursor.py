@@ -9,8 +9,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-INVALID = "% Invalid input detected"
-INCOMPLETE = "% Incomplete command"
+INVALID = "% Invalid input detected at '^' marker."      # IOS's own texts
+INCOMPLETE = "% Incomplete command."
 AMBIGUOUS = "% Ambiguous command"
 INCONSISTENT = "%Inconsistent address and mask"   # IOS prints it without the space
 
@@ -36,9 +36,12 @@ class ParseError(Exception):
         self.pos = pos
         self.weak = weak     # "known IOS keyword we do not model": loses ties
 
-    def rank(self) -> tuple[int, int]:
-        """Further wins; at the same word a specific reason beats a generic one."""
-        return (self.pos, -1 if self.weak else 0 if self.reason in (INVALID, INCOMPLETE) else 1)
+    def rank(self) -> tuple[int, int, int]:
+        """A line that parsed but is not modelled wins (IOS would have accepted it in that
+        mode); else further wins; at the same word a specific reason beats a weak one ("not
+        supported by ikesim"), which beats a generic one."""
+        generic = self.reason in (INVALID, INCOMPLETE)
+        return (hasattr(self, "feature"), self.pos, 0 if generic else 1 if self.weak else 2)
 
 
 @dataclass

@@ -40,6 +40,7 @@ AH_AUTH = ("ah-md5-hmac", "ah-sha-hmac", "ah-sha256-hmac")
 TRANSFORMS_UNSUPPORTED = ("esp-seal", "esp-gcm", "esp-gmac", "comp-lzs", "esp-192-aes",
                           "esp-256-aes")
 PFS_GROUPS = {"group1": 1, "group2": 2, "group5": 5, "group14": 14}
+PFS_UNSUPPORTED = ("group15", "group16", "group19", "group20", "group21", "group24")
 
 
 def numbered_acl_kind(number: int) -> str | None:

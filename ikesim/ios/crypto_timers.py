@@ -1,0 +1,63 @@
+"""The ISAKMP engine's timers for one router, as bare simpy timeouts.
+
+The engine arms and cancels timers by key (``Output.timers``/``Output.cancels``); most are
+cancelled long before they are due (a retransmission timer per message sent). Each armed timer
+is one simpy ``Timeout`` created when it is armed — so it fires at the very float time the
+engine asked for, computed from the instant it was armed, and timers due at the same instant
+fire in the order they were armed. Cancelling or re-arming a key empties the old timeout's
+callbacks: no process, generator or closure stays behind, only the bare event in simpy's queue
+until its due time, which then costs one no-op step.
+
+(A single heap with one wake-up per router was tried first: a wake-up scheduled from a later
+instant cannot always land on the same float as ``armed_at + delay``, and byte-identical runs
+matter more than the last queued events.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import simpy
+
+
+class _Expiry:
+    """The one callback of a live timer's timeout."""
+
+    __slots__ = ("timers", "key")
+
+    def __init__(self, timers: EngineTimers, key: Hashable) -> None:
+        self.timers, self.key = timers, key
+
+    def __call__(self, event: Any) -> None:
+        self.timers._expired(self.key, event)
+
+
+class EngineTimers:
+    __slots__ = ("_env", "_fire", "_live")
+
+    def __init__(self, env: simpy.Environment, fire: Callable[[Hashable], None]) -> None:
+        self._env = env
+        self._fire = fire                       # called with the key of each timer that expires
+        self._live: dict[Hashable, Any] = {}    # key -> the timeout that will fire it
+
+    def __len__(self) -> int:
+        """Timers armed and not yet expired or cancelled."""
+        return len(self._live)
+
+    def arm(self, key: Hashable, due: float) -> None:
+        """Arm (or re-arm) ``key`` to expire at the absolute time ``due``."""
+        self.cancel(key)
+        timeout = self._env.timeout(max(0.0, due - self._env.now))
+        timeout.callbacks.append(_Expiry(self, key))
+        self._live[key] = timeout
+
+    def cancel(self, key: Hashable) -> None:
+        timeout = self._live.pop(key, None)
+        if timeout is not None:
+            timeout.callbacks.clear()
+
+    def _expired(self, key: Hashable, event: Any) -> None:
+        if self._live.get(key) is event:
+            del self._live[key]
+            self._fire(key)
