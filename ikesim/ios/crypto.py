@@ -91,7 +91,7 @@ class _Cookies:
 class CryptoService:
     __slots__ = ("device", "node", "env", "profile", "engine", "timers", "on_send", "on_keys",
                  "_keys_seen", "_sa_by_serial", "_esp_rng", "on_esp", "esp_drops",
-                 "_classifiers", "_policies", "_events")
+                 "_classifiers", "_policies", "_events", "pki_state")
 
     def __init__(self, device: IosDevice, *, seed: int) -> None:
         self.device = device
