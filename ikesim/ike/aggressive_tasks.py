@@ -43,6 +43,7 @@ from ikesim.isakmp import (
     SaPayload,
     SigPayload,
     payload_body,
+    payload_type,
 )
 
 PSK = "pre-share"
@@ -104,6 +105,12 @@ class AgProposalTask:
                                               [result.transform])])
 
 
+def _next_payload(payloads: list[Payload], p: Payload) -> int:
+    """The type of the payload after ``p`` in its message (0 at the end)."""
+    at = next(i for i, q in enumerate(payloads) if q is p)
+    return int(payload_type(payloads[at + 1])) if at + 1 < len(payloads) else 0
+
+
 class IdentityTask:
     """IDii / IDir: the identity sent, and on the responder the profile and key it selects."""
 
@@ -119,7 +126,8 @@ class IdentityTask:
         peer = ids.PeerIdentity.of(ident)
         ctx.emit(sa, "peer_identity", id_type=peer.id_type, id_name=ids.id_name(peer.id_type),
                  identity=peer.text, sent=False, length=4 + len(payload_body(ident)),
-                 protocol=int(ident.protocol), port=int(ident.port))
+                 protocol=int(ident.protocol), port=int(ident.port),
+                 next_payload=_next_payload(payloads, ident))
         if message == "AM2":
             return
         profile = ids.matching_profile(ctx.crypto, peer)
@@ -154,9 +162,11 @@ class IdentityTask:
             sa.negotiated.authentication == PSK else "RSA signature"
         ctx.emit(sa, "auth_method", method=method, id_type=ids.id_name(int(ident.id_type)))
         shown = ids.PeerIdentity.of(ident)
+        # the payload after the ID: HASH_R (8) or the certificate (6) in AM2, nothing in AM1
+        after = 0 if message == "AM1" else 8 if method == "pre-shared key" else 6
         ctx.emit(sa, "peer_identity", id_type=shown.id_type, id_name=ids.id_name(shown.id_type),
                  identity=shown.text, sent=True, length=4 + len(payload_body(ident)),
-                 protocol=int(ident.protocol), port=int(ident.port))
+                 protocol=int(ident.protocol), port=int(ident.port), next_payload=after)
         return [ident]
 
 

@@ -146,7 +146,7 @@ class RsaSigTask:
         if not certs:
             # guess: IOS has no cached public key of an unknown peer: it cannot check the SIG
             ctx.emit(sa, "cert_missing", peer=sa.peer)
-            raise Reject("auth_failed", peer=sa.peer, reason="no certificate from the peer")
+            raise Reject("auth_failed", peer=sa.peer, method_id=3, reason="no certificate from the peer")
         cert = certs[0]
         if int(cert.encoding) != CERT_X509_SIGNATURE:
             raise Reject("bad_message", peer=sa.peer,
@@ -154,7 +154,7 @@ class RsaSigTask:
         if pki is None or not pki.credentials:
             ctx.emit(sa, "cert_invalid", peer=sa.peer, reason="no trusted CA", subject="",
                      serial=0, at=None)
-            raise Reject("auth_failed", peer=sa.peer, reason="no trusted CA")
+            raise Reject("auth_failed", peer=sa.peer, method_id=3, reason="no trusted CA")
         at = pki.calendar(now)
         verdict = verify_certificate(bytes(cert.data), pki.trusted, at, int(ident.id_type),
                                      bytes(ident.data))
@@ -165,7 +165,7 @@ class RsaSigTask:
                      subject=verdict.subject, serial=verdict.serial, at=at.isoformat(),
                      not_before=_iso(verdict.not_before), not_after=_iso(verdict.not_after),
                      identity=ids.PeerIdentity.of(ident).text)
-            raise Reject("auth_failed", peer=sa.peer, reason=verdict.reason)
+            raise Reject("auth_failed", peer=sa.peer, method_id=3, reason=verdict.reason)
         assert verdict.certificate is not None
         self._announce(ctx, sa, "SIG")
         public = verdict.certificate.public_key()
@@ -185,7 +185,7 @@ class RsaSigTask:
         creds = self._choose(sa, pki)
         if creds is None:
             ctx.emit(sa, "no_certificate", peer=sa.peer)
-            raise Reject("auth_failed", peer=sa.peer, reason="no certificate to send")
+            raise Reject("auth_failed", peer=sa.peer, method_id=3, reason="no certificate to send")
         if self.with_id:
             sa.local_id = ids.local_identity(ctx.crypto, sa.local)
         ident = sa.local_id

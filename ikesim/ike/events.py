@@ -77,6 +77,30 @@ local_net, local_mask, remote_net, remote_mask, protocol are ints from this rout
   qm_delete         message_id, reason ("death by retransmission P2" | "Informational (in)
                     state 1" = refused by a protected notification), peer
   (notify_tx / notify_rx gain ``protocol``: 1 ISAKMP, 3 ESP)
+
+Aggressive mode, identities and signatures (``ikesim.ike.aggressive``, ``ikesim.ike.auth_rsa``):
+
+  aggressive_mode_begin                             ("beginning Aggressive Mode exchange")
+  aggressive_disabled peer, role ("I": our request blocked, main mode used instead; "R": an
+                  AM1 blocked before any SA exists, unanswered)
+  peer_identity   sent (bool), id_type (int), id_name ("ID_FQDN" …), identity (text: FQDN,
+                  user FQDN or dotted address), next_payload, protocol, port, length
+  profile_match   profile (the ISAKMP profile the identity matched; "" = none)
+  psk_hostname_missing identity                     ("no pre-shared key based on hostname X!")
+  xauth_lookup    profile                           ("Looking for xauth in profile P")
+  cert_request_rx cert_type (4 = X.509 signature), authority (the CA's DN as text, or its hex)
+  cert_request_tx authority                         (a CERT_REQ we send, one per trusted CA)
+  cert_tx         subject, trustpoint               (our certificate sent)
+  cert_rx         subject, issuer, serial, encoding (the peer's certificate read)
+  cert_invalid    peer, reason (ikesim.pki.verify: "issuer not trusted", "certificate not yet
+                  valid", "certificate expired", "identity does not match the certificate",
+                  "certificate does not parse", "certificate signature invalid", "no trusted
+                  CA"), subject, serial, at (this router's clock, ISO), not_before, not_after
+                  (ISO), identity (the ID the peer sent)
+  cert_missing    peer                              (a SIG without a certificate)
+  no_certificate  peer                              (rsa-sig negotiated, we hold none)
+  (auth_method's method may be "RSA signature", its id_type ID_FQDN, ID_USER_FQDN …;
+  auth_failed gains ``reason`` and ``method_id`` (3 for RSA signatures))
 """
 
 from __future__ import annotations

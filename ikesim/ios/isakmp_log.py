@@ -27,6 +27,7 @@ from typing import Any
 
 from ikesim.ike.events import IkeEvent
 from ikesim.ike.quick import signed_mid
+from ikesim.ios.aggressive_log import HANDLERS as AGGRESSIVE_HANDLERS
 
 DIALECTS: tuple[str, ...] = ("12.2", "15")
 
@@ -474,6 +475,7 @@ _HANDLERS: dict[str, Callable[[_Fmt], list[Line]]] = {
 }
 
 _HANDLERS.update(_quick_mode_handlers())
+_HANDLERS.update(AGGRESSIVE_HANDLERS)     # aggressive mode, identities, certificates
 
 EVENT_KINDS: frozenset[str] = frozenset(_HANDLERS)
 
