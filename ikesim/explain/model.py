@@ -12,8 +12,9 @@ from typing import Any
 # lifetime, a weaker policy than the initiator prefers).
 FAILURES = ("no-route", "interface-shutdown", "acl", "wrong-peer", "unreachable-peer",
             "isakmp-policy", "no-psk", "psk-mismatch", "transform-set", "pfs", "proxy-ids",
-            "esp", "link-down", "loss", "dropped", "not-ipsec-peer")
-ANOMALIES = ("lifetime", "weaker-policy")
+            "esp", "link-down", "loss", "dropped", "not-ipsec-peer",
+            "aggressive-disabled", "certificate", "no-certificate")     # ikesim.explain.auth
+ANOMALIES = ("lifetime", "weaker-policy", "aggressive-psk")
 
 
 @dataclass(frozen=True, slots=True)
