@@ -169,3 +169,24 @@ def test_openssl_recovers_hash_i_from_sig_i(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout == hash_i(i.hash_name, i.skeyid, i.gxi, i.gxr, i.icookie, i.rcookie,
                                  i.sai_b, payload_body(ident))
+
+
+def test_tshark_decrypts_the_catalogue_lab_from_its_key_table(tmp_path: Path) -> None:
+    """The lab end to end: the weak-PSK catalogue scenario's senders' log and key table (what
+    `ikesim run --keys` writes) let tshark decrypt AM3."""
+    from ikesim.export.pcap import Capture
+    from ikesim.scenario.loader import load_scenario
+    from ikesim.scenario.runner import Runtime
+
+    root = Path(__file__).resolve().parent.parent
+    runtime = Runtime(load_scenario(root / "scenarios" / "catalogue" /
+                                    "aggressive-mode-weak-psk.yaml"))
+    cap = Capture.attach(runtime)
+    runtime.run()
+    pcap, keys = tmp_path / "lab.pcap", tmp_path / "lab.keys"
+    cap.write_pcap(pcap)
+    cap.write_keys(keys)
+    frames = [f for f in _dissect(pcap, keys.read_text().split()) if AGGRESSIVE in f]
+    assert len(frames) == 3
+    assert "ID_IPV4_ADDR: 10.10.10.2" in frames[0] and "Payload: Hash (8)" in frames[1]
+    assert "Encrypted Data" in frames[2] and re.search(r"Hash DATA: [0-9a-f]{40}", frames[2])
