@@ -38,6 +38,12 @@ CERT_LIFETIME_DAYS = 365
 CA_ISSUED = LAB_EPOCH - dt.timedelta(days=30)
 CERT_ISSUED = LAB_EPOCH - dt.timedelta(days=1)
 UNSTRUCTURED_ADDRESS = ObjectIdentifier("1.2.840.113549.1.9.8")   # PKCS #9 unstructuredAddress
+# `subject-name` attribute keywords (IOS writes them in lower case: "cn=R1,ou=VPN,o=Lab,c=RU")
+_SUBJECT_KEYS = {"cn": NameOID.COMMON_NAME, "o": NameOID.ORGANIZATION_NAME,
+                 "ou": NameOID.ORGANIZATIONAL_UNIT_NAME, "c": NameOID.COUNTRY_NAME,
+                 "l": NameOID.LOCALITY_NAME, "st": NameOID.STATE_OR_PROVINCE_NAME,
+                 "e": NameOID.EMAIL_ADDRESS, "hostname": NameOID.UNSTRUCTURED_NAME,
+                 "serialnumber": NameOID.SERIAL_NUMBER}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,12 +108,16 @@ def authority(seed: int, name: str) -> Authority:
 def router_subject(fqdn: str, address: int | None = None,
                    subject_name: str | None = None) -> x509.Name:
     """``hostname=FQDN[,ipaddress=A]`` as IOS enrolls by default, or a `subject-name` given
-    as ``cn=…,ou=…`` (RFC 4514 attribute names)."""
+    as ``cn=…,ou=…``."""
     if subject_name:
-        try:
-            return x509.Name.from_rfc4514_string(subject_name)
-        except ValueError:
-            return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject_name)])
+        attrs_: list[x509.NameAttribute] = []
+        for part in subject_name.split(","):
+            key, _, value = part.partition("=")
+            oid = _SUBJECT_KEYS.get(key.strip().lower())
+            if oid is None or not value.strip():
+                return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject_name)])
+            attrs_.append(x509.NameAttribute(oid, value.strip()))
+        return x509.Name(attrs_)
     attrs = [x509.NameAttribute(NameOID.UNSTRUCTURED_NAME, fqdn)]
     if address is not None:
         attrs.append(x509.NameAttribute(UNSTRUCTURED_ADDRESS,
