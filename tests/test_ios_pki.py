@@ -116,3 +116,32 @@ def test_clock_set_moves_the_engines_clock() -> None:
     before = state.set_clock(30.0, dt.datetime(2011, 4, 26, 9, tzinfo=dt.UTC))
     assert before == dt.datetime(1993, 3, 1, 0, 0, 30, tzinfo=dt.UTC)
     assert engine._ctx.pki.calendar(30.0) == dt.datetime(2011, 4, 26, 9, tzinfo=dt.UTC)
+
+
+def _lab_yaml(tmp_path, router_extra: str):
+    from ikesim.scenario.loader import load_scenario
+
+    path = tmp_path / "lab.yaml"
+    path.write_text(f"""name: x
+duration: 1s
+routers:
+  R1:
+{router_extra}
+    config: |
+      hostname R1
+""")
+    return load_scenario(path)
+
+
+def test_scenario_clock_and_enrolled(tmp_path) -> None:
+    from ikesim.errors import InputError
+
+    sc = _lab_yaml(tmp_path, "    clock: 1993-03-01 00:00:00\n    enrolled: 2009-03-01")
+    spec = sc.devices["R1"]
+    assert spec.clock == dt.datetime(1993, 3, 1, tzinfo=dt.UTC)
+    assert spec.enrolled == dt.datetime(2009, 3, 1, tzinfo=dt.UTC)
+    assert _lab_yaml(tmp_path, "").devices["R1"].clock is None
+    with pytest.raises(InputError, match=r"lab.yaml:5: 'clock' must be a date"):
+        _lab_yaml(tmp_path, "    clock: yesterday")
+    with pytest.raises(InputError, match="between 1993 and 2035"):
+        _lab_yaml(tmp_path, "    enrolled: 1980-01-01")
