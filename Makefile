@@ -1,5 +1,4 @@
 # ikesim — set-up and everyday commands. Every target creates .venv when it is missing.
-PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
@@ -7,9 +6,36 @@ STAMP_TEST := $(VENV)/.installed-test
 STAMP_FUZZ := $(VENV)/.installed-fuzz
 FUZZ_SECONDS ?= 60
 
-.PHONY: demo test bench lint docs system-deps clean fuzz
+# ikesim needs Python >= 3.11 (pyproject.toml requires-python). PYTHON defaults to the first
+# interpreter on PATH that is recent enough, so installing python3.11 next to an older python3
+# is all it takes; `make PYTHON=/path/to/python3.x` chooses one.
+PY_OK = $(shell $(1) -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && echo yes)
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(firstword $(foreach p,python3 python3.13 python3.12 python3.11,$(if $(call PY_OK,$(p)),$(p))) python3)
+endif
+# A .venv made by an interpreter that is too old (before 3.11 was installed) is rebuilt.
+VENV_STALE := $(if $(wildcard $(BIN)/python),$(if $(call PY_OK,$(BIN)/python),,yes))
+
+.PHONY: demo test bench lint docs fidelity system-deps clean fuzz check-python venv-stale
+
+CHECK_PYTHON = $(if $(call PY_OK,$(PYTHON)),true,{ \
+	  echo "ikesim needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1 || echo missing)."; \
+	  echo "Install it (Debian/Ubuntu: apt-get install python3.11 python3.11-venv) and run make again,"; \
+	  echo "or choose an interpreter: make PYTHON=/path/to/python3.11 <target>"; exit 1; })
+
+check-python:
+	@$(CHECK_PYTHON)
+
+venv-stale:
+	@echo "$(VENV) was made with $$($(BIN)/python --version 2>&1); ikesim needs 3.11+: rebuilding it"
+	rm -rf $(VENV)
+
+ifeq ($(VENV_STALE),yes)
+$(BIN)/python $(STAMP_RUN) $(STAMP_TEST) $(STAMP_FUZZ): venv-stale
+endif
 
 $(BIN)/python:
+	@$(CHECK_PYTHON)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
@@ -68,6 +94,11 @@ bench: $(STAMP_TEST)
 # Teaching pages: runs every catalogue scenario and regenerates docs/faults/*.md and docs/index.md.
 docs: $(STAMP_RUN)
 	$(BIN)/python -m ikesim.teach docs/
+
+# Fidelity: each covered real IOS capture (scenarios/fidelity/traces) against its lab; prints the
+# table and regenerates docs/fidelity.md (fails when a capture is below its target share).
+fidelity: $(STAMP_RUN)
+	$(BIN)/python -m ikesim.fidelity --page docs/fidelity.md
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check ikesim tests bench

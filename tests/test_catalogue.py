@@ -96,7 +96,7 @@ MUTATIONS = [
 def test_mutated_phase2_expectation_fails(tmp_path: Path) -> None:
     """The notification count of a quick-mode refusal is checked, with the events as evidence."""
     text = (CATALOGUE / "crypto-acl-mismatch.yaml").read_text()
-    old = "where: {notify_type: INVALID_ID_INFORMATION, protocol: 3}, equals: 10}"
+    old = "where: {notify_type: INVALID_ID_INFORMATION, protocol: 3}, equals: 20}"
     assert text.count(old) == 2
     path = tmp_path / "mutated.yaml"
     path.write_text(text.replace(old, old.replace("INVALID_ID_INFORMATION",
@@ -186,7 +186,9 @@ def test_quick_mode_ladders() -> None:
     assert p2.esp_sent == {"RT1": 9, "RT2": 9} == p2.esp_received and p2.esp_lost == 0
     ts = _run("transform-set-mismatch")
     labels = [m.label for m in facts.ladder(ts.scenario, ts.events, ts.exchanges)]
-    assert labels[6:] == ["QM1", "INFO NO_PROPOSAL_CHOSEN"] * 10      # one refused quick mode per echo
+    # each refusal deletes phase 1 and main mode runs once more (trace 07): twice per echo
+    assert labels == ["MM1", "MM2", "MM3", "MM4", "MM5", "MM6", "QM1",
+                      "INFO NO_PROPOSAL_CHOSEN"] * 20
     qm1 = facts.ladder(ts.scenario, ts.events, ts.exchanges)[6]
     assert qm1.notes == ["transform set not acceptable", "SA not acceptable: IKMP_MODE_FAILURE"]
     assert (ts.p1.outcome, ts.p2.outcome, ts.p2.reason) == \
@@ -278,7 +280,7 @@ def test_phase2_pages_and_index_section() -> None:
     assert "| phase 2 (quick mode) between RT1 and RT2 | **failed (no-proposal-chosen)** |" \
         in page
     assert "IPSEC(validate_proposal): transform proposal (prot 3, trans 3, hmac_alg 2)" in page
-    assert "RT1#show crypto ipsec sa" in page and "Session status: UP-IDLE" in page
+    assert "RT1#show crypto ipsec sa" in page and "Session status: DOWN" in page
     assert "+crypto ipsec transform-set TS esp-3des esp-sha-hmac" in page
     assert "phase 2 **established**; pings `.!!!!`" in page
     blocked = pages["faults/esp-blocked.md"]

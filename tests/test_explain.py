@@ -42,6 +42,7 @@ EXPECTED = {
     "esp-blocked": ("acl", "ISP"),
     "hash-mismatch": ("isakmp-policy", "RT2"),
     "lifetime-difference": ("lifetime", "RT1"),
+    "lifetime-difference-ios15": ("lifetime", "RT1"),
     "link-flap": ("link-down", "RT1"),
     "lossy-link": ("loss", "RT2"),            # the sender records the loss
     "missing-return-route": ("no-route", "RT2"),
@@ -57,7 +58,22 @@ EXPECTED = {
     "udp500-blocked": ("acl", "ISP"),
     "udp500-blocked-return": ("acl", "ISP"),
     "wrong-peer-address": ("wrong-peer", "RT1"),
+    # NAT traversal and dead peer detection (ikesim.explain.natdpd)
+    "natt-disabled": ("nat-t-off", "SITE-A"),
+    "udp4500-blocked": ("acl", "ISP"),
+    "pat-timeout-no-keepalive": ("nat-keepalive", "SITE-A"),
+    "nat-exemption-missing": ("nat-exemption", "RT1"),
+    "peer-rebooted": ("no-dpd", "RT1"),
+    # route-based VPNs and crypto maps of real configurations (issue 9)
+    "crypto-acl-covers-peers": ("proxy-ids", "RT2"),
+    "dynamic-map-wildcard-key": ("no-psk", "HUB"),      # the failing one of the hub's two pairs
+    "keyring-missing-peer-key": ("no-psk", "RT2"),
+    "tunnel-destination-unroutable": ("no-route", "RT1"),
+    "vti-transform-mismatch": ("transform-set", "RT1"),  # both initiate: RT1 refuses first
 }
+# Faults a configure event introduces during the run: explain names the first cause from the
+# events, but its repair search edits the starting configuration, so it proves no fix.
+MID_RUN = {"gre-ipsec-ospf-neighbour-lost": ("bad-message", "RT1")}
 
 
 def _faults() -> list[tuple[str, str]]:
@@ -69,11 +85,18 @@ def _faults() -> list[tuple[str, str]]:
     return out
 
 
-FAULTS = _faults()
+FAULTS = [f for f in _faults() if f[0] not in MID_RUN]
 
 
 def test_every_catalogue_fault_has_an_expectation() -> None:
-    assert sorted(name for name, _ in FAULTS) == sorted(EXPECTED)
+    assert sorted(name for name, _ in _faults()) == sorted(EXPECTED | MID_RUN)
+
+
+@pytest.mark.parametrize("fault", sorted(MID_RUN))
+def test_a_fault_made_during_the_run_is_found_without_a_fix(fault: str) -> None:
+    (pair,) = explain(load_scenario(CATALOGUE / f"{fault}.yaml")).pairs
+    assert pair.cause is not None and (pair.cause.kind, pair.cause.device) == MID_RUN[fault]
+    assert pair.cause.evidence and pair.fix is None
 
 
 def _twin_touches(fault: str, twin: str) -> set[str]:
@@ -89,9 +112,9 @@ def _twin_touches(fault: str, twin: str) -> set[str]:
     return touched
 
 
-def _outcome(scenario_events: tuple) -> tuple[str, str, bool]:
+def _outcome(scenario_events: tuple, ends: tuple[str, str]) -> tuple[str, str, bool]:
     scenario, events = scenario_events
-    (pair,) = analyse(scenario, events).pairs
+    (pair,) = [p for p in analyse(scenario, events).pairs if (p.a, p.b) == ends]
     return pair.main_mode.outcome, pair.quick_mode.outcome, pair.status == "healthy"
 
 
@@ -99,7 +122,8 @@ def _outcome(scenario_events: tuple) -> tuple[str, str, bool]:
 def test_first_cause_and_proven_fix_match_the_fixed_twin(fault: str, twin: str) -> None:
     scenario = load_scenario(CATALOGUE / f"{fault}.yaml")
     explanation = explain(scenario)
-    (pair,) = explanation.pairs
+    (pair,) = [p for p in explanation.pairs if p.cause is not None]   # the failing pair
+    assert all(p.status == "healthy" for p in explanation.pairs if p is not pair)
     kind, device = EXPECTED[fault]
     assert pair.cause is not None, f"{fault}: no cause found"
     assert (pair.cause.kind, pair.cause.device) == (kind, device), pair.cause.summary
@@ -108,8 +132,9 @@ def test_first_cause_and_proven_fix_match_the_fixed_twin(fault: str, twin: str) 
     # the repaired fault behaves like the twin
     repaired = apply_repair(scenario, pair.fix.repair)
     twin_sc = load_scenario(CATALOGUE / f"{twin}.yaml")
-    got = _outcome((repaired, run_scenario(repaired).events.events))
-    want = _outcome((twin_sc, run_scenario(twin_sc).events.events))
+    ends = (pair.a, pair.b)
+    got = _outcome((repaired, run_scenario(repaired).events.events), ends)
+    want = _outcome((twin_sc, run_scenario(twin_sc).events.events), ends)
     assert got == want == ("established", "established", True)
     # ... and touches what the twin changes
     places = {c.device if isinstance(c, ConfigChange) else "link" for c in
@@ -120,8 +145,9 @@ def test_first_cause_and_proven_fix_match_the_fixed_twin(fault: str, twin: str) 
     else:
         assert places <= touched, (places, touched)
     # the twin has nothing to explain
-    (twin_pair,) = explain(twin_sc).pairs
-    assert twin_pair.status == "healthy" and twin_pair.cause is None and twin_pair.fix is None
+    for twin_pair in explain(twin_sc).pairs:
+        assert twin_pair.status == "healthy" and twin_pair.cause is None
+        assert twin_pair.fix is None
 
 
 def test_seed_lab_fix_is_a_route_on_rt2_covering_the_peer() -> None:

@@ -66,15 +66,17 @@ def test_three_messages_make_the_same_keys(enc: str, hash_kw: str, group: int) -
     headers = [decode_header(m) for m in msgs]
     assert [int(h.exchange) for h in headers] == [EXCHANGE_AGGR] * 3
     assert [h.flags & FLAG_ENCRYPTION for h in headers] == [0, 0, FLAG_ENCRYPTION]
-    # AM1: SA, KE, Ni, IDii (RFC 2409 §5.4) with the FQDN identity in the clear
+    # AM1: SA, KE, Ni, IDii (RFC 2409 §5.4) with the FQDN identity in the clear, then IOS's
+    # VIDs (DPD, "another IOS box", XAUTH)
     am1 = decode_payloads(headers[0].next_payload, msgs[0][28:])
     assert [type(p).__name__ for p in am1] == ["SaPayload", "KePayload", "NoncePayload",
-                                               "IdPayload"]
+                                               "IdPayload"] + ["VendorIdPayload"] * 3
     assert am1[3].id_type == IdType.FQDN and am1[3].data == b"spoke1.lab"
     # AM2: SA, KE, Nr, IDir, HASH_R; HASH_R = prf(SKEYID, g^xr|g^xi|CKY-R|CKY-I|SAi_b|IDir_b)
     am2 = decode_payloads(headers[1].next_payload, msgs[1][28:])
     assert [type(p).__name__ for p in am2] == ["SaPayload", "KePayload", "NoncePayload",
-                                               "IdPayload", "HashPayload"]
+                                               "IdPayload", "HashPayload"] + \
+        ["VendorIdPayload"] * 3
     assert am2[3].id_type == IdType.IPV4_ADDR and am2[3].data == B.to_bytes(4, "big")
     assert am2[4].data == hash_r(r.hash_name, r.skeyid, r.gxi, r.gxr, r.icookie, r.rcookie,
                                  payload_body(am1[0]), payload_body(am2[3]))
@@ -85,7 +87,8 @@ def test_three_messages_make_the_same_keys(enc: str, hash_kw: str, group: int) -
     assert [f["state"] for f in fields(lb, A, "tx")] == [AG_INIT_EXCH, "AG_AUTH"]
     assert [f["state"] for f in fields(lb, B, "tx")] == [AG_INIT_EXCH]
     assert [(f["old"], f["new"]) for f in fields(lb, A, "state_change")] == [
-        ("IKE_READY", "IKE_I_AM1"), ("IKE_I_AM1", "IKE_I_AM2"), ("IKE_I_AM2", "IKE_P1_COMPLETE")]
+        ("IKE_READY", "IKE_I_AM1"), ("IKE_I_AM1", "IKE_I_AM2"), ("IKE_I_AM2", "IKE_P1_COMPLETE"),
+        ("IKE_P1_COMPLETE", "IKE_P1_COMPLETE")]
 
 
 def test_same_seed_same_bytes() -> None:

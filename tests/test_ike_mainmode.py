@@ -94,9 +94,11 @@ def test_mm1_is_one_proposal_with_ios_attributes() -> None:
     assert isinstance(sa, SaPayload) and len(sa.proposals) == 1
     t1, t2 = sa.proposals[0].transforms
     assert (t1.number, t2.number) == (1, 2)
+    # IOS puts the AES key length right after the algorithm (trace 04: encryption AES-CBC,
+    # keylength of 256, hash SHA, default group 14, auth pre-share, life type, life duration)
     assert [(a.type, a.int_value) for a in t1.attributes] == [
-        (1, 7), (2, 4), (4, 14), (3, 1), (11, 1), (12, 86400), (14, 256)]
-    life = t1.attributes[5]
+        (1, 7), (14, 256), (2, 4), (4, 14), (3, 1), (11, 1), (12, 86400)]
+    life = t1.attributes[6]
     assert life.tv is False and life.value == b"\x00\x01\x51\x80"      # IOS 4-octet TLV
     assert [(a.type, a.int_value) for a in t2.attributes] == [
         (1, 5), (2, 1), (4, 2), (3, 1), (11, 1), (12, 3600)]           # no key length for 3DES

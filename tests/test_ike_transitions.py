@@ -70,7 +70,7 @@ def test_tables_are_well_formed() -> None:
         assert t.action in ACTIONS[t.exchange], t
         assert t.role in ("I", "R", tr.ANY)
         assert set(t.required) | set(t.optional) | set(t.repeatable) <= {
-            "SA", "KE", "NONCE", "ID", "HASH", "NOTIFY", "DELETE", "VENDOR", "CERT",
+            "SA", "KE", "NONCE", "ID", "HASH", "NOTIFY", "DELETE", "VENDOR", "NAT-D", "CERT",
             "CERT_REQ", "SIG"}
         if t.exchange == tr.QUICK:
             assert t.state in QM_STATES and t.next_state in QM_STATES
@@ -123,11 +123,15 @@ def test_payload_sets(row: tr.Transition, names: list[str], problem: str | None)
 
 def test_every_row_is_exercised() -> None:
     taken: Counter = Counter()
-    # 1. full exchange, quick mode, clear: MM1..MM6, QM1..QM3, protected INFO_DELETE
+    # 1. full exchange, quick mode, clear: MM1..MM6, QM1..QM3, protected INFO_DELETE_IPSEC
+    #    (`clear crypto sa`) and INFO_DELETE (`clear crypto isakmp`)
     lb = lab()
     lb.request_ipsec(A, lb.engines[A].phase2_policies[0], PROXY_A)
     lb.run(5.0)
     assert lb.engines[A].ipsec_pairs() and lb.engines[B].ipsec_pairs()
+    lb.clear_ipsec(A)
+    lb.run(5.5)
+    assert not lb.engines[A].ipsec_pairs() and not lb.engines[B].ipsec_pairs()
     lb.clear(A)
     lb.run(6.0)
     # 2. phase-1 policy mismatch: the initiator receives NO_PROPOSAL_CHOSEN (plain INFO_NOTIFY)
@@ -138,16 +142,30 @@ def test_every_row_is_exercised() -> None:
     lb3 = lab(tset_r="esp-des esp-md5-hmac")
     lb3.request_ipsec(A, lb3.engines[A].phase2_policies[0], PROXY_A)
     lb3.run(5.0)
-    for x in (lb, lb2, lb3):
+    # 4. dead peer detection: R-U-THERE answered, the ACK closes it; unprotected ones refused
+    lb4 = lab()
+    lb4.engines[A].crypto.keepalive, lb4.engines[A].crypto.keepalive_mode = (10, 2), "periodic"
+    lb4.initiate(A, B)
+    lb4.run(15.0)
+    assert [x.event.fields["notify_type"] for x in lb4.events(A, "dpd_rx")] == ["R_U_THERE_ACK"]
+    sa = lb4.engines[A].established_sa(B)
+    for code, dst, src in ((36136, B, A), (36137, A, B)):
+        unprotected = _plain(5, [NotificationPayload(code, 1, sa.icookie + sa.rcookie,
+                                                     bytes(4))], sa.icookie, sa.rcookie, 7)
+        out = lb4.engines[dst].receive(16.0, unprotected, src, 500, dst, 500)
+        assert [e.kind for e in out.events] == ["rx", "bad_message"] and not out.sends
+    for x in (lb, lb2, lb3, lb4):
         for e in x.engines.values():
             taken.update(e.taken)
     # (aggressive-mode rows: tests/test_ike_aggressive.py exercises every one of them)
     rows = set(tr.MAIN_MODE + tr.QUICK_MODE + tr.INFORMATIONAL)
     assert set(taken) == rows, rows - set(taken)
-    assert taken[tr.lookup(tr.NEW, "R", "MM1")] == 3                 # every responder
-    assert taken[tr.lookup(tr.NEW, "R", "QM1", True, QM_IDLE)] == 2  # accepted and refused
-    refused = [e for e in lb3.log if e.kind == "qm_delete"]
-    assert refused and refused[0].event.fields["reason"] == "Informational (in) state 1"
+    # every responder; the refused quick mode deletes phase 1 and main mode runs once more
+    assert taken[tr.lookup(tr.NEW, "R", "MM1")] == 5
+    assert taken[tr.lookup(tr.NEW, "R", "QM1", True, QM_IDLE)] == 3  # accepted, refused twice
+    # 15.x: the refusing informational's node ends (trace 07)
+    reasons = [e.event.fields["reason"] for e in lb3.log if e.kind == "node_delete"]
+    assert "Informational (in) state 1" in reasons and "IKE deleted" in reasons
 
 
 # ------------------------------------------------------------------ messages without a row

@@ -258,3 +258,85 @@ def test_ping_sourced_from_a_loopback_through_a_scenario_run() -> None:
     assert "Packet sent with a source address of 1.1.1.1 " in text
     assert "!!!!!" in text
     assert "Loopback0 is up, line protocol is up " in text
+
+
+PARSED_SCENARIO = """
+name: parsed-tunnel-ospf-nat
+duration: 80s
+routers:
+  RT1:
+    platform: ios15
+    config: |
+      hostname RT1
+      interface Loopback0
+       ip address 1.1.1.1 255.255.255.255
+      interface Tunnel0
+       ip address 10.0.0.1 255.255.255.252
+       ip ospf 1 area 0
+       tunnel source FastEthernet1/0
+       tunnel destination 11.11.11.2
+      interface FastEthernet0/0
+       ip address 172.16.1.1 255.255.255.0
+       ip nat inside
+      interface FastEthernet1/0
+       ip address 10.10.10.2 255.255.255.0
+       ip nat outside
+      router ospf 1
+       network 172.16.1.0 0.0.0.255 area 0
+       passive-interface FastEthernet0/0
+      ip nat inside source list 110 interface FastEthernet1/0 overload
+      ip route 0.0.0.0 0.0.0.0 10.10.10.1
+      access-list 110 deny ip 172.16.1.0 0.0.0.255 172.16.2.0 0.0.0.255
+      access-list 110 permit ip 172.16.1.0 0.0.0.255 any
+  ISP:
+    config: |
+      hostname ISP
+      interface FastEthernet0/0
+       ip address 10.10.10.1 255.255.255.0
+      interface FastEthernet1/0
+       ip address 11.11.11.1 255.255.255.0
+  RT2:
+    platform: ios15
+    config: |
+      hostname RT2
+      interface Tunnel0
+       ip address 10.0.0.2 255.255.255.252
+       tunnel source 11.11.11.2
+       tunnel destination 10.10.10.2
+      interface FastEthernet0/0
+       ip address 172.16.2.1 255.255.255.0
+      interface FastEthernet1/0
+       ip address 11.11.11.2 255.255.255.0
+      router ospf 1
+       router-id 2.2.2.2
+       network 10.0.0.0 0.0.0.3 area 0
+       network 172.16.2.0 0.0.0.255 area 0
+      ip route 0.0.0.0 0.0.0.0 11.11.11.1
+hosts:
+  PC1: {address: 172.16.1.2/24, gateway: 172.16.1.1}
+  PC2: {address: 172.16.2.2/24, gateway: 172.16.2.1}
+links:
+  - {a: PC1 Fa0/0, b: RT1 Fa0/0}
+  - {a: RT1 Fa1/0, b: ISP Fa0/0}
+  - {a: ISP Fa1/0, b: RT2 Fa1/0}
+  - {a: RT2 Fa0/0, b: PC2 Fa0/0}
+events:
+  - {at: 30s, device: RT1, exec: show ip ospf neighbor}
+  - {at: 31s, device: PC1, exec: ping 172.16.2.2}
+  - {at: 40s, device: PC1, exec: ping 11.11.11.1}
+  - {at: 45s, device: RT1, exec: show ip nat translations}
+"""
+
+
+def test_tunnel_ospf_and_nat_from_parsed_ios_configuration() -> None:
+    """The config track's parser feeds the network model: `ip ospf 1 area 0` on the tunnel,
+    passive LAN, PAT on the way to the ISP (the LAN-to-LAN traffic leaves by the tunnel, which
+    is not an outside interface, and is exempt in the NAT ACL anyway)."""
+    result = Runtime(parse_scenario(PARSED_SCENARIO)).run()
+    text = result.transcript_text()
+    assert "2.2.2.2           0   FULL/  -        00:00:" in text
+    assert text.count("!!!!!") == 2
+    # The LAN-to-LAN ping went through the tunnel untranslated, the ping to the ISP was
+    # translated: one row for its echo identifier (an IOS ping keeps one for its 5 echoes).
+    rows = [line for line in text.splitlines() if line.startswith("icmp 10.10.10.2:")]
+    assert len(rows) == 1 and "172.16.1.2:" in rows[0] and "11.11.11.1:" in rows[0]

@@ -98,9 +98,29 @@ def test_rows_keep_caller_order():
     assert [int(line.split()[3]) for line in lines] == [3, 1, 2]
 
 
+def test_12_4_layout_has_slot_and_status_columns():
+    # trace 16 B (12.4T, EXACT as published): "QM_IDLE           1075    0 ACTIVE"
+    rows = [Row(IPv4Address("192.168.1.2"), IPv4Address("10.1.1.2"), "QM_IDLE", 1075),
+            Row(RT1, RT2, "MM_SA_SETUP", 1076, deleted=True)]
+    assert show_crypto_isakmp_sa("12.4", rows) == [
+        "IPv4 Crypto ISAKMP SA",
+        "dst             src             state          conn-id slot status",
+        "192.168.1.2     10.1.1.2        QM_IDLE           1075    0 ACTIVE",
+        "10.10.10.2      11.11.11.2      MM_NO_STATE       1076    0 ACTIVE (deleted)",
+        "",
+        "IPv6 Crypto ISAKMP SA",
+        "",
+    ]
+
+
+def test_xe_uses_the_15_layout():
+    rows = [Row(RT1, RT2, "QM_IDLE", 1001)]
+    assert show_crypto_isakmp_sa("xe", rows) == show_crypto_isakmp_sa("15", rows)
+
+
 def test_unknown_dialect_rejected():
     with pytest.raises(ValueError, match="dialect"):
-        show_crypto_isakmp_sa("12.4", [])
+        show_crypto_isakmp_sa("12.3", [])
 
 
 @pytest.mark.parametrize("bad", [-1, 2**32, "300.1.1.1", None, True])

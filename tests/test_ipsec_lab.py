@@ -81,18 +81,20 @@ def test_ios12_quick_mode_debug_lines() -> None:
 def test_ios15_quick_mode_states() -> None:
     _, text = _run("healthy-tunnel-aes256-pfs")
     assert "New State = IKE_QM_I_QM1" in text
-    assert "Old State = IKE_QM_I_QM1  New State = IKE_QM_PHASE2_COMPLETE" in text
+    assert "Old State = IKE_QM_I_QM1  New State = IKE_QM_IPSEC_INSTALL_AWAIT" in text
+    assert "Old State = IKE_QM_IPSEC_INSTALL_AWAIT  New State = IKE_QM_PHASE2_COMPLETE" in text
     assert "Old State = IKE_QM_R_QM2  New State = IKE_QM_PHASE2_COMPLETE" in text
     assert "ISAKMP:      group is 14" in text and "ISAKMP:      key length is 256" in text
     assert "PFS (Y/N): Y, DH group: group14" in text
 
 
 @pytest.mark.parametrize("name,notify,signature", [
-    ("transform-set-mismatch", "NO_PROPOSAL_CHOSEN",
+    # IOS names NO-PROPOSAL-CHOSEN (RFC 2408 type 14) PROPOSAL_NOT_CHOSEN (trace 07)
+    ("transform-set-mismatch", "PROPOSAL_NOT_CHOSEN",
      "IPSEC(validate_proposal): transform proposal (prot 3, trans 3, hmac_alg 2) not supported"),
     ("crypto-acl-mismatch", "INVALID_ID_INFORMATION",
      "IPSEC(validate_transform_proposal): proxy identities not supported"),
-    ("pfs-mismatch", "NO_PROPOSAL_CHOSEN",
+    ("pfs-mismatch", "PROPOSAL_NOT_CHOSEN",
      "IPSEC(validate_proposal_request): no PFS offered, policy requires group5"),
 ])
 def test_phase2_faults(name: str, notify: str, signature: str) -> None:
@@ -103,13 +105,19 @@ def test_phase2_faults(name: str, notify: str, signature: str) -> None:
     assert f"processing NOTIFY {notify} protocol 3" in text
     assert ("%CRYPTO-6-IKMP_MODE_FAILURE: Processing of Quick mode failed with peer at "
             "10.10.10.2") in text
+    # trace 07: the refusing responder deletes phase 1, the initiator starts main mode again
+    # at once (once per request): two phase-1 SAs per echo, none left at the end
+    ike = [e for e in rt.events.events if e.kind == "ike"]
     for router in ("RT1", "RT2"):
         assert rt.devices[router].crypto.engine.ipsec_pairs() == []
         assert rt.devices[router].crypto.engine.phase1_status(
-            0x0B0B0B02 if router == "RT1" else 0x0A0A0A02) == "established"
+            0x0B0B0B02 if router == "RT1" else 0x0A0A0A02) == "none"
+        deleted = [e for e in ike if e.device == router and e.fields["event"] == "delete"]
+        assert len(deleted) == 2 * 10 and {e.fields["reason"] for e in deleted} == {"No reason"}
+    assert len([e for e in ike if e.fields["event"] == "main_mode_begin"]) == 20
     show = _block(text, "RT1#show crypto ipsec sa")
     assert "#pkts encaps: 0" in show and "inbound esp sas:\n\n     inbound ah sas:" in show
-    assert "Session status: UP-IDLE" in _block(text, "RT2#show crypto session")
+    assert "Session status: DOWN" in _block(text, "RT2#show crypto session")
 
 
 def test_esp_blocked_in_path_phase1_and_2_up_pings_fail() -> None:

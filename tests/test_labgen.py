@@ -2,9 +2,10 @@
 
 Pairs whose features the simulator has (crypto map + pre-shared key) must bring phase 1 and 2 up
 and ping `!!!!!` across with ESP on the wire; pairs that are broken as published fail for their
-real reason; pairs that need a feature other tracks are building (tunnels, OSPF, NAT, NAT-T, own
-IKE exempt from a crypto map) are tested as far as loading and lab generation. A pair moves to
-the running tests by itself once the modules it needs exist.
+real reason; pairs that need a feature other tracks are building (NAT-T) are tested as far as loading and
+lab generation. A pair moves to the running tests by itself once the modules it needs exist.
+Labs without a LAN on both sides ping across the tunnel from a router (the far end of its
+tunnel, or its IPsec peer when the crypto ACL covers the peers' own addresses).
 """
 
 from __future__ import annotations
@@ -35,6 +36,17 @@ PAIRS = {
     ("edwin-policy-R1.cfg", "edwin-policy-R2.cfg"): ((), ""),
     ("wasifgull-R1.cfg", "wasifgull-R2.cfg"): ((), ""),
     ("krut0g0lov-R1.cfg", "krut0g0lov-R3.cfg"): (("ikesim.net.ospf",), "OSPF (net track)"),
+    # GRE with tunnel protection (tunnel and transport mode transform sets)
+    ("edwin-route-R1.cfg", "edwin-route-R2.cfg"): ((), ""),
+    ("edwin-gre-R1.cfg", "edwin-gre-R2.cfg"): ((), ""),
+    # no LAN: the first router pings its peer, whose address the crypto ACL covers (own IKE
+    # still in the clear); L2TPv3 ignored
+    ("winahyu-R1.cfg", "winahyu-R2.cfg"): ((), ""),
+    # no LAN: GRE over a crypto map with OSPF over the tunnel; the tunnel's far end is pinged
+    ("marius-R1.cfg", "marius-R4.cfg"): (("ikesim.net.ospf",), "OSPF (net track)"),
+    # static VTIs with keyrings bound to local addresses; the tunnel's far end is pinged
+    ("batfish-vti-r1.cfg", "batfish-vti-r2.cfg"): ((), ""),
+    ("batfish-vti-r2.cfg", "batfish-vti-r3.cfg"): ((), ""),
 }
 # pair -> (modules needed, the router that has no route to its peer, the peer's address): the
 # router's IKE packets never reach the peer (IOS debug keeps "sending packet" and retransmits;
@@ -44,12 +56,11 @@ BROKEN = {
     ("huguesgy-R1-Siege.cfg", "huguesgy-R2-Filiale.cfg"): (("ikesim.net.nat",), "Filiale",
                                                            "203.0.113.1"),
 }
+# r3's keyring13 holds "keyring13password_WITH_TYPO" for r1 (the file says so: "The VPN should
+# not be established because the password is mistyped below").
+PSK_MISMATCH = ("batfish-vti-r1.cfg", "batfish-vti-r3.cfg")
 WAITING = {
-    ("edwin-route-R1.cfg", "edwin-route-R2.cfg"): "GRE tunnel with tunnel protection",
-    ("edwin-gre-R1.cfg", "edwin-gre-R2.cfg"): "GRE tunnel with tunnel protection, transport",
-    ("marius-R1.cfg", "marius-R4.cfg"): "GRE over a crypto map, OSPF over the tunnel",
     ("toshi-R1.cfg", "toshi-R5.cfg"): "VTI behind NAT (NAT-T)",
-    ("winahyu-R1.cfg", "winahyu-R2.cfg"): "own IKE exempt from a crypto ACL covering it",
 }
 RUNNABLE = [p for p, (mods, _w) in PAIRS.items() if all(map(_has, mods))]
 BROKEN_RUNNABLE = [p for p, (mods, *_r) in BROKEN.items() if all(map(_has, mods))]
@@ -79,15 +90,28 @@ def _blocks(text: str, prompt: str) -> list[str]:
     return [re.split(r"\n(?:\S+#|\d\d:\d\d:\d\d)", b)[0] for b in text.split(prompt)[1:]]
 
 
+def _pings(lab: Path, text: str) -> list[str]:
+    """The output of every ping the generated lab runs, in order."""
+    events = yaml.safe_load(lab.read_text())["events"]
+    commands = [f"{e['device']}#{e['exec']}" for e in events if e["exec"].startswith("ping")]
+    out = []
+    for command in dict.fromkeys(commands):
+        out += _blocks(text, command)
+    return out
+
+
 def test_at_least_ten_pairs() -> None:
-    assert len(PAIRS) + len(BROKEN) + len(WAITING) >= 10
+    assert len(PAIRS) + len(BROKEN) + 1 >= 10            # + the PSK mismatch pair
+    assert len(RUNNABLE) + len(BROKEN_RUNNABLE) + 1 >= 10
 
 
 @pytest.mark.parametrize("pair", RUNNABLE, ids=_ids(RUNNABLE))
 def test_pair_brings_the_tunnel_up_and_pings_across(tmp_path: Path, pair: tuple[str, str]) -> None:
-    sc = load_scenario(_new(tmp_path, pair))
-    text = run_scenario(sc).transcript_text()
-    pings = _blocks(text, "PC1#ping")
+    lab = _new(tmp_path, pair)
+    sc = load_scenario(lab)
+    result = run_scenario(sc)
+    text = result.transcript_text()
+    pings = _pings(lab, text)
     assert len(pings) == 2 and "!!!!!" in pings[1], pings
     for router in sc.routers:
         if router.name == "ISP":
@@ -97,6 +121,30 @@ def test_pair_brings_the_tunnel_up_and_pings_across(tmp_path: Path, pair: tuple[
         ipsec = _blocks(text, f"{router.name}#show crypto ipsec sa")[0]
         encaps = [int(n) for n in re.findall(r"#pkts encaps: (\d+)", ipsec)]
         assert encaps and max(encaps) >= 9        # ESP on the wire, not traffic in clear
+    # nothing the pings carried crossed in clear: every echo that left a router towards its
+    # peer's outside address was inside ESP
+    esp_inner = [e.fields["inner"] for e in result.events.of_kind("esp")
+                 if e.fields["direction"] == "out"]
+    assert any("ICMP echo" in i or i.startswith("IP proto 47") for i in esp_inner)
+
+
+def test_psk_mismatch_pair_fails_in_main_mode(tmp_path: Path) -> None:
+    """r1 and r3 hold different keys for each other: main mode stops at MM_KEY_EXCH (each side
+    cannot decrypt the other's MM5, IOS's %CRYPTO-4-IKMP_BAD_MESSAGE), the VTI stays down and
+    the ping across it fails."""
+    lab = _new(tmp_path, PSK_MISMATCH)
+    sc = load_scenario(lab)
+    text = run_scenario(sc).transcript_text()
+    pings = _pings(lab, text)
+    assert len(pings) == 2 and all("Success rate is 0 percent" in p for p in pings), pings
+    assert "QM_IDLE" not in text
+    assert "%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from 10.13.0.3" in text
+    assert "%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from 10.13.0.1" in text
+    assert "MM_KEY_EXCH" in _blocks(text, "r1#show crypto isakmp sa")[0]
+    keys = {name: [k.key for ring in sc.devices[name].config.crypto.keyrings.values()
+                   for k in ring.keys if str(k.address).startswith("10.13.")]
+            for name in ("r1", "r3")}
+    assert keys == {"r1": ["keyring13password"], "r3": ["keyring13password_WITH_TYPO"]}
 
 
 @pytest.mark.parametrize("pair", BROKEN_RUNNABLE, ids=_ids(BROKEN_RUNNABLE))

@@ -3,7 +3,7 @@ the order of updates; linear-time lab build (counted, not timed)."""
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bench.net_build_bench import build_hub, hub_configs, run
@@ -88,6 +88,29 @@ def oracle(connected, statics, up):
         valid = [r for r in valid if id(r) not in broken]
 
 
+def recursion_cycle(specs) -> bool:
+    """True when next-hop-only statics can resolve through each other in a loop. There the
+    stable table is not unique (or does not exist: the statics take turns), so the order of
+    updates may legitimately decide; IOS would install equal-cost paths, which ikesim does not
+    model. The property below is stated for the loop-free configurations."""
+    recursive = [s for s in specs if s.interface is None]
+    def covers(spec, addr):
+        return addr & MASKS[spec.length] == spec.prefix
+    edges = {n: [m for m, other in enumerate(recursive) if m != n
+                 and (other.prefix, other.length) != (spec.prefix, spec.length)
+                 and covers(other, spec.next_hop)]
+             for n, spec in enumerate(recursive)}
+    state: dict[int, int] = {}
+    def visit(n) -> bool:
+        state[n] = 1
+        for m in edges[n]:
+            if state.get(m) == 1 or (m not in state and visit(m)):
+                return True
+        state[n] = 2
+        return False
+    return any(n not in state and visit(n) for n in edges)
+
+
 def snapshot(table: RoutingTable):
     return {r.key: (r.code, r.distance, r.out_interface, r.gateway) for r in table.routes()}
 
@@ -109,6 +132,7 @@ connected = st.lists(st.tuples(addresses, st.sampled_from([10, 12, 30]),
        st.randoms(use_true_random=False))
 def test_incremental_table_equals_the_fixpoint_oracle(conn, specs, up, rnd) -> None:
     conn = [(p & MASKS[ln], ln, i) for p, ln, i in conn]
+    assume(not recursion_cycle(specs))
     expected = oracle(conn, specs, up)
     assert snapshot(RoutingTable.build(conn, specs, up)) == expected
     # Same routes added in another order, with interfaces flapping on the way.

@@ -54,6 +54,7 @@ def leftovers(folder: Path) -> list[str]:
 
 def test_outputs_are_written_whole_and_match_the_kept_record(lab: Path) -> None:
     from ikesim.cli.common import json_default
+    from ikesim.export.events_json import event_record
     from ikesim.export.pcap import Capture
     from ikesim.export.wire import WireCapture
     from ikesim.scenario.loader import load_scenario
@@ -69,8 +70,8 @@ def test_outputs_are_written_whole_and_match_the_kept_record(lab: Path) -> None:
     wire = WireCapture.attach(runtime.lab)
     kept = runtime.run()
     assert result.output == kept.transcript_text()  # streamed transcript, same bytes
-    lines = [json.dumps(e.as_json(), sort_keys=True, default=json_default) + "\n"
-             for e in kept.events.events]
+    lines = [json.dumps(event_record(e), sort_keys=True, default=json_default) + "\n"
+             for e in kept.events.events]                # addresses dotted (issue 12)
     assert (out / "ev.json").read_text() == "".join(lines)
     assert (out / "c.pcap").read_bytes() == wire.pcapng()
     assert (out / "k.txt").read_text().splitlines() == capture.key_table_lines()

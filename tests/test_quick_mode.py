@@ -187,8 +187,9 @@ def test_transform_set_mismatch_is_no_proposal_chosen() -> None:
     assert lb.engines[A].ipsec_pairs() == [] == lb.engines[B].ipsec_pairs()
     rej = lb.events(B, "ipsec_atts_not_acceptable")
     assert rej and rej[0].event.fields["reason"] == "transform"
-    assert _notify(lb, B) == ["NO_PROPOSAL_CHOSEN"]
-    assert _notify(lb, A) == ["NO_PROPOSAL_CHOSEN"]       # protected notify reached RT1
+    # refused, phase 1 deleted, main mode again once, refused again (trace 07)
+    assert _notify(lb, B) == ["NO_PROPOSAL_CHOSEN"] * 2
+    assert _notify(lb, A) == ["NO_PROPOSAL_CHOSEN"] * 2   # protected notify reached RT1
     assert "proxy_mismatch" not in _kinds(lb, B)
 
 
@@ -205,10 +206,10 @@ def test_crypto_acl_mismatch_is_proxy_identities_not_supported() -> None:
     other = Proxy(int(ipaddress.IPv4Address("172.16.3.0")), M24, NET1, M24)
     lb = run(policy(B, PROXY_A), policy(A, other))
     assert lb.engines[A].ipsec_pairs() == []
-    (mismatch,) = lb.events(B, "proxy_mismatch")
+    mismatch, _again = lb.events(B, "proxy_mismatch")
     f = mismatch.event.fields
     assert (f["local_net"], f["remote_net"]) == (NET2, NET1)
-    assert _notify(lb, B) == ["INVALID_ID_INFORMATION"]
+    assert _notify(lb, B) == ["INVALID_ID_INFORMATION"] * 2
 
 
 def test_narrower_offer_inside_mirrored_acl_is_accepted() -> None:
@@ -223,8 +224,8 @@ def test_narrower_offer_inside_mirrored_acl_is_accepted() -> None:
 def test_pfs_mismatch_is_no_proposal_chosen(pfs_a: int | None, pfs_b: int) -> None:
     lb = run(policy(B, PROXY_A, pfs=pfs_a), policy(A, PROXY_B, pfs=pfs_b))
     assert lb.engines[B].ipsec_pairs() == []
-    assert _notify(lb, B) == ["NO_PROPOSAL_CHOSEN"]
-    (rej,) = lb.events(B, "ipsec_atts_not_acceptable")
+    assert _notify(lb, B) == ["NO_PROPOSAL_CHOSEN"] * 2
+    rej, _again = lb.events(B, "ipsec_atts_not_acceptable")
     assert rej.event.fields["reason"] in ("pfs", "transform")
 
 
@@ -235,7 +236,23 @@ def test_responder_without_pfs_accepts_offered_group() -> None:
 
 def test_no_map_entry_for_peer_refuses() -> None:
     lb = run(policy(B, PROXY_A), None)
-    assert _notify(lb, B) == ["NO_PROPOSAL_CHOSEN"]
+    assert _notify(lb, B) == ["NO_PROPOSAL_CHOSEN"] * 2
+
+
+@pytest.mark.parametrize("profile", ["ios12", "ios15"])
+def test_refused_quick_mode_deletes_phase1_and_main_mode_starts_again_once(profile: str) -> None:
+    """Trace 07: after PROPOSAL_NOT_CHOSEN the responder deletes phase 1 (a protected DELETE);
+    the initiator prints "peer does not do paranoid keepalives.", deletes its SA and begins
+    main mode again at once. The second refusal ends it (one restart per request): no quick
+    mode retried every 2 s under a phase 1 left in QM_IDLE."""
+    lb = run(policy(B, PROXY_A), policy(A, PROXY_B, pfs=2), until=30.0, profile=profile)
+    assert lb.engines[A].phase1_status(B) == "none" == lb.engines[B].phase1_status(A)
+    assert [e.event.fields["reason"] for e in lb.events(A, "delete")] == ["No reason"] * 2
+    assert len(lb.events(A, "no_keepalives")) == 2
+    first, second = lb.events(A, "main_mode_begin")
+    (deleted, _) = lb.events(A, "delete")
+    assert 0 <= second.time - deleted.time < 0.01          # at once, not on new traffic
+    assert not lb.events(A, "qm_retransmit")
 
 
 def test_request_is_idempotent_and_runs_after_phase1() -> None:
@@ -322,10 +339,14 @@ def test_ios15_quick_mode_states() -> None:
              for x in lb.events(A, "qm_state_change")]
     seq_r = [(x.event.fields["old"], x.event.fields["new"])
              for x in lb.events(B, "qm_state_change")]
+    # IOS's own FSM names (traces 04 and 05); there is no IKE_QM_R_QM1
     assert seq_i == [("IKE_QM_READY", "IKE_QM_I_QM1"),
-                     ("IKE_QM_I_QM1", "IKE_QM_PHASE2_COMPLETE")]
-    assert seq_r[0] == ("IKE_QM_READY", "IKE_QM_R_QM1")
-    assert seq_r[-1] == ("IKE_QM_R_QM2", "IKE_QM_PHASE2_COMPLETE")
+                     ("IKE_QM_I_QM1", "IKE_QM_IPSEC_INSTALL_AWAIT"),
+                     ("IKE_QM_IPSEC_INSTALL_AWAIT", "IKE_QM_PHASE2_COMPLETE")]
+    assert seq_r == [("IKE_QM_READY", "IKE_QM_SPI_STARVE"),
+                     ("IKE_QM_SPI_STARVE", "IKE_QM_IPSEC_INSTALL_AWAIT"),
+                     ("IKE_QM_IPSEC_INSTALL_AWAIT", "IKE_QM_R_QM2"),
+                     ("IKE_QM_R_QM2", "IKE_QM_PHASE2_COMPLETE")]
 
 
 def test_signed_message_id_like_ios() -> None:

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("ikesim.cli.validate:validate",
                  "Check scenario files (syntax, configurations, events) without running them."),
     "check": ("ikesim.cli.check:check", "Run scenario files and check their expect: sections."),
+    "lab": ("ikesim.cli.lab:lab", "Open SCENARIO's lab with an interactive IOS console."),
     "sweep": ("ikesim.cli.sweep:sweep",
               "Run a scenario over parameter values x seeds on Dask; Parquet table and plots."),
     "explain": ("ikesim.cli.explain:explain",

@@ -5,13 +5,17 @@ stderr (stdout stays the routers' console text: goldens, pipes, the seed check).
 from __future__ import annotations
 
 import dataclasses
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ikesim.cli.common import guarded, show_warnings
 from ikesim.cli.outputs import Outputs
-from ikesim.cli.streams import JsonLines, streaming_runtime, write_capture
+from ikesim.cli.streams import JsonLines, StdoutClosed, streaming_runtime, write_capture
+
+STDOUT = Path("-")     # an output named "-" is standard output (instead of the transcript)
 
 
 @click.command()
@@ -19,18 +23,22 @@ from ikesim.cli.streams import JsonLines, streaming_runtime, write_capture
 @click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
 @click.option("--until", "until", type=str, default=None,
               help="Stop at this simulated time (e.g. 90, 90s, 2m) instead of the duration.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Also write every simulation event as JSON lines.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True,
+                                                     path_type=Path), default=None,
+              help="Also write every simulation event as JSON lines ('-': to stdout, instead "
+                   "of the transcript).")
 @click.option("--pcap", "pcap_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Write the frames that crossed the links as pcapng (one "
               "interface per capture point, drops as packet comments).")
 @click.option("--capture-at", "capture_at", type=str, multiple=True,
               help="Capture point for --pcap: a link name, DEVICE (its interfaces and its "
               "discards) or DEVICE:IFACE; repeatable (default: every link).")
-@click.option("--keys", "keys_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Write Wireshark ikev1_decryption_table lines.")
-@click.option("--esp-keys", "esp_keys_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Write Wireshark esp_sa lines (both directions of each SA).")
+@click.option("--keys", "keys_path", type=click.Path(dir_okay=False, allow_dash=True,
+                                                     path_type=Path), default=None,
+              help="Write Wireshark ikev1_decryption_table lines ('-': stdout).")
+@click.option("--esp-keys", "esp_keys_path", type=click.Path(dir_okay=False, allow_dash=True,
+                                                             path_type=Path), default=None,
+              help="Write Wireshark esp_sa lines (both directions of each SA; '-': stdout).")
 @click.option("--psk-crack", "psk_crack_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Write ike-scan psk-crack input for every aggressive-mode "
               "exchange with a pre-shared key (the offline attack on a weak key).")
@@ -44,6 +52,10 @@ from ikesim.cli.streams import JsonLines, streaming_runtime, write_capture
 @click.option("--explain", "search_fix", is_flag=True,
               help="Also search and prove the smallest fix (re-runs the scenario: see "
               "ikesim explain).")
+@click.option("--progress", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True,
+              help="Progress bar on stderr: auto = when stderr is a terminal and the run takes "
+                   "more than a moment.")
 @click.option("--strict", is_flag=True, default=False,
               help="Treat warnings (e.g. configuration lines accepted but not modelled) as "
                    "errors.")
@@ -51,8 +63,9 @@ from ikesim.cli.streams import JsonLines, streaming_runtime, write_capture
 def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | None,
         pcap_path: Path | None, capture_at: tuple[str, ...], keys_path: Path | None,
         esp_keys_path: Path | None, psk_crack_path: Path | None, html_path: Path | None,
-        outcome: bool, search_fix: bool, strict: bool) -> None:
+        outcome: bool, search_fix: bool, progress: str, strict: bool) -> None:
     """Run SCENARIO and print the IOS console transcript."""
+    from ikesim.cli.progress import RunProgress
     from ikesim.cli.validate import show_strict
     from ikesim.errors import InputError
     from ikesim.scenario.loader import load_scenario, parse_time_arg
@@ -65,13 +78,39 @@ def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | N
     end = parse_time_arg(until) if until is not None else None
     if capture_at and pcap_path is None:
         raise InputError("--capture-at chooses where --pcap captures: give --pcap FILE too")
+    named = (("--json", json_path), ("--pcap", pcap_path), ("--keys", keys_path),
+             ("--esp-keys", esp_keys_path), ("--psk-crack", psk_crack_path),
+             ("--html", html_path))
+    to_stdout = [option for option, path in named if path == STDOUT]
+    if len(to_stdout) > 1:
+        raise InputError(f"only one output can be '-' (standard output): {', '.join(to_stdout)}")
     outputs = Outputs(inputs=sc.sources)
-    for option, path in (("--json", json_path), ("--pcap", pcap_path), ("--keys", keys_path),
-                         ("--esp-keys", esp_keys_path), ("--psk-crack", psk_crack_path),
-                         ("--html", html_path)):
-        outputs.add(option, path)
+    for option, path in named:
+        outputs.add(option, None if path == STDOUT else path)
     outputs.check()               # fail before a long run, not after it
-    runtime = streaming_runtime(sc, seed)
+    try:
+        with RunProgress(progress, sc.duration if end is None else end,
+                         stdout_is_data=bool(to_stdout)) as bar:
+            # the transcript streams to stdout, unless stdout carries one of the outputs
+            runtime = streaming_runtime(sc, seed,
+                                        sink=_discard if to_stdout else bar.print_block)
+            _run(sc, seed, end, runtime, outputs, bar, to_stdout, pcap_path=pcap_path,
+                 capture_at=capture_at, keys_path=keys_path, esp_keys_path=esp_keys_path,
+                 psk_crack_path=psk_crack_path, html_path=html_path, outcome=outcome,
+                 search_fix=search_fix)
+    except StdoutClosed:
+        raise BrokenPipeError from None         # after the output files were cleaned up
+
+
+def _discard(lines: list[str]) -> None:
+    """The transcript's sink when stdout carries an output instead."""
+
+
+def _run(sc: Any, seed: int | None, end: float | None, runtime: Any, outputs: Outputs,
+         bar: Any, to_stdout: list[str], *, pcap_path: Path | None,
+         capture_at: tuple[str, ...], keys_path: Path | None, esp_keys_path: Path | None,
+         psk_crack_path: Path | None, html_path: Path | None, outcome: bool,
+         search_fix: bool) -> None:
     wire = collector = capture = kept = None
     if pcap_path is not None:
         from ikesim.export.wire import WireCapture
@@ -90,11 +129,17 @@ def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | N
 
         kept = EventKeeper.attach(runtime, everything=collector is not None)
     with outputs.writing():
-        json_events = JsonLines.attach(runtime, outputs, "--json")
-        result = runtime.run(end)
+        json_events = JsonLines.attach(runtime, outputs, "--json",
+                                       stream=sys.stdout if "--json" in to_stdout else None)
+        result = runtime.run(end, progress=bar.update)
+        bar.stop()                      # before anything else is written to stderr
         json_events.finish()
         if capture is not None:
             write_capture(capture, outputs)
+            if "--keys" in to_stdout:
+                sys.stdout.write("".join(f"{line}\n" for line in capture.key_table_lines()))
+            if "--esp-keys" in to_stdout:
+                sys.stdout.write("".join(f"{line}\n" for line in capture.esp_sa_lines()))
         if wire is not None:
             outputs.file("--pcap", binary=True).write(wire.pcapng())
             for line in wire.warnings():

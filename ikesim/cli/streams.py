@@ -7,24 +7,33 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import IO, Any
 
 from ikesim.cli.common import json_default
 from ikesim.cli.outputs import Outputs
+from ikesim.export.events_json import event_record
 
 
-def streaming_runtime(scenario: Any, seed: int | None) -> Any:
+class StdoutClosed(Exception):
+    """Standard output went away (``ikesim run … | head``): not an output file's error; the
+    command turns it back into BrokenPipeError once the output files are cleaned up."""
+
+
+def print_block(lines: list[str]) -> None:
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+def streaming_runtime(scenario: Any, seed: int | None,
+                      sink: Callable[[list[str]], None] = print_block) -> Any:
     """A :class:`~ikesim.scenario.runner.Runtime` that keeps neither its events nor its
-    transcript: the transcript is printed on stdout as it happens."""
+    transcript: the transcript goes to ``sink`` (by default printed on stdout) as it happens."""
     from ikesim.export.transcript import Transcript
     from ikesim.net.events import EventLog
     from ikesim.scenario.runner import Runtime
 
-    def print_block(lines: list[str]) -> None:
-        sys.stdout.write("\n".join(lines) + "\n")
-
     return Runtime(scenario, seed=seed, events=EventLog(keep=False),
-                   transcript=Transcript(sink=print_block))
+                   transcript=Transcript(sink=sink))
 
 
 class JsonLines:
@@ -33,14 +42,18 @@ class JsonLines:
     A write error (a full disk) stops the writing and is reported by :meth:`finish` — not
     raised inside the simulation, where it would be taken for a fault of the lab."""
 
-    def __init__(self, outputs: Outputs, option: str) -> None:
+    def __init__(self, outputs: Outputs, option: str, stream: IO[str] | None = None) -> None:
         self.outputs, self.option = outputs, option
-        self.handle = outputs.file(option) if option in outputs.planned else None
+        self.handle = stream if stream is not None else (
+            outputs.file(option) if option in outputs.planned else None)
+        self.streaming = stream is not None      # stdout: its errors end the run at once
         self.error: OSError | None = None
 
     @classmethod
-    def attach(cls, runtime: Any, outputs: Outputs, option: str) -> JsonLines:
-        writer = cls(outputs, option)
+    def attach(cls, runtime: Any, outputs: Outputs, option: str,
+               stream: IO[str] | None = None) -> JsonLines:
+        """``stream``: write there (stdout for ``--json -``) instead of the planned file."""
+        writer = cls(outputs, option, stream)
         if writer.handle is not None:
             runtime.events.subscribe(writer)
         return writer
@@ -49,9 +62,15 @@ class JsonLines:
         if self.handle is None or self.error is not None:
             return
         try:
-            self.handle.write(json.dumps(event.as_json(), sort_keys=True, default=json_default)
-                              + "\n")
+            self.handle.write(json.dumps(event_record(event), sort_keys=True,
+                                         default=json_default) + "\n")
+        except BrokenPipeError:
+            if self.streaming:
+                raise StdoutClosed from None
+            self.error = BrokenPipeError()
         except OSError as exc:
+            if self.streaming:
+                raise
             self.error = exc
 
     def finish(self) -> None:

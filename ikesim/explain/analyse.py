@@ -4,7 +4,7 @@ the retransmissions covered, a weaker policy, a shortened lifetime)."""
 
 from __future__ import annotations
 
-from ikesim.explain import auth, ike, network
+from ikesim.explain import auth, ike, natdpd, network
 from ikesim.explain.model import Cause, Explanation, PairReport
 from ikesim.explain.pairs import Pair, find_pairs, pair_events, pings
 from ikesim.explain.progress import main_mode, quick_mode, requested_phase2
@@ -14,12 +14,13 @@ from ikesim.scenario.model import Scenario
 # At equal times the more specific cause wins (a missing key before the refusal it causes).
 RANK = {"no-psk": 0, "certificate": 0, "no-certificate": 0, "aggressive-disabled": 0,
         "psk-mismatch": 1, "isakmp-policy": 2, "proxy-ids": 3, "pfs": 3,
-        "transform-set": 3, "wrong-peer": 4, "interface-shutdown": 4}
+        "transform-set": 3, "wrong-peer": 4, "interface-shutdown": 4, **natdpd.RANK}
 
 
 def first_cause(scenario: Scenario, pair: Pair, events: list[SimEvent],
                 working: bool) -> Cause | None:
-    drops = network.drop_causes(scenario, pair, events)
+    # a reload is the scenario's doing: what it explains is no cause (ikesim.explain.natdpd)
+    drops = natdpd.unexplained(pair, events, network.drop_causes(scenario, pair, events))
     if working:
         for c in drops:         # the tunnel works: what was lost was recovered
             c.anomaly = True
@@ -27,7 +28,7 @@ def first_cause(scenario: Scenario, pair: Pair, events: list[SimEvent],
             auth.anomalies(scenario, pair, events)
     else:
         found = drops + ike.ike_causes(scenario, pair, events) + \
-            auth.causes(scenario, pair, events)
+            auth.causes(scenario, pair, events) + natdpd.causes(scenario, pair, events)
     if not found:
         return None
     return min(found, key=lambda c: (c.time, RANK.get(c.kind, 9)))

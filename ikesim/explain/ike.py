@@ -58,11 +58,28 @@ def config(scenario: Scenario, device: str) -> DeviceConfig | None:
 
 
 def map_entry(scenario: Scenario, pair: Pair, device: str) -> CryptoMapEntry | None:
+    """The crypto map entry of ``device`` in the pair; for a protected tunnel its IPsec
+    profile seen as an entry (crypto map ``Tunnel0-head-0``), for an entry naming a dynamic
+    map that map's first entry."""
     ref, cfg = pair.entry(device), config(scenario, device)
     if ref is None or cfg is None:
         return None
-    return next((e for e in cfg.crypto.map_entries(ref.map_name)
-                 if e.sequence == ref.sequence), None)
+    iface = cfg.interfaces.get(ref.interface)
+    tunnel = iface.tunnel if iface is not None else None
+    if ref.acl is None and tunnel is not None and ref.map_name == f"{ref.interface}-head-0":
+        profile = cfg.crypto.ipsec_profiles.get(tunnel.protection or "")
+        if profile is None:
+            return None
+        return CryptoMapEntry(ref.map_name, ref.sequence, [ipaddress.IPv4Address(ref.peer)],
+                              list(profile.transform_sets), None, profile.pfs_group,
+                              profile.lifetime_seconds, profile.lifetime_kilobytes,
+                              isakmp_profile=profile.isakmp_profile)
+    entry = next((e for e in cfg.crypto.map_entries(ref.map_name)
+                  if e.sequence == ref.sequence), None)
+    if entry is not None and entry.dynamic_map:
+        dynamic = cfg.crypto.dynamic_maps.get(entry.dynamic_map) or []
+        return min(dynamic, key=lambda d: d.sequence) if dynamic else None
+    return entry
 
 
 def key_for(scenario: Scenario, device: str, peer: str) -> str | None:

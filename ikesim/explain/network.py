@@ -16,7 +16,8 @@ from ikesim.scenario.model import Scenario
 from ikesim.teach import facts
 
 SUMMARY_PORTS = re.compile(r"^UDP \S+?:(\d+) > \S+?:(\d+)")
-IGNORED = ("crypto-no-ipsec-sa",)   # the first packets while IKE negotiates: IOS drops them
+# the first packets while IKE negotiates: IOS drops them (a crypto map, a protected tunnel)
+IGNORED = ("crypto-no-ipsec-sa", "tunnel-no-ipsec-sa")
 WHAT = {17: "UDP", 1: "ICMP", 50: "ESP", 47: "GRE", 89: "OSPF", 6: "TCP"}
 
 

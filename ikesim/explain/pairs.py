@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ikesim.net.acl import AclEntry
@@ -89,16 +89,28 @@ def device_addresses(scenario: Scenario, device: str) -> set[str]:
 
 
 def map_entries(scenario: Scenario) -> list[MapEntryRef]:
+    """Crypto map entries applied to interfaces (an entry naming a dynamic map has no peer:
+    ``peer`` ""), and protected tunnels as IOS shows them (map ``Tunnel0-head-0``, the tunnel
+    source as local address, the destination as peer, no ACL: everything routed into the
+    tunnel is protected)."""
     out = []
     for spec in scenario.routers:
         config = spec.config
         for name, iface in config.interfaces.items():
+            tunnel = iface.tunnel
+            if tunnel is not None and tunnel.protection and tunnel.destination is not None:
+                source = config.interfaces.get(tunnel.source or "")
+                local = (str(source.address.ip) if source is not None and source.address
+                         else tunnel.source or "")
+                out.append(MapEntryRef(spec.name, name, local, f"{name}-head-0", 65537,
+                                       str(tunnel.destination), None))
             if not iface.crypto_map or iface.address is None:
                 continue
             for entry in config.crypto.map_entries(iface.crypto_map):
-                if entry.peers:
+                if entry.peers or entry.dynamic_map:
                     out.append(MapEntryRef(spec.name, name, str(iface.address.ip),
-                                           entry.map_name, entry.sequence, str(entry.peers[0]),
+                                           entry.map_name, entry.sequence,
+                                           str(entry.peers[0]) if entry.peers else "",
                                            entry.match_acl))
     return out
 
@@ -110,8 +122,13 @@ def _permits(scenario: Scenario, entry: MapEntryRef) -> list[AclEntry]:
 
 
 def find_pairs(scenario: Scenario) -> list[Pair]:
-    owners = facts.addresses(scenario)
-    entries = map_entries(scenario)
+    from ikesim.explain.natdpd import nat_owners  # (it uses this module's Pair)
+
+    # a peer address a NAT router owns belongs to the crypto router translated to it
+    owners = {**facts.addresses(scenario), **nat_owners(scenario)}
+    every = map_entries(scenario)
+    entries = [e for e in every if e.peer]
+    dynamic = [e for e in every if not e.peer]
     pairs: dict[tuple[str, str], Pair] = {}
     for ref in entries:
         owner = owners.get(ref.peer)
@@ -130,11 +147,22 @@ def find_pairs(scenario: Scenario) -> list[Pair]:
             pair.a_entry = ref
         elif ref.device == b and pair.b_entry is None:
             pair.b_entry = ref
+        if ref.acl is None:          # a protected tunnel: whatever is routed into it
+            pair.protected.append((0, 0, 0, 0))
         for e in _permits(scenario, ref):
             pair.protected.append((e.src & ~e.src_wildcard & 0xFFFFFFFF,
                                    ~e.src_wildcard & 0xFFFFFFFF,
                                    e.dst & ~e.dst_wildcard & 0xFFFFFFFF,
                                    ~e.dst_wildcard & 0xFFFFFFFF))
+    for ref in dynamic:              # a hub's dynamic entry answers every spoke pointing at it
+        for pair in pairs.values():
+            if ref.device in (pair.a, pair.b) and pair.entry(ref.device) is None:
+                other = pair.entry(pair.other(ref.device))
+                filled = replace(ref, peer=other.local if other is not None else "")
+                if ref.device == pair.a:
+                    pair.a_entry = filled
+                else:
+                    pair.b_entry = filled
     for pair in pairs.values():     # a wrong peer address belongs to the pair too
         for ref in (pair.a_entry, pair.b_entry):
             if ref is not None:
@@ -148,8 +176,8 @@ def ike_event(e: SimEvent) -> str:
 
 
 def pair_events(pair: Pair, events: list[SimEvent]) -> list[SimEvent]:
-    """The pair's IKE and ESP events, and every drop of a packet between its addresses or of
-    the traffic it protects."""
+    """The pair's IKE and ESP events, the reloads of its routers, and every drop of a packet
+    between its addresses or of the traffic it protects."""
     out = []
     everything = pair.a_addresses | pair.b_addresses
     for e in events:
@@ -161,7 +189,7 @@ def pair_events(pair: Pair, events: list[SimEvent]) -> list[SimEvent]:
             src, dst = str(e.fields.get("src")), str(e.fields.get("dst"))
             if {src, dst} <= everything or _protected(pair, src, dst):
                 out.append(e)
-        elif e.kind == "link":
+        elif e.kind == "link" or (e.kind == "reload" and e.device in (pair.a, pair.b)):
             out.append(e)
     return out
 

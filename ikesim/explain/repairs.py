@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import networkx as nx
 
-from ikesim.explain import auth
+from ikesim.explain import auth, natdpd
 from ikesim.explain.ike import config, policy_value
 from ikesim.explain.model import Cause, ConfigChange, LinkChange, Repair
 from ikesim.ike.policy import IsakmpPolicy
@@ -280,6 +280,7 @@ GENERATORS: dict[str, Callable[[Scenario, Cause], list[Repair]]] = {
     "transform-set": transform_sets, "pfs": pfs, "proxy-ids": proxies, "lifetime": lifetimes,
     "weaker-policy": preferred_policy,
     **auth.GENERATORS,          # aggressive mode and certificates (ikesim.explain.auth)
+    **natdpd.REPAIRS,        # NAT traversal and dead peer detection (ikesim.explain.natdpd)
 }
 
 

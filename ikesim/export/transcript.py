@@ -9,12 +9,24 @@ Layout rules (they reproduce ``../shared/seeds``):
   printed first so the reader knows whose console it is;
 - before the next command on a console that printed asynchronous lines since its last prompt,
   a bare prompt is printed again (the user pressed Enter), as in the seed.
+
+Lines are final once added: the ``sink`` (``ikesim run`` streaming to stdout) and listeners (the
+lab console) get each block as it is produced; every line followed by a newline is ``text()``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+
+class Block(NamedTuple):
+    """Lines added to the transcript at once: ``kind`` is "command", "async" or "config"."""
+
+    kind: str
+    device: str
+    lines: list[str]
 
 
 @dataclass(slots=True)
@@ -30,12 +42,21 @@ class Transcript:
     _current: str | None = None
     # Streaming (long runs): each block goes to ``sink`` as it happens instead of ``lines``.
     sink: Callable[[list[str]], None] | None = None
+    _listeners: list[Callable[[Block], None]] = field(default_factory=list)
 
-    def _add(self, block: list[str]) -> None:
+    def add_listener(self, listener: Callable[[Block], None]) -> None:
+        """Also call ``listener`` with every block from now on, as it is added (the lab
+        console, which needs to know whose block it is)."""
+        self._listeners.append(listener)
+
+    def _add(self, kind: str, device: str, block: list[str]) -> list[str]:
         if self.sink is None:
             self.lines.extend(block)
         elif block:
             self.sink(block)
+        for listener in self._listeners:
+            listener(Block(kind, device, block))
+        return block
 
     def _console(self, device: str) -> _Console:
         console = self._consoles.get(device)
@@ -54,8 +75,7 @@ class Transcript:
         block.append(console.prompt)
         console.async_since_prompt = False
         self._current = device
-        self._add(block)
-        return block
+        return self._add("command", device, block)
 
     def asynchronous(self, device: str, lines: list[str]) -> list[str]:
         """Record lines a device prints on its own (debug, syslog)."""
@@ -66,8 +86,7 @@ class Transcript:
         block.extend(lines)
         console.async_since_prompt = True
         self._current = device
-        self._add(block)
-        return block
+        return self._add("async", device, block)
 
     def configure(self, device: str, lines: list[str]) -> list[str]:
         """Record a ``configure terminal`` session with IOS's mode prompts."""
@@ -86,29 +105,35 @@ class Transcript:
                 mode = "config"
             block.append(f"{host}({mode})#{stripped}")
             if top_level:
-                mode = _submode(stripped)
+                mode = submode_of(stripped)
         block += [f"{host}({mode})#end", console.prompt]
         console.async_since_prompt = False
         self._current = device
-        self._add(block)
-        return block
+        return self._add("config", device, block)
 
     def text(self) -> str:
         return "\n".join(self.lines) + ("\n" if self.lines else "")
 
 
+# Configuration modes IOS enters after a global command, and their prompt names (Cisco IOS
+# command references: interface, crypto isakmp policy/profile, crypto keyring, crypto ipsec
+# profile/transform-set, crypto map, named access lists, router, line, control-plane).
 _SUBMODES = (("interface", "config-if"), ("crypto isakmp policy", "config-isakmp"),
+             ("crypto isakmp profile", "conf-isa-prof"), ("crypto keyring", "conf-keyring"),
+             ("crypto ipsec profile", "ipsec-profile"),
              ("crypto map", "config-crypto-map"), ("crypto ipsec transform-set", "cfg-crypto-trans"),
              ("ip access-list extended", "config-ext-nacl"),
-             ("ip access-list standard", "config-std-nacl"))
+             ("ip access-list standard", "config-std-nacl"), ("router", "config-router"),
+             ("line", "config-line"), ("control-plane", "config-cp"))
 
 
-def _submode(line: str) -> str:
-    """The configuration mode IOS enters after a global command (for the prompt)."""
-    words = " ".join(line.split()).lower()
+def submode_of(line: str) -> str:
+    """The configuration mode IOS enters after the global command ``line`` (for the prompt);
+    typed words may abbreviate the keywords (``int fa1/0``, ``cry isa pol 1``)."""
+    words = line.lower().split()
     for prefix, mode in _SUBMODES:
-        if words.startswith(prefix.split()[0]) and all(
-                w.startswith(p) for w, p in zip(words.split(), prefix.split(), strict=False)):
-            if len(words.split()) >= len(prefix.split()):
-                return mode
+        keywords = prefix.split()
+        if len(words) >= len(keywords) and all(
+                k.startswith(w) for w, k in zip(words, keywords, strict=False)):
+            return mode
     return "config"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ikesim.crypto import CIPHERS, CryptoError, phase1_iv
 from ikesim.ike import aggressive_tasks as tasks
-from ikesim.ike import lifecycle, main_mode, protect
+from ikesim.ike import ios_detail, lifecycle, main_mode, protect
 from ikesim.ike import retransmit as flight
 from ikesim.ike.auth_rsa import RsaSigTask
 from ikesim.ike.context import Context
@@ -82,7 +82,7 @@ def _build(ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
     auth = auth_task(sa)
     if auth is not None:
         out += auth.build(ctx, sa, message)
-    return out
+    return out + [p for task in tasks.TRAILER for p in task.build(ctx, sa, message)]
 
 
 def _iv(sa: IsakmpSa) -> bytes:
@@ -111,7 +111,7 @@ def start(ctx: Context, now: float, local: int, peer: int, profile: str | None =
         # aggressive-mode settings ("Can not start Aggressive mode, trying Main mode.", IOS
         # 12.4T debug at pastebin.com/f67de1fb5).
         ctx.emit(None, "aggressive_disabled", peer=peer, role="I")
-    main_mode.initiate(ctx, now, local, peer)
+    main_mode.initiate(ctx, now, local, peer, profile)
 
 
 def initiate(ctx: Context, now: float, local: int, peer: int, plan: AggressivePlan) -> None:
@@ -121,7 +121,7 @@ def initiate(ctx: Context, now: float, local: int, peer: int, plan: AggressivePl
     sa.mode, sa.state, sa.psk = AGGRESSIVE_MODE, AG_NO_STATE, plan.key
     sa.local_id, sa.profile = plan.identity, plan.profile
     ctx.emit(sa, "sa_created", role="I", peer=peer, local=local)
-    ctx.emit(sa, "local_port", local_port=IKE_PORT, remote_port=IKE_PORT)
+    ios_detail.preamble(ctx, sa, initiator=True)
     if plan.key is not None:
         ctx.emit(sa, "psk_found", peer=peer)
     # The initiator's DH value needs its group now: the highest-priority policy's (the offer
@@ -174,7 +174,7 @@ def new_responder(ctx: Context, now: float, header: Header, data: bytes, src: in
     sa.mode, sa.state = AGGRESSIVE_MODE, AG_NO_STATE
     ctx.admission.accepted += 1
     ctx.emit(sa, "sa_created", role="R", peer=src, local=dst)
-    ctx.emit(sa, "local_port", local_port=dport, remote_port=sport)
+    ios_detail.preamble(ctx, sa, initiator=False)           # trace 14
     dispatch(ctx, now, sa, row, Inbound(header, data, payloads), ACTIONS)
     if sa.state == AG_NO_STATE and not sa.deleted:
         lifecycle.delete(ctx, now, sa, REASON_NO_PROPOSAL, notify_peer=False)
@@ -234,6 +234,8 @@ def run_tasks(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbo
     auth = auth_task(sa)
     if auth is not None:
         auth.process(ctx, now, sa, row.message, msg.header, msg.data, msg.payloads)
+    if row.message in ("AM2", "AM3"):
+        ios_detail.authenticated(ctx, sa)          # the peer's proof held: IOS records it
     if row.encrypted:
         sa.iv = msg.next_iv
     elif row.message == "AM3":
@@ -253,7 +255,8 @@ def run_tasks(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbo
         sa.state = row.tx_state
         ctx.send(sa, reply, EXCHANGE_AGGR, 0)
         sa.last_sent = reply
-    ctx.internal(sa, row.internal[1], PROCESS_COMPLETE)
+    if row.internal[1]:     # AM3: "IKE_P1_COMPLETE -> IKE_P1_COMPLETE" comes from established()
+        ctx.internal(sa, row.internal[1], PROCESS_COMPLETE)
     sa.state, sa.resends = row.next_state, 0
     if row.next_state == QM_IDLE:
         lifecycle.established(ctx, now, sa)

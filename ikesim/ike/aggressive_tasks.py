@@ -1,13 +1,14 @@
 """Aggressive mode (RFC 2409 §5.4) as phase-1 tasks, in the model of ``phase1_tasks``:
 
-    message  ProposalTask          IdentityTask                 KeyExchangeTask  AuthTask
+    message  ProposalTask          IdentityTask (+KeyLookupTask) KeyExchangeTask AuthTask
     AM1      SA offer / choose     IDii; profile, key lookup    KE, Ni / store   -
     AM2      answer / check it     IDir                         KE, Nr / SKEYID* HASH_R (SIG_R)
     AM3      -                     -                            -                HASH_I (SIG_I)
 
 The responder reads AM1 in IOS's order (trace 14 in ../shared/fidelity): the SA and ID
-payloads, the profile the identity matches, the key found for it, then the policy check, then
-KE and NONCE. Message payloads are built in RFC order (SA, KE, Nonce, ID, HASH).
+payloads, the profile the identity matches, the VIDs, the key found for it, then the policy
+check, then KE and NONCE. Message payloads are built in RFC order (SA, KE, Nonce, ID, HASH),
+VIDs last.
 Signature authentication replaces the AuthTask (``auth_rsa``).
 """
 
@@ -17,7 +18,7 @@ import hmac
 
 from ikesim.crypto import hash_i, hash_r
 from ikesim.ike import identity as ids
-from ikesim.ike import lifecycle
+from ikesim.ike import ios_detail, lifecycle, vendor
 from ikesim.ike import proposals as props
 from ikesim.ike.context import Context, Reject
 from ikesim.ike.informational import notify_plain
@@ -42,6 +43,7 @@ from ikesim.isakmp import (
     Payload,
     SaPayload,
     SigPayload,
+    VendorIdPayload,
     payload_body,
     payload_type,
 )
@@ -112,7 +114,8 @@ def _next_payload(payloads: list[Payload], p: Payload) -> int:
 
 
 class IdentityTask:
-    """IDii / IDir: the identity sent, and on the responder the profile and key it selects."""
+    """IDii / IDir: the identity sent; on the responder the ISAKMP profile it matches (trace 14:
+    the ID dump, then ":: peer matches j2c-1 profile")."""
 
     def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
                 data: bytes, payloads: list[Payload]) -> None:
@@ -123,31 +126,12 @@ class IdentityTask:
         ident = _one(payloads, IdPayload)
         assert isinstance(ident, IdPayload)
         sa.peer_id = ident
-        peer = ids.PeerIdentity.of(ident)
-        ctx.emit(sa, "peer_identity", id_type=peer.id_type, id_name=ids.id_name(peer.id_type),
-                 identity=peer.text, sent=False, length=4 + len(payload_body(ident)),
-                 protocol=int(ident.protocol), port=int(ident.port),
-                 next_payload=_next_payload(payloads, ident))
-        if message == "AM2":
-            return
-        profile = ids.matching_profile(ctx.crypto, peer)
-        sa.profile = profile.name if profile is not None else None
-        ctx.emit(sa, "profile_match", profile=sa.profile or "")
-        if not self._wants_psk(ctx):
-            return                      # signatures only: no key to look up (auth_rsa)
-        found = ids.key_for_identity(ctx.crypto, sa.peer, peer, profile, sa.local)
-        if found.hostname_missing is not None:
-            ctx.emit(sa, "psk_hostname_missing", identity=found.hostname_missing)
-        if found.key is None:
-            ctx.emit(sa, "no_psk", peer=sa.peer)
-        else:
-            sa.psk = found.key.key.encode()
-            ctx.emit(sa, "psk_found", peer=sa.peer)
-        ctx.emit(sa, "xauth_lookup", profile=sa.profile or "")
-
-    @staticmethod
-    def _wants_psk(ctx: Context) -> bool:
-        return any(p.authentication == PSK for p in ctx.crypto.policies.values())
+        ios_detail.id_payload(ctx, sa, ident, sent=False,
+                              next_payload=_next_payload(payloads, ident))
+        if message == "AM1":
+            profile = ids.matching_profile(ctx.crypto, ids.PeerIdentity.of(ident))
+            sa.profile = profile.name if profile is not None else None
+            ctx.detail(sa, "profile_match", profile=sa.profile or "")
 
     def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
         if message not in ("AM1", "AM2"):
@@ -161,13 +145,62 @@ class IdentityTask:
         method = "pre-shared key" if sa.negotiated is None or \
             sa.negotiated.authentication == PSK else "RSA signature"
         ctx.emit(sa, "auth_method", method=method, id_type=ids.id_name(int(ident.id_type)))
-        shown = ids.PeerIdentity.of(ident)
-        # the payload after the ID: HASH_R (8) or the certificate (6) in AM2, nothing in AM1
-        after = 0 if message == "AM1" else 8 if method == "pre-shared key" else 6
-        ctx.emit(sa, "peer_identity", id_type=shown.id_type, id_name=ids.id_name(shown.id_type),
-                 identity=shown.text, sent=True, length=4 + len(payload_body(ident)),
-                 protocol=int(ident.protocol), port=int(ident.port), next_payload=after)
+        # the payload after the ID: HASH_R (8) or the certificate (6) in AM2; in AM1 the VIDs
+        # (13, trace 14's "next-payload : 13") or nothing
+        after = (13 if vendor_names(ctx, message) else 0) if message == "AM1" else \
+            8 if method == "pre-shared key" else 6
+        ios_detail.id_payload(ctx, sa, ident, sent=True, next_payload=after)
         return [ident]
+
+
+class KeyLookupTask:
+    """The responder's pre-shared key for the identity of AM1: by hostname first, by address
+    second (trace 14: "no pre-shared key based on hostname srx110c2821!", "local preshared key
+    found"), then the profile's XAUTH settings ("Looking for xauth in profile j2c-1")."""
+
+    def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
+                data: bytes, payloads: list[Payload]) -> None:
+        if message != "AM1" or not ctx.uses(PSK):
+            return                      # signatures only: no key to look up (auth_rsa)
+        assert isinstance(sa.peer_id, IdPayload)
+        profile = ctx.crypto.isakmp_profiles.get(sa.profile or "")
+        found = ids.key_for_identity(ctx.crypto, sa.peer, ids.PeerIdentity.of(sa.peer_id),
+                                     profile, sa.local)
+        if found.hostname_missing is not None:
+            ctx.emit(sa, "psk_hostname_missing", identity=found.hostname_missing)
+        if found.key is None:
+            ctx.emit(sa, "no_psk", peer=sa.peer)
+        else:
+            sa.psk = found.key.key.encode()
+            ctx.emit(sa, "psk_found", peer=sa.peer)
+            ctx.detail(sa, "psk_local")
+        if sa.profile:
+            ctx.detail(sa, "xauth_lookup", profile=sa.profile)
+        else:
+            ctx.detail(sa, "profile_scan")
+
+    def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
+        return []
+
+
+def vendor_names(ctx: Context, message: str) -> tuple[str, ...]:
+    """The VIDs this platform sends in ``message`` (``vendor.SENT``)."""
+    return vendor.SENT.get(ctx.profile.vendor_ids, {}).get(message, ())
+
+
+class AgVendorIdTask:
+    """The peer's VIDs, read after its identity (trace 14), and ours, ending AM1/AM2."""
+
+    def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
+                data: bytes, payloads: list[Payload]) -> None:
+        if message in ("AM1", "AM2"):
+            vendor.read_vendor_ids(ctx, sa, header, data, payloads)
+
+    def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
+        names = vendor_names(ctx, message)
+        for name in names:
+            ctx.detail(sa, "vendor_id_sent", vendor=name)
+        return [VendorIdPayload(vendor.VENDOR_IDS[name]) for name in names]
 
 
 class AgKeyExchangeTask:
@@ -237,7 +270,11 @@ class AgPskAuthTask:
 
 PROPOSAL, IDENTITY, KEYS, PSK_AUTH = (AgProposalTask(), IdentityTask(), AgKeyExchangeTask(),
                                       AgPskAuthTask())
-# What reads a received message, in IOS's order; what builds one, in RFC order.
+LOOKUP, VENDORS = KeyLookupTask(), AgVendorIdTask()
+# What reads a received message, in IOS's order (trace 14 for AM1); what builds one, in RFC
+# order, and what ends it (after the HASH or signature).
 PROCESS: dict[str, tuple[Phase1Task, ...]] = {
-    "AM1": (IDENTITY, PROPOSAL, KEYS), "AM2": (PROPOSAL, KEYS, IDENTITY), "AM3": ()}
+    "AM1": (IDENTITY, VENDORS, LOOKUP, PROPOSAL, KEYS), "AM2": (PROPOSAL, KEYS, IDENTITY, VENDORS),
+    "AM3": ()}
 BUILD: tuple[Phase1Task, ...] = (PROPOSAL, KEYS, IDENTITY)
+TRAILER: tuple[Phase1Task, ...] = (VENDORS,)

@@ -22,6 +22,7 @@ from ikesim.ike.profiles import Profile
 from ikesim.ike.quick import Phase2Policy
 from ikesim.ike.sa import Datagram, IsakmpSa, Output
 from ikesim.ike.sadb import SaDatabase
+from ikesim.ipsec.udp_encap import NATT_PORT, frame_ike
 
 # guess: IOS's own ceilings on SAs in negotiation are not documented (only the configurable
 # `crypto call admission limit ike in-negotiation-sa`, default off). These built-in bounds keep
@@ -57,16 +58,22 @@ class Context:
         self.phase2 = Phase2Database()
         self.admission = Admission(crypto.in_negotiation_limit)
         self.out = Output()
+        # the datagram being received (addresses and ports; data empty), None outside receive:
+        # NAT traversal reads the ports a message came from (RFC 3947 §4 port floating)
+        self.rx: Datagram | None = None
         self.taken: Counter[Any] = Counter()      # table rows dispatched (observability)
         self.phase2_policies: list[Phase2Policy] = []
         self._phase2_by_peer: dict[int, list[Phase2Policy]] = {}
         self.pki: Any = None          # ike.auth_rsa.RouterPki: credentials and clock (rsa-sig)
+        self._phase2_dynamic: list[Phase2Policy] = []      # dynamic map entries: any peer
         self.next_1001 = 1001
         self.next_ipsec_conn = 2000
         # called with (now, sa) when an SA reaches QM_IDLE (quick mode starts waiting requests)
         self.on_established: list[Callable[[float, IsakmpSa], None]] = []
+        # called with (now, sa) once an SA is deleted (quick-mode requests start again)
+        self.on_deleted: list[Callable[[float, IsakmpSa], None]] = []
         self._serial_ids = profile.conn_id_scheme == "serial"
-        self._dialect_15 = profile.dialect == "15"
+        self._dialect_15 = profile.fsm_events     # 12.4T and later print FSM lines
 
     # ---------------------------------------------------------------- configuration
     def reconfigure(self, crypto: CryptoConfig) -> None:
@@ -76,15 +83,32 @@ class Context:
     def set_phase2_policies(self, policies: list[Phase2Policy]) -> None:
         self.phase2_policies = list(policies)
         self._phase2_by_peer = {}
+        self._phase2_dynamic = [p for p in self.phase2_policies if p.dynamic]
         for p in self.phase2_policies:
-            self._phase2_by_peer.setdefault(p.peer, []).append(p)
+            if not p.dynamic:
+                self._phase2_by_peer.setdefault(p.peer, []).append(p)
 
     def phase2_policies_for(self, peer: int) -> list[Phase2Policy]:
-        """The crypto map entries for ``peer``, in configuration order."""
-        return self._phase2_by_peer.get(peer, [])
+        """The crypto map entries for ``peer``, in configuration order: its own entries, then
+        the dynamic map entries any peer may use (IOS tries the static entries of a map
+        before its dynamic ones, which it places last: Cisco IOS Security Configuration
+        Guide, "Dynamic Crypto Maps")."""
+        own = self._phase2_by_peer.get(peer, [])
+        if not self._phase2_dynamic:
+            return own
+        return own + self._phase2_dynamic
 
-    def psk_for(self, peer: int) -> PresharedKey | None:
-        return self.crypto.key_for(ipaddress.IPv4Address(peer))
+    def psk_for(self, peer: int, local: int | None = None,
+                profile: str | None = None) -> PresharedKey | None:
+        """The pre-shared key for ``peer`` (``CryptoConfig.key_for``, Cisco TAC document
+        117259): among the keyrings that apply to the IKE session's ``local`` address, those
+        of the ISAKMP ``profile`` when it names keyrings, else every keyring and the global
+        keys."""
+        crypto = self.crypto
+        return crypto.key_for(
+            ipaddress.IPv4Address(peer),
+            local=ipaddress.IPv4Address(local) if local else None,
+            profile=crypto.isakmp_profiles.get(profile) if profile else None)
 
     def uses(self, method: str) -> bool:
         """Whether any ISAKMP policy uses authentication ``method``."""
@@ -103,6 +127,12 @@ class Context:
             conn_id = sa.serial if self._serial_ids else sa.conn_id_1001
             self.out.events.append(IkeEvent(kind, sa.serial, conn_id, fields))
 
+    def detail(self, sa: IsakmpSa | None, kind: str, **fields: Any) -> None:
+        """IOS bookkeeping only the 12.4T-and-later dialects print (events.py: "IOS
+        bookkeeping"); 12.2 profiles skip it, which keeps their event stream as it was."""
+        if self._dialect_15:
+            self.emit(sa, kind, **fields)
+
     def internal(self, sa: IsakmpSa, new: str, cause: str) -> None:
         """15.x "Old State = X  New State = Y" lines (the 12.2 dialect has none)."""
         old, sa.internal = sa.internal, new
@@ -111,13 +141,21 @@ class Context:
 
     def send(self, sa: IsakmpSa, data: bytes, exchange: int, message_id: int,
              retransmission: bool = False) -> None:
-        self.out.sends.append(Datagram(sa.local, sa.local_port, sa.peer, sa.peer_port, data))
+        # RFC 3948 §2.2: on port 4500 an ISAKMP message follows the non-ESP marker
+        wire = frame_ike(data) if sa.local_port == NATT_PORT else data
+        self.out.sends.append(Datagram(sa.local, sa.local_port, sa.peer, sa.peer_port, wire))
         self.emit(sa, "tx", peer=sa.peer, state=sa.state, role=sa.role, exchange=exchange,
                   message_id=message_id, sport=sa.local_port, dport=sa.peer_port,
                   retransmission=retransmission)
 
     def send_datagram(self, datagram: Datagram) -> None:
+        if datagram.sport == NATT_PORT:
+            datagram.data = frame_ike(datagram.data)
         self.out.sends.append(datagram)
+
+    def send_raw(self, sa: IsakmpSa, data: bytes) -> None:
+        """A datagram to the SA's peer as is (a NAT-keepalive, RFC 3948 §2.3: no marker)."""
+        self.out.sends.append(Datagram(sa.local, sa.local_port, sa.peer, sa.peer_port, data))
 
     def arm(self, sa: IsakmpSa, kind: str, when: float) -> None:
         key = (kind, sa.serial)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 
 from ikesim.crypto import CryptoError
-from ikesim.ike import aggressive, ipsec_sas, lifecycle, main_mode, quick_mode
+from ikesim.ike import aggressive, dpd, ipsec_sas, lifecycle, main_mode, natt, quick_mode
 from ikesim.ike import informational as info
 from ikesim.ike import quick_common as qc
 from ikesim.ike import retransmit as flight
@@ -19,7 +19,8 @@ from ikesim.ike.context import Context
 from ikesim.ike.informational import notify_plain
 from ikesim.ike.protect import EXCHANGE_INFO, EXCHANGE_MAIN, ProtectionError
 from ikesim.ike.quick import EXCHANGE_QUICK, IPSEC_LIFETIME
-from ikesim.ike.sa import AGGRESSIVE_MODE, IsakmpSa
+from ikesim.ike.sa import AGGRESSIVE_MODE, Datagram, IsakmpSa
+from ikesim.ipsec.udp_encap import NATT_PORT, strip_marker
 from ikesim.isakmp import Header, IsakmpDecodeError, NotifyType, decode_header
 
 REASON_LIFETIME = "lifetime expired"
@@ -34,11 +35,21 @@ EXCHANGES: dict[int, Receive] = {EXCHANGE_MAIN: main_mode.receive,
 
 def receive(ctx: Context, now: float, data: bytes, src: int, sport: int, dst: int,
             dport: int) -> None:
+    if dport == NATT_PORT:
+        message = strip_marker(data)
+        if message is None:     # RFC 3948 §2.2: IKE on port 4500 follows the non-ESP marker
+            ctx.emit(None, "malformed", peer=src, offset=0,
+                     reason="UDP 4500 datagram without the non-ESP marker")
+            return
+        data = message
+    ctx.rx = Datagram(src, sport, dst, dport, b"")
     try:
         _receive(ctx, now, data, src, sport, dst, dport)
     except (IsakmpDecodeError, CryptoError, ProtectionError) as exc:  # defensive net
         ctx.emit(None, "malformed", peer=src, offset=getattr(exc, "offset", 0),
                  reason=str(exc))
+    finally:
+        ctx.rx = None
 
 
 def _receive(ctx: Context, now: float, data: bytes, src: int, sport: int, dst: int,
@@ -66,6 +77,8 @@ def _receive(ctx: Context, now: float, data: bytes, src: int, sport: int, dst: i
     ctx.emit(sa, "rx", peer=src, state=sa.shown_state, role=sa.role, new_sa=False, **rx)
     if sa.deleted:
         return                         # awaiting purge: seen, but nothing is done
+    natt.heard(sa, now)
+    dpd.heard(sa, now)
     if exchange in PHASE1_EXCHANGES:
         if flight.is_duplicate(sa, data):
             main_mode.on_duplicate(ctx, now, sa)
@@ -105,6 +118,10 @@ def timer_expired(ctx: Context, now: float, key: Hashable) -> None:
         lifecycle.purge(ctx, sa)
     elif isinstance(kind, str) and kind.startswith("qm:") and kind[3:].isdigit():
         qc.on_timer(ctx, now, sa, int(kind[3:]))
+    elif kind == natt.NAT_KEEPALIVE:
+        natt.keepalive_timer(ctx, now, sa)
+    elif kind == dpd.DPD_TIMER:
+        dpd.on_timer(ctx, now, sa)
     elif kind == "lifetime" and not sa.deleted:
         ctx.emit(sa, "lifetime_expired", peer=sa.peer)
         lifecycle.delete(ctx, now, sa, REASON_LIFETIME, notify_peer=True)

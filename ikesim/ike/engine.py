@@ -20,13 +20,14 @@ from collections import Counter
 from collections.abc import Hashable, Iterable
 from typing import Any
 
-from ikesim.ike import aggressive, driver, ipsec_sas, lifecycle
+from ikesim.ike import aggressive, dpd, driver, ipsec_sas, lifecycle, natt
+from ikesim.ike import informational as info
 from ikesim.ike import quick_initiator as qi
 from ikesim.ike.context import Admission, Context
 from ikesim.ike.phase1_tasks import DH_PRIVATE_LEN, NONCE_LEN
 from ikesim.ike.policy import CryptoConfig
 from ikesim.ike.profiles import Profile
-from ikesim.ike.quick import Phase2Policy
+from ikesim.ike.quick import Phase2Policy, QmExchange
 from ikesim.ike.quick_common import proxy_fields
 from ikesim.ike.sa import IsakmpSa, Output, SaRow
 from ikesim.ike.transitions import Transition
@@ -44,6 +45,10 @@ class IsakmpEngine:
         self._ctx = Context(crypto=crypto, profile=profile, rng=rng, dh_backend=dh_backend)
         self._ctx.on_established.append(
             lambda now, sa: qi.start_pending(self._ctx, now, sa))
+        for hook in (natt.established, dpd.established):   # NAT-keepalives, DPD (RFC 3706)
+            self._ctx.on_established.append(
+                lambda now, sa, hook=hook: hook(self._ctx, now, sa))
+        self._ctx.on_deleted.append(lambda now, sa: qi.restart_refused(self._ctx, now, sa))
 
     # ------------------------------------------------------------------ configuration
     @property
@@ -116,12 +121,13 @@ class IsakmpEngine:
 
     def clear_ipsec(self, now: float, peer: int | None = None) -> Output:
         """`clear crypto sa [peer A]`: the IPsec SA pairs (to ``peer``) expire now, reason
-        "clear" (the next interesting packet negotiates new ones). No DELETE is sent: the
-        engine does not build IPsec DELETE payloads."""
+        "clear", and the peer is told with a protected IPsec DELETE per SPI (the next
+        interesting packet negotiates new ones)."""
         out = self._begin()
         for pair in list(self._ctx.phase2.pairs()):
             if not pair.deleted and (peer is None or pair.peer == peer):
                 ipsec_sas.expire(self._ctx, pair, "clear")
+                info.send_ipsec_delete(self._ctx, pair)
         return out
 
     def request_ipsec(self, now: float, local: int, policy: Phase2Policy,
@@ -131,8 +137,9 @@ class IsakmpEngine:
         (or wait for) main mode; nothing when an SA or a negotiation for it exists."""
         out = self._begin()
         ctx, peer = self._ctx, policy.peer
-        if not qi.wants(ctx, peer, policy, proxy):
-            return out
+        if policy.dynamic or not qi.wants(ctx, peer, policy, proxy):
+            return out                 # a dynamic map entry only answers (responder-only)
+        local = policy.local or local
         ctx.emit(None, "ipsec_sa_request", local=local, peer=peer, **proxy_fields(proxy),
                  transform=policy.transforms[0][1].ios_text if policy.transforms else "",
                  lifetime_seconds=policy.lifetime_seconds, lifetime_kb=policy.lifetime_kb)
@@ -145,11 +152,21 @@ class IsakmpEngine:
             aggressive.start(ctx, now, local, peer, policy.isakmp_profile)
         return out
 
-    def ipsec_traffic(self, now: float, pair: IpsecSaPair) -> Output:
+    def ipsec_traffic(self, now: float, pair: IpsecSaPair, *,
+                      inbound: bool | None = None) -> Output:
         """Call after a packet used ``pair``: past its kilobyte lifetime the pair expires (IOS
-        negotiates a new one for the next interesting packet)."""
+        negotiates a new one for the next interesting packet). ``inbound`` (True: from the
+        peer, False: to it) feeds dead peer detection and NAT-keepalives."""
         out = self._begin()
-        ipsec_sas.traffic(self._ctx, pair)
+        ctx = self._ctx
+        ipsec_sas.traffic(ctx, pair)
+        sa = ctx.sadb.established(pair.peer)
+        if sa is not None and inbound is not None:
+            natt.heard(sa, now)
+            if inbound:
+                dpd.heard(sa, now)
+            else:
+                dpd.outbound(ctx, now, sa)
         return out
 
     # ------------------------------------------------------------------ queries
@@ -180,6 +197,10 @@ class IsakmpEngine:
         """SAs in negotiation (not deleted, not yet QM_IDLE), with ``peer`` or in total."""
         sadb = self._ctx.sadb
         return sadb.half_open_total if peer is None else sadb.half_open(peer)
+
+    def quick_modes(self) -> list[QmExchange]:
+        """Quick modes in progress (all ISAKMP SAs)."""
+        return [x for sa in self._ctx.sadb for x in self._ctx.phase2.of_sa(sa.serial)]
 
     def ipsec_pair(self, peer: int, proxy: Proxy) -> IpsecSaPair | None:
         return self._ctx.phase2.pair_for(peer, proxy)

@@ -71,23 +71,76 @@ local_net, local_mask, remote_net, remote_mask, protocol are ints from this rout
   qm_complete       message_id, peer, role
   ipsec_sa_expired  peer, local, inbound_spi, outbound_spi, transform, reason ("lifetime
                     seconds" | "lifetime kilobytes" | "clear": `clear crypto sa` / `clear crypto
-                    session`); the pair is gone, new traffic renegotiates
+                    session` | "peer delete": the peer's IPsec DELETE); the pair is gone, new
+                    traffic renegotiates
+  delete_notify_ignored local, peer, spi             (`clear crypto sa` with no ISAKMP SA to
+                    tell the peer: "ignoring request to send delete notify (no ISAKMP sa)")
   qm_retransmit     message_id, state, role
   qm_duplicate      message_id, peer
   qm_delete         message_id, reason ("death by retransmission P2" | "Informational (in)
                     state 1" = refused by a protected notification), peer
   (notify_tx / notify_rx gain ``protocol``: 1 ISAKMP, 3 ESP)
 
+IOS bookkeeping the 15.x/IOS-XE dialects print (traces 04, 05, 07 in ../shared/fidelity; the
+12.2 dialect prints none of these, so the engine may emit them on every platform):
+
+  peer_struct     peer, port, handle (int), index (int), caller ("isakmp_initiator" |
+                  "crypto_isakmp_process_block")     ("Created a peer struct for X, peer port N")
+  sa_inserted     sa_handle                          ("insert sa successfully sa = …")
+  aggressive_skipped                                 ("Can not start Aggressive mode, trying Main mode.")
+  psk_local                                          ("local preshared key found")
+  profile_scan                                       ("Scanning profiles for xauth ...")
+  lifetime_set    lifetime (s), actual_life (int), vpi (bool: sent as a variable-length value),
+                  vpi_length                         (IOS-XE "Started lifetime timer: N.")
+  vendor_id       vendor ("nat-t-rfc3947","nat-t-07","nat-t-03","nat-t-02","unity","dpd",
+                  "xauth","cisco-ios" or "" when unknown), major (octet 14 of the VID as IOS
+                  reads it: past the end of a short VID it is the next payload's octet)
+  vendor_id_sent  vendor                             ("constructed NAT-T vendor-rfc3947 ID")
+  initial_contact_sent                               ("Send initial contact", MM5)
+  id_payload      sent (bool), next_payload, id_type, address, protocol, port, length,
+                  identity (text: the FQDN / user FQDN of a name identity, trace 14)
+  profile_match   profile (str: the ISAKMP profile the ID matched; "" = none)
+                                                    ("peer matches *none* of the profiles")
+  peer_inserted   local, peer, port, handle          ("Trying to insert a peer …")
+  responder_lifetime lifetime (s)                    (RESPONDER-LIFETIME notify processed)
+  initial_contact_processed local, peer, port        ("Process initial contact, bring down …")
+  peer_reap       peer, handle                       ("Deleting peer node by peer_reap for X")
+  delete_scheduled reason, state, role, peer         (a peer's DELETE read; "deleting SA reason …")
+  node_new        message_id, state                  ("set new node N to QM_IDLE")
+  node_delete     message_id, reason, error (bool)   ("deleting node N error FALSE reason …")
+  node_purge      message_id                         ("purging node N")
+  qm_spi          role                               ("QM Responder gets spi")
+  ipsec_installed spi (inbound), interface           (IOS-XE "Successfully installed IPSEC SA")
+  (policy_not_acceptable gains ``local``; qm_delete gains ``error`` (bool); rejections carry
+  ``peer``)
+
+NAT traversal (RFC 3947/3948, ``ikesim.ike.natt``) and dead peer detection (RFC 3706,
+``ikesim.ike.dpd``):
+
+  nat_detect      payload_type (20 | 130), result ("both_inside" | "my_no_match" |
+                  "his_no_match" | "no_nat": what the NAT-D payloads so far say, one event per
+                  NAT-D)                            ("received payload type 20", "His hash no
+                                                    match - this node outside NAT" …)
+  port_floated    port (the peer's port MM5 came from)  ("Detected port floating to port = N")
+  udp_enc_peer    handle, sa_handle                 (initiator, MM6: "Setting UDP ENC peer struct")
+  peer_lookup     local, peer, port                 ("Trying to find existing peer L/P/port/")
+  nat_keepalive   peer, sport, dport                (a NAT-keepalive sent, RFC 3948 §2.3)
+  dpd_tx          peer, notify_type ("R_U_THERE" | "R_U_THERE_ACK"), sequence, message_id,
+                  sa_handle                         ("Sending NOTIFY DPD/R_U_THERE protocol 1")
+  dpd_rx          peer, notify_type, sequence       ("DPD/R_U_THERE received from peer X")
+  dpd_retry       peer, attempt, limit              (an unanswered R-U-THERE repeated)
+  dpd_dead        peer, repeats                     (no answer: the peer's SAs are deleted)
+  dpd_bad_sequence peer, notify_type, sequence, expected (int | None): an ACK for no open
+                  R-U-THERE, or a replayed R-U-THERE; refused (RFC 3706 §5.5)
+  (notify_rx gains ``sa_handle`` and ``message_id`` for DPD notifies, as for INITIAL-CONTACT)
 Aggressive mode, identities and signatures (``ikesim.ike.aggressive``, ``ikesim.ike.auth_rsa``):
 
   aggressive_mode_begin                             ("beginning Aggressive Mode exchange")
   aggressive_disabled peer, role ("I": our request blocked, main mode used instead; "R": an
                   AM1 blocked before any SA exists, unanswered)
-  peer_identity   sent (bool), id_type (int), id_name ("ID_FQDN" …), identity (text: FQDN,
-                  user FQDN or dotted address), next_payload, protocol, port, length
-  profile_match   profile (the ISAKMP profile the identity matched; "" = none)
   psk_hostname_missing identity                     ("no pre-shared key based on hostname X!")
-  xauth_lookup    profile                           ("Looking for xauth in profile P")
+  xauth_lookup    profile                           ("Looking for xauth in profile P"; without
+                                                    a profile: profile_scan)
   cert_request_rx cert_type (4 = X.509 signature), authority (the CA's DN as text, or its hex)
   cert_request_tx authority                         (a CERT_REQ we send, one per trusted CA)
   cert_tx         subject, trustpoint               (our certificate sent)

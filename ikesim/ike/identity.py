@@ -63,35 +63,13 @@ class PeerIdentity:
         return self.id_type in (IdType.FQDN, IdType.USER_FQDN)
 
 
-def _norm(name: str) -> str:
-    return name.lower().rstrip(".")
-
-
-def _identity_matches(rule_kind: str, rule_value: str, rule_mask: ipaddress.IPv4Address | None,
-                      ident: PeerIdentity) -> bool:
-    if rule_kind == "address":
-        if ident.address is None:
-            return False
-        mask = int(rule_mask) if rule_mask is not None else 0xFFFFFFFF
-        return (ident.address & mask) == (int(ipaddress.IPv4Address(rule_value)) & mask)
-    if rule_kind == "host":
-        return ident.id_type == IdType.FQDN and _norm(ident.text) == _norm(rule_value)
-    if rule_kind == "host-domain":
-        name, domain = _norm(ident.text), _norm(rule_value).lstrip(".")
-        return ident.id_type == IdType.FQDN and (name == domain or name.endswith("." + domain))
-    if rule_kind == "user-fqdn":
-        return ident.id_type == IdType.USER_FQDN and _norm(ident.text) == _norm(rule_value)
-    return False
-
-
 def matching_profile(crypto: CryptoConfig, ident: PeerIdentity) -> IsakmpProfile | None:
-    """The first ISAKMP profile (configuration order) with a ``match identity`` rule for
-    ``ident`` (IOS prints "peer matches NAME profile" or "peer matches *none* of the
-    profiles")."""
-    for profile in crypto.isakmp_profiles.values():
-        if any(_identity_matches(r.kind, r.value, r.mask, ident) for r in profile.identities):
-            return profile
-    return None
+    """The first ISAKMP profile with a ``match identity`` rule for ``ident``
+    (``CryptoConfig.matching_profile``; IOS prints "peer matches NAME profile" or "peer matches
+    *none* of the profiles")."""
+    return crypto.matching_profile(
+        ident.address, ident.text if ident.id_type == IdType.FQDN else None,
+        ident.text if ident.id_type == IdType.USER_FQDN else None)
 
 
 def _address(value: int | None) -> ipaddress.IPv4Address | None:

@@ -4,6 +4,7 @@ lifetime in seconds (a timer keyed by the inbound SPI) or kilobytes (checked as 
 
 from __future__ import annotations
 
+from ikesim.ike import natt
 from ikesim.ike import quick_common as qc
 from ikesim.ike.context import Context
 from ikesim.ike.quick import IPSEC_LIFETIME, PROTO_ESP, QmExchange, keymat
@@ -23,12 +24,14 @@ def create(ctx: Context, now: float, x: QmExchange) -> None:
         ctx.next_ipsec_conn += 1
         return IpsecSa(spi, inbound, src, dst, t, km[:t.cipher.key_len],
                        km[t.cipher.key_len:], policy.lifetime_seconds, policy.lifetime_kb,
-                       now, conn_id=conn)
+                       now, conn_id=conn, replay_window=ctx.crypto.replay_window)
 
     ctx.emit(sa, "ipsec_sas_creating", peer=sa.peer)
     pair = IpsecSaPair(sa.local, sa.peer, x.proxy, one(x.my_spi, True),
                        one(x.peer_spi, False), x.group, policy.map_name, policy.sequence,
                        sa.serial, x.message_id)
+    if natt.in_use(sa):             # RFC 3948: ESP in the ports IKE floated to
+        pair.udp_sport, pair.udp_dport = sa.local_port, sa.peer_port
     ctx.phase2.add_pair(pair)
     # The hard lifetime in seconds (RFC 2407 §4.5 SA Life Type/Duration); the volume limit
     # is checked as traffic flows (traffic()).
@@ -40,13 +43,20 @@ def create(ctx: Context, now: float, x: QmExchange) -> None:
                  **qc.proxy_fields(x.proxy))
 
 
-def complete(ctx: Context, x: QmExchange, final_state: str) -> None:
+def complete(ctx: Context, x: QmExchange, final_state: str,
+             cause: str = "IKE_MESG_FROM_PEER, IKE_QM_EXCH") -> None:
     """The exchange is done: keep a closed flight so the peer's repeats are recognised (an
     initiator resends QM3 when QM2 comes again)."""
-    qc.set_state(ctx, x, final_state, "IKE_MESG_FROM_PEER, IKE_QM_EXCH")
+    qc.set_state(ctx, x, final_state, cause)
     ctx.emit(x.isakmp, "qm_complete", message_id=x.message_id, peer=x.isakmp.peer,
              role=x.role)
     ctx.phase2.close(x, x.last_sent if x.role == "I" else None)
+
+
+def installed(ctx: Context, x: QmExchange) -> None:
+    """IOS-XE reports the IPsec SA install before it sends QM2/QM3 (traces 04, 05)."""
+    ctx.detail(x.isakmp, "ipsec_installed", spi=x.my_spi,
+               interface=x.policy.interface if x.policy is not None else "")
 
 
 def expire(ctx: Context, pair: IpsecSaPair, reason: str) -> None:

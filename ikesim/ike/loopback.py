@@ -33,6 +33,8 @@ class Loopback:
     engines: dict[int, IsakmpEngine]
     delay: float = 0.001
     drop: Callable[[float, Datagram], bool] | None = None
+    # a NAT on the "link": rewrites a datagram's addresses/ports (None: the NAT drops it)
+    translate: Callable[[float, Datagram], Datagram | None] | None = None
     now: float = 0.0
     log: list[Logged] = field(default_factory=list)
     delivered: list[tuple[float, Datagram]] = field(default_factory=list)
@@ -53,7 +55,11 @@ class Loopback:
         for key, when in out.timers.items():
             self._deadlines[(addr, key)] = when
             self._push(when, "timer", addr, (key, when))
-        for d in out.sends:
+        for sent in out.sends:
+            d = sent if self.translate is None else self.translate(self.now, sent)
+            if d is None:
+                self.dropped.append((self.now, sent))
+                continue
             if d.dst not in self.engines or (self.drop is not None and self.drop(self.now, d)):
                 self.dropped.append((self.now, d))
             else:
@@ -69,6 +75,9 @@ class Loopback:
 
     def clear(self, addr: int, conn_id: int | None = None) -> Output:
         return self.apply(addr, self.engines[addr].clear(self.now, conn_id))
+
+    def clear_ipsec(self, addr: int, peer: int | None = None) -> Output:
+        return self.apply(addr, self.engines[addr].clear_ipsec(self.now, peer))
 
     def inject(self, when: float, d: Datagram) -> None:
         """Deliver ``d`` at ``when`` regardless of ``drop``."""

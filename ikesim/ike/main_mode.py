@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 
 from ikesim.crypto import CIPHERS, CryptoError, phase1_iv
-from ikesim.ike import lifecycle, protect
+from ikesim.ike import ios_detail, lifecycle, protect
 from ikesim.ike import retransmit as flight
 from ikesim.ike.context import Context
 from ikesim.ike.dispatch import Action, Inbound, dispatch, unexpected
@@ -38,6 +38,7 @@ from ikesim.isakmp import (
 
 REASON_RETRANS = "death by retransmission P1"
 FROM_PEER = "IKE_MESG_FROM_PEER, IKE_MM_EXCH"
+PROCESS_MAIN_MODE = "IKE_MESG_INTERNAL, IKE_PROCESS_MAIN_MODE"
 PROCESS_COMPLETE = "IKE_MESG_INTERNAL, IKE_PROCESS_COMPLETE"
 # Plaintext main-mode message by its first payload: (as initiator, as responder).
 _MESSAGE_BY_FIRST_PAYLOAD = {PayloadType.SA: ("MM2", "MM1"), PayloadType.KE: ("MM4", "MM3")}
@@ -77,22 +78,30 @@ def arm_retransmit(ctx: Context, now: float, sa: IsakmpSa) -> None:
 
 
 # ---------------------------------------------------------------------- starting
-def initiate(ctx: Context, now: float, local: int, peer: int) -> None:
-    """Start main mode towards ``peer`` unless an SA to it exists (then do nothing)."""
+def initiate(ctx: Context, now: float, local: int, peer: int,
+             profile: str | None = None) -> None:
+    """Start main mode towards ``peer`` unless an SA to it exists (then do nothing). The key
+    comes from the ISAKMP ``profile`` of the crypto map entry (or IPsec profile) that wants
+    the SA, when it has one (Cisco TAC document 117259: the initiator uses that profile's
+    keyrings), and from the keyrings that apply to the ``local`` address."""
     if ctx.sadb.has_live(peer) or not ctx.crypto.policies:
         return
-    key = ctx.psk_for(peer)
+    key = ctx.psk_for(peer, local, profile)
     if key is None and not ctx.uses("rsa-sig"):
         ctx.emit(None, "no_psk", peer=peer)
         return
     sa = lifecycle.new_sa(ctx, now, "I", local, peer, IKE_PORT, IKE_PORT, ctx.random(8))
     sa.psk = key.key.encode() if key is not None else None
+    sa.profile = profile if profile in ctx.crypto.isakmp_profiles else None
     ctx.emit(sa, "sa_created", role="I", peer=peer, local=local)
-    ctx.emit(sa, "local_port", local_port=IKE_PORT, remote_port=IKE_PORT)
+    ios_detail.preamble(ctx, sa, initiator=True)
+    ctx.detail(sa, "aggressive_skipped")
+    if key is not None:
+        ctx.detail(sa, "psk_found", peer=peer)
+    payloads = _build(ctx, sa, "MM1")     # trace 04: the VIDs are made before the FSM moves
     ctx.internal(sa, "IKE_I_MM1", "IKE_MESG_FROM_IPSEC, IKE_SA_REQ_MM")
     ctx.emit(sa, "main_mode_begin")
-    data = encode_message(Message(Header(sa.icookie, ZERO_COOKIE, 0, EXCHANGE_MAIN),
-                                  _build(ctx, sa, "MM1")))
+    data = encode_message(Message(Header(sa.icookie, ZERO_COOKIE, 0, EXCHANGE_MAIN), payloads))
     sa.sai_b = first_payload_body(data)
     ctx.send(sa, data, EXCHANGE_MAIN, 0)
     flight.record_sent(sa, data, expect_reply=True)
@@ -130,7 +139,7 @@ def new_responder(ctx: Context, now: float, header: Header, data: bytes, src: in
     sa = lifecycle.new_sa(ctx, now, "R", dst, src, dport, sport, header.icookie)
     ctx.admission.accepted += 1
     ctx.emit(sa, "sa_created", role="R", peer=src, local=dst)
-    ctx.emit(sa, "local_port", local_port=dport, remote_port=sport)
+    ios_detail.preamble(ctx, sa, initiator=False)
     dispatch(ctx, now, sa, row, Inbound(header, data, payloads), ACTIONS)
     if sa.state == MM_NO_STATE and not sa.deleted:
         # rejected before an answer existed: do not leave a timer-less SA behind
@@ -176,9 +185,17 @@ def receive(ctx: Context, now: float, sa: IsakmpSa, header: Header, data: bytes)
 
 
 def run_tasks(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbound) -> None:
-    """The action of every main-mode row."""
-    for p in msg.payloads:
-        ctx.emit(sa, "process_payload", payload=payload_name(p), message_id=0)
+    """The action of every main-mode row.
+
+    The 15.x FSM lines come as IOS prints them (traces 04, 05): the transition for the received
+    message first (for MM6 only after its payloads: it is decrypted and verified first), then
+    the payloads, "IKE_PROCESS_MAIN_MODE" before the reply is built, "IKE_PROCESS_COMPLETE"
+    after it is sent."""
+    assert row.internal is not None
+    received_first = row.message != "MM6"
+    if received_first:
+        ctx.internal(sa, row.internal[0], FROM_PEER)
+    ios_detail.announce(ctx, sa, msg.payloads)
     for task in TASKS:
         task.process(ctx, now, sa, row.message, msg.header, msg.data, msg.payloads)
     if row.encrypted:
@@ -187,6 +204,9 @@ def run_tasks(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbo
         sa.rcookie = ctx.random(8)            # the responder's cookie, chosen as it answers
     elif row.message == "MM2":
         sa.rcookie = msg.header.rcookie
+    if not received_first:
+        ctx.internal(sa, row.internal[0], FROM_PEER)
+    ctx.internal(sa, row.internal[0], PROCESS_MAIN_MODE)
     reply = None
     if row.tx_state is not None:
         name = REPLY[row.message]
@@ -196,8 +216,6 @@ def run_tasks(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbo
         else:
             reply = encode_message(Message(Header(sa.icookie, sa.rcookie, 0, EXCHANGE_MAIN),
                                            payloads))
-    assert row.internal is not None
-    ctx.internal(sa, row.internal[0], FROM_PEER)
     sa.last_received = msg.data
     if reply is not None:
         assert row.tx_state is not None

@@ -14,6 +14,10 @@ from ikesim.isakmp import (
     Header,
     IdPayload,
     KePayload,
+    NatDDraftPayload,
+    NatDPayload,
+    NatOaDraftPayload,
+    NatOaPayload,
     NoncePayload,
     NotificationPayload,
     NotifyType,
@@ -38,7 +42,8 @@ PAYLOAD_NAMES: dict[type, str] = {
     SaPayload: "SA", KePayload: "KE", NoncePayload: "NONCE", IdPayload: "ID",
     HashPayload: "HASH", NotificationPayload: "NOTIFY", DeletePayload: "DELETE",
     VendorIdPayload: "VENDOR", CertPayload: "CERT", CertRequestPayload: "CERT_REQ",
-    SigPayload: "SIG",
+    SigPayload: "SIG", NatDPayload: "NAT-D", NatDDraftPayload: "NAT-D", NatOaPayload: "NAT-OA",
+    NatOaDraftPayload: "NAT-OA",
 }
 
 

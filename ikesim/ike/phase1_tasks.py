@@ -10,8 +10,10 @@ and keeps the flight.
     MM4      -                        KE, Nr / SKEYID*       -
     MM5/MM6  -                        -                      IDii|IDir, HASH_I|HASH_R
 
-Vendor IDs (DPD, NAT-T, Unity), NAT detection (NAT-D in MM3/MM4) and certificates (CERT,
-CERT_REQ, SIG) are further tasks in this list, not branches inside these.
+Vendor IDs (DPD, NAT-T, Unity: ``vendor.VendorIdTask``), NAT detection and port floating
+(NAT-D in MM3/MM4, 4500 from MM5: ``natt.NatTraversalTask``), what follows authentication
+(INITIAL-CONTACT, the peer record: ``AuthenticatedTask``) and certificates (CERT, CERT_REQ, SIG)
+are further tasks in this list, not branches inside these.
 """
 
 from __future__ import annotations
@@ -33,19 +35,22 @@ from ikesim.crypto import (
     private_value_from_bytes,
     validate_public,
 )
-from ikesim.ike import lifecycle
+from ikesim.ike import ios_detail, lifecycle
 from ikesim.ike import proposals as props
 from ikesim.ike.auth_rsa import CertRequestTask, RsaSigTask, sig_skeyids
 from ikesim.ike.context import Context, Reject
 from ikesim.ike.informational import notify_plain
 from ikesim.ike.messages import PROTO_ISAKMP, first_payload_body, nonce_ok, phase1_id
+from ikesim.ike.natt import NatTraversalTask
 from ikesim.ike.sa import IsakmpSa
+from ikesim.ike.vendor import VendorIdTask
 from ikesim.isakmp import (
     HashPayload,
     Header,
     IdPayload,
     KePayload,
     NoncePayload,
+    NotificationPayload,
     NotifyType,
     Payload,
     SaPayload,
@@ -56,6 +61,8 @@ from ikesim.isakmp import (
 NONCE_LEN = 20            # IOS sends 20-octet nonces
 DH_PRIVATE_LEN = 32       # octets of RNG material per DH private value (256-bit exponent)
 REASON_NO_PROPOSAL = "Phase1 SA policy proposal not accepted"
+# guess: the reason IOS gives when INITIAL-CONTACT brings an older SA down (not in a capture).
+REASON_INITIAL_CONTACT = "Receive initial contact"
 
 
 class Phase1Task(Protocol):
@@ -104,23 +111,28 @@ class ProposalTask:
         offered = payloads[0]
         if not isinstance(offered, SaPayload):
             raise Reject("bad_message", peer=sa.peer, reason="sa_payload: SA must come first")
-        key = ctx.psk_for(sa.peer)
+        key = ctx.psk_for(sa.peer, sa.local)
         if key is not None:
             sa.psk = key.key.encode()
             ctx.emit(sa, "psk_found", peer=sa.peer)
+            ctx.detail(sa, "psk_local")
         elif ctx.uses(PSK):
             ctx.emit(sa, "no_psk", peer=sa.peer)
-        result = props.choose(offered, ctx.crypto.policies_in_order(), have_psk=key is not None)
+        ctx.detail(sa, "profile_scan")
+        result = props.choose(offered, ctx.crypto.policies_in_order(), have_psk=key is not None,
+                              lifetime_rule=ctx.profile.lifetime_rule)
         for kind, fields in result.log:
             ctx.emit(sa, kind, **fields)
         if result.negotiated is None:
-            ctx.emit(sa, "policy_not_acceptable", peer=sa.peer)
+            ctx.emit(sa, "policy_not_acceptable", peer=sa.peer, local=sa.local)
             sa.rcookie = ctx.random(8)
             notify_plain(ctx, sa, header, sa.local, sa.local_port, sa.peer, sa.peer_port,
                          NotifyType.NO_PROPOSAL_CHOSEN)
             lifecycle.delete(ctx, now, sa, REASON_NO_PROPOSAL, notify_peer=False)
             raise Reject(None)             # already reported and deleted
         sa.negotiated = result.negotiated
+        sa.notify_lifetime = result.responder_lifetime or 0
+        _lifetime_set(ctx, sa, result, actual=result.negotiated.lifetime)
         sa.sai_b = first_payload_body(data)   # SAi_b exactly as received
         assert result.proposal is not None and result.transform is not None
         sa.chosen = SaPayload([props.Proposal(result.proposal.number, PROTO_ISAKMP, b"",
@@ -141,12 +153,25 @@ class ProposalTask:
                          reason="transform_offered: chosen transform was not offered")
         if sa.psk is not None:
             ctx.emit(sa, "psk_found", peer=sa.peer)
+            ctx.detail(sa, "psk_local")
+        ctx.detail(sa, "profile_scan")
         result = props.choose(sa_p, ctx.crypto.policies_in_order())
         for kind, fields in result.log:
             ctx.emit(sa, kind, **fields)
         if result.negotiated is None:
-            raise Reject("policy_not_acceptable", peer=sa.peer)
+            raise Reject("policy_not_acceptable", peer=sa.peer, local=sa.local)
         sa.negotiated = result.negotiated
+        _lifetime_set(ctx, sa, result, actual=0)
+
+
+def _lifetime_set(ctx: Context, sa: IsakmpSa, result: props.MatchResult, *, actual: int) -> None:
+    """IOS-XE's "Started lifetime timer: N." block (04: an initiator shows actual life 0; 05: a
+    responder the lifetime it accepted)."""
+    # guess: what "actual life" means beyond those two captures (offered = local there).
+    assert result.negotiated is not None
+    life = result.negotiated.lifetime
+    ctx.detail(sa, "lifetime_set", lifetime=life, actual_life=actual, vpi=life > 0xFFFF,
+               vpi_length=4)
 
 
 class KeyExchangeTask:
@@ -155,11 +180,17 @@ class KeyExchangeTask:
     def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
                 data: bytes, payloads: list[Payload]) -> None:
         if message == "MM3":
-            sa.gxi = self._peer_ke(sa, payloads)
+            peer_ke = self._peer_ke(sa, payloads)
             sa.ni = _nonce(sa, payloads)
+            # The responder makes its DH value and the keys as it reads MM3 (IOS prints the new
+            # conn-id from the VIDs of MM3 on, trace 05); MM4 only carries them.
+            sa.gxr = self._new_dh(ctx, sa)
+            sa.nr = ctx.random(NONCE_LEN)
+            self._keys(ctx, sa, peer_ke)
         elif message == "MM4":
             peer_ke = self._peer_ke(sa, payloads)
             sa.nr = _nonce(sa, payloads)
+            ctx.detail(sa, "psk_found", peer=sa.peer)      # trace 04, after NONCE
             self._keys(ctx, sa, peer_ke)
 
     def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
@@ -168,10 +199,6 @@ class KeyExchangeTask:
             sa.ni = ctx.random(NONCE_LEN)
             return [KePayload(sa.gxi), NoncePayload(sa.ni)]
         if message == "MM4":
-            peer_ke = sa.gxi
-            sa.gxr = self._new_dh(ctx, sa)
-            sa.nr = ctx.random(NONCE_LEN)
-            self._keys(ctx, sa, peer_ke)
             return [KePayload(sa.gxr), NoncePayload(sa.nr)]
         return []
 
@@ -234,9 +261,12 @@ class PskAuthTask:
     def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
                 data: bytes, payloads: list[Payload]) -> None:
         if message in ("MM1", "MM2"):
-            ctx.emit(sa, "auth_method", method="pre-shared key", id_type="ID_IPV4_ADDR")
+            if ctx.profile.auth_announce == "policy":      # 12.2: seed, trace 01
+                ctx.emit(sa, "auth_method", method="pre-shared key", id_type="ID_IPV4_ADDR")
         elif message == "MM3":
-            key = ctx.psk_for(sa.peer)
+            # the responder does not know the peer's identity yet: every keyring applying to
+            # the local address is searched (Cisco TAC document 117259)
+            key = ctx.psk_for(sa.peer, sa.local)
             if key is None:
                 raise Reject("no_psk", peer=sa.peer)
             ctx.emit(sa, "psk_found", peer=sa.peer)
@@ -249,6 +279,7 @@ class PskAuthTask:
             if any(isinstance(p, SigPayload) for p in payloads):
                 raise Reject("bad_message", peer=sa.peer,
                              reason=f"{message}: unexpected SIG payload")
+            _match_profile(ctx, sa, ident)
             got = _one(payloads, HashPayload).data   # type: ignore[union-attr]
             compute, which = (hash_i, "HASH_I") if message == "MM5" else (hash_r, "HASH_R")
             want = compute(sa.hash_name, sa.skeyid, sa.gxi, sa.gxr, sa.icookie, sa.rcookie,
@@ -265,7 +296,19 @@ class PskAuthTask:
         compute = hash_i if message == "MM5" else hash_r
         h = compute(sa.hash_name, sa.skeyid, sa.gxi, sa.gxr, sa.icookie, sa.rcookie, sa.sai_b,
                     payload_body(ident))
-        return [ident, HashPayload(h)]
+        # INITIAL-CONTACT (RFC 2407 §4.6.3.3: SPI = the two cookies) after the HASH, as IOS
+        # orders MM5 (trace 05: ID, HASH, NOTIFY); sent when no other SA with the peer exists.
+        contact = (message == "MM5" and ctx.profile.initial_contact
+                   and not any(o is not sa and o.peer == sa.peer and not o.deleted
+                               for o in ctx.sadb))
+        if contact:
+            ctx.detail(sa, "initial_contact_sent")
+        if ctx.profile.auth_announce == "id":              # 15.x/IOS-XE: traces 04, 05, 07
+            ctx.emit(sa, "auth_method", method="pre-shared key", id_type="ID_IPV4_ADDR")
+        ios_detail.id_payload(ctx, sa, ident, sent=True)
+        tail: list[Payload] = [NotificationPayload(NotifyType.INITIAL_CONTACT, PROTO_ISAKMP,
+                                                   sa.icookie + sa.rcookie)] if contact else []
+        return [ident, HashPayload(h), *tail]
 
 
 def _psk_skeyids(sa: IsakmpSa) -> Skeyids:
@@ -303,5 +346,51 @@ class AuthTask:
         return task.build(ctx, sa, message) if task is not None else []
 
 
-TASKS: tuple[Phase1Task, ...] = (ProposalTask(), KeyExchangeTask(), AuthTask(),
-                                 CertRequestTask())
+class AuthenticatedTask:
+    """What follows a verified HASH_I/HASH_R (MM5/MM6), after the port float of NAT-T (trace
+    05: "Detected port floating", then "Process initial contact ... remote port 4501"): the
+    peer's INITIAL-CONTACT is honoured and the peer recorded."""
+
+    def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
+                data: bytes, payloads: list[Payload]) -> None:
+        if message not in ("MM5", "MM6"):
+            return
+        if any(isinstance(p, NotificationPayload)
+               and int(p.notify_type) == NotifyType.INITIAL_CONTACT for p in payloads):
+            _initial_contact(ctx, now, sa)
+        ios_detail.authenticated(ctx, sa)
+
+    def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
+        return []
+
+
+def _initial_contact(ctx: Context, now: float, sa: IsakmpSa) -> None:
+    """The peer says it has no other SA with us: older phase-1 and phase-2 SAs with it go
+    (trace 05: "Process initial contact, bring down existing phase 1 and 2 SA's …")."""
+    sa.initial_contact = True
+    # trace 05: IOS looks the peer up by address and (floated) port before bringing it down
+    ctx.detail(sa, "peer_lookup", local=sa.local, peer=sa.peer, port=sa.peer_port)
+    ctx.detail(sa, "initial_contact_processed", local=sa.local, peer=sa.peer,
+               port=sa.peer_port)
+    for old in [o for o in ctx.sadb if o is not sa and o.peer == sa.peer and not o.deleted]:
+        lifecycle.delete(ctx, now, old, REASON_INITIAL_CONTACT, notify_peer=False)
+    lifecycle.drop_ipsec(ctx, sa.peer, keep_serial=sa.serial, reason="initial contact")
+
+
+def _match_profile(ctx: Context, sa: IsakmpSa, ident: Payload | None) -> None:
+    """The ISAKMP profile the peer's identity matches (`match identity`): the responder's SA
+    uses it from now on (crypto map entries and IPsec profiles with `set isakmp-profile` serve
+    only SAs of that profile); an initiator keeps the profile it started with. (IOS's line for
+    the lookup is ``ios_detail``'s, where the ID payload is processed.)"""
+    if not isinstance(ident, IdPayload):
+        return
+    if sa.role == "R" or sa.profile is None:
+        sa.profile = ios_detail.matching_profile(ctx, ident)
+
+
+# Order matters: VIDs of MM1/MM2 are read before the proposal, the PSK of MM3 before the keys
+# are made, VIDs of MM3/MM4 after them (under the new conn-id); VIDs, then NAT-D end the
+# messages built (IOS's MM3/MM4); the port float comes before INITIAL-CONTACT is honoured.
+TASKS: tuple[Phase1Task, ...] = (VendorIdTask(early=True), ProposalTask(), AuthTask(),
+                                 KeyExchangeTask(), CertRequestTask(), VendorIdTask(early=False),
+                                 NatTraversalTask(), AuthenticatedTask())

@@ -251,5 +251,37 @@ class CryptoConfig:
                 return k
         return None
 
+    def matching_profile(self, address: int | None = None, fqdn: str | None = None,
+                         user_fqdn: str | None = None) -> IsakmpProfile | None:
+        """The first ISAKMP profile (configuration order) with a `match identity` rule for
+        the peer's phase-1 identity: an ID_IPV4_ADDR ``address`` (`match identity address A
+        [MASK]`), an ID_FQDN ``fqdn`` (`host NAME`, `host domain D`) or an ID_USER_FQDN
+        ``user_fqdn`` (`user-fqdn U`). IOS prints "peer matches NAME profile" / "peer matches
+        *none* of the profiles" (traces 04, 05 and 14 in ../shared/fidelity, after the ID
+        payload dump)."""
+        name = fqdn.lower().rstrip(".") if fqdn else None
+        user = user_fqdn.lower().rstrip(".") if user_fqdn else None
+        for profile in self.isakmp_profiles.values():
+            for rule in profile.identities:
+                if rule.kind == "address" and address is not None:
+                    try:
+                        want = int(ipaddress.IPv4Address(rule.value))
+                    except ValueError:
+                        continue
+                    mask = int(rule.mask) if rule.mask is not None else 0xFFFFFFFF
+                    if address & mask == want & mask:
+                        return profile
+                elif rule.kind == "host" and name is not None:
+                    if name == rule.value.lower().rstrip("."):
+                        return profile
+                elif rule.kind == "host-domain" and name is not None:
+                    domain = rule.value.lower().strip(".")
+                    if name == domain or name.endswith("." + domain):
+                        return profile
+                elif rule.kind == "user-fqdn" and user is not None:
+                    if user == rule.value.lower().rstrip("."):
+                        return profile
+        return None
+
     def map_entries(self, map_name: str) -> list[CryptoMapEntry]:
         return sorted(self.maps.get(map_name, []), key=lambda e: e.sequence)

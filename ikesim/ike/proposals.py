@@ -1,6 +1,7 @@
 """Phase-1 proposals: IOS policies to transforms (MM1) and the responder's policy check.
 
-Wire values are RFC 2409 Appendix A; key length (class 14) is sent for AES only, as IOS does.
+Wire values are RFC 2409 Appendix A; key length (class 14) is sent for AES only, right after the
+encryption algorithm, as IOS does (trace 04: "encryption AES-CBC", "keylength of 256", "hash SHA"…).
 The check walks offered transforms × local policies in priority order and reports what IOS
 debugs print ("Checking ISAKMP transform 1 against priority 1 policy", mismatches, "atts are
 (not) acceptable. Next payload is N") as (kind, fields) pairs the engine turns into events.
@@ -57,16 +58,16 @@ def life_duration_attribute(seconds: int) -> Attribute:
 def policy_transform(policy: IsakmpPolicy, number: int) -> Transform:
     """One MM1 transform for a local policy, attributes in IOS order."""
     enc, key_len = ENCRYPTION_WIRE[policy.encryption]
-    attrs = [
-        Attribute(ATTR_ENCRYPTION, enc, tv=True),
+    attrs = [Attribute(ATTR_ENCRYPTION, enc, tv=True)]
+    if key_len is not None:
+        attrs.append(Attribute(ATTR_KEY_LENGTH, key_len, tv=True))
+    attrs += [
         Attribute(ATTR_HASH, HASH_WIRE[policy.hash], tv=True),
         Attribute(ATTR_GROUP, policy.group, tv=True),
         Attribute(ATTR_AUTH, AUTH_WIRE[policy.authentication], tv=True),
         Attribute(ATTR_LIFE_TYPE, LIFE_SECONDS, tv=True),
         life_duration_attribute(policy.lifetime),
     ]
-    if key_len is not None:
-        attrs.append(Attribute(ATTR_KEY_LENGTH, key_len, tv=True))
     return Transform(number, KEY_IKE, attrs)
 
 
@@ -125,23 +126,38 @@ class Offer:
                    vals.get(ATTR_AUTH), vals.get(ATTR_GROUP), life)
 
 
-def first_mismatch(offer: Offer, policy: IsakmpPolicy) -> str | None:
+def first_mismatch(offer: Offer, policy: IsakmpPolicy,
+                   lifetime_rule: str = "reject-longer") -> str | None:
     """The attribute IOS complains about first, or None if acceptable.
 
-    Order: encryption (incl. AES key length), hash, authentication, DH group, lifetime.
-    A shorter (or equal) offered lifetime is fine; only a longer one fails.
+    Order: encryption, AES key length ("Proposed key length does not match policy", trace 12),
+    hash, authentication, DH group, lifetime. With ``lifetime_rule`` "reject-longer" (12.2) a
+    shorter or equal offered lifetime is fine and only a longer one fails; with
+    "responder-lifetime" (12.4T on) any lifetime is accepted (``responder_lifetime``).
     """
     enc, key_len = ENCRYPTION_WIRE[policy.encryption]
-    if offer.encryption != enc or (key_len is not None and offer.key_length != key_len):
+    if offer.encryption != enc:
         return "encryption"
+    if key_len is not None and offer.key_length != key_len:
+        return "key_length"
     if offer.hash != HASH_WIRE[policy.hash]:
         return "hash"
     if offer.auth != AUTH_WIRE[policy.authentication]:
         return "auth"
     if offer.group != policy.group:
         return "group"
-    if offer.life_seconds is not None and offer.life_seconds > policy.lifetime:
+    if (lifetime_rule == "reject-longer" and offer.life_seconds is not None
+            and offer.life_seconds > policy.lifetime):
         return "lifetime"
+    return None
+
+
+def responder_lifetime(offer: Offer, policy: IsakmpPolicy) -> int | None:
+    """The lifetime a 12.4T+ responder notifies (RFC 2407 §4.6.3.1 RESPONDER-LIFETIME) when the
+    offered one is longer than its policy's: its own (trace 07, "restart ike sa timer to 3600
+    secs"); None when the offer is not longer."""
+    if offer.life_seconds is not None and offer.life_seconds > policy.lifetime:
+        return policy.lifetime
     return None
 
 
@@ -151,9 +167,11 @@ class MatchResult:
     proposal: Proposal | None = None
     transform: Transform | None = None
     negotiated: Negotiated | None = None
+    responder_lifetime: int | None = None     # to notify (lifetime_rule "responder-lifetime")
 
 
-def choose(sa: SaPayload, policies: list[IsakmpPolicy], *, have_psk: bool = True) -> MatchResult:
+def choose(sa: SaPayload, policies: list[IsakmpPolicy], *, have_psk: bool = True,
+           lifetime_rule: str = "reject-longer") -> MatchResult:
     """Check every offered ISAKMP transform against every policy in priority order.
 
     Without a pre-shared key for the peer, a pre-share policy cannot be used: IOS rejects the
@@ -172,13 +190,16 @@ def choose(sa: SaPayload, policies: list[IsakmpPolicy], *, have_psk: bool = True
                     "transform": int(transform.number), "priority": policy.priority,
                     "attributes": shown}))
                 bad = ("transform_id" if int(transform.transform_id) != KEY_IKE
-                       else first_mismatch(offer, policy))
+                       else first_mismatch(offer, policy, lifetime_rule))
                 if bad is None and not have_psk and policy.authentication == "pre-share":
                     bad = "preshared"
                 if bad is None:
                     result.log.append(("atts_acceptable", {"next_payload": next_payload}))
                     life = offer.life_seconds if offer.life_seconds is not None \
                         else policy.lifetime
+                    if lifetime_rule == "responder-lifetime":
+                        result.responder_lifetime = responder_lifetime(offer, policy)
+                        life = min(life, policy.lifetime)
                     result.proposal, result.transform = proposal, transform
                     result.negotiated = Negotiated(policy.encryption, policy.hash, policy.group,
                                                    policy.authentication, life, policy.priority)

@@ -44,10 +44,12 @@ A_LIFE_TYPE, A_LIFE_DURATION, A_GROUP, A_ENCAPS, A_AUTH, A_KEY_LENGTH = 1, 2, 3,
 LIFE_SECONDS, LIFE_KB = 1, 2
 REASON_QM_RETRANS = "death by retransmission P2"
 REASON_QM_REFUSED = "Informational (in) state 1"   # IOS: the peer's notify ended the exchange
-# 15.x quick-mode FSM states.
-QM_READY, QM_I_QM1, QM_R_QM1, QM_SPI_STARVE, QM_R_QM2, QM_COMPLETE = (
-    "IKE_QM_READY", "IKE_QM_I_QM1", "IKE_QM_R_QM1", "IKE_QM_SPI_STARVE", "IKE_QM_R_QM2",
-    "IKE_QM_PHASE2_COMPLETE")
+# 15.x quick-mode FSM states as IOS names them (ios-facts §1, traces 04, 05): initiator
+# READY -> I_QM1 -> IPSEC_INSTALL_AWAIT -> PHASE2_COMPLETE; responder READY -> SPI_STARVE ->
+# IPSEC_INSTALL_AWAIT -> R_QM2 -> PHASE2_COMPLETE.
+QM_READY, QM_I_QM1, QM_SPI_STARVE, QM_INSTALL_AWAIT, QM_R_QM2, QM_COMPLETE = (
+    "IKE_QM_READY", "IKE_QM_I_QM1", "IKE_QM_SPI_STARVE", "IKE_QM_IPSEC_INSTALL_AWAIT",
+    "IKE_QM_R_QM2", "IKE_QM_PHASE2_COMPLETE")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,17 @@ class Phase2Policy:
     lifetime_kb: int = 4608000
     interface: str = ""
     isakmp_profile: str | None = None                    # `set isakmp-profile P`
+    # IKE and ESP source (`crypto map M local-address IF`, a tunnel's source); 0: the address
+    # of the interface the traffic leaves by.
+    local: int = 0
+    # A dynamic crypto map entry (peer 0: any peer; IOS only answers with it, Cisco IOS Security
+    # Configuration Guide, "Dynamic Crypto Maps": the dynamic entry is a template filled in by
+    # the peer's offer and cannot initiate).
+    dynamic: bool = False
+    # A static VTI accepts only the exact proxies it proposes, any/any ("Only strict IP ANY ANY
+    # proxy is supported", Cisco IOS Security Configuration Guide, IPsec Virtual Tunnel
+    # Interface, Restrictions); a crypto map accepts any offer inside its ACL entries.
+    strict_proxy: bool = False
 
 
 @dataclass(eq=False)
@@ -113,11 +126,14 @@ def signed_mid(message_id: int) -> int:
 
 
 # --------------------------------------------------------------------------- wire helpers
-def transform_attributes(t: EspTransform, policy: Phase2Policy) -> list[Attribute]:
+def transform_attributes(t: EspTransform, policy: Phase2Policy,
+                         encaps: int | None = None) -> list[Attribute]:
     """IOS attribute order: encaps, life (seconds, kilobytes), authenticator, key length,
-    group (RFC 2407 §4.5)."""
+    group (RFC 2407 §4.5). ``encaps``: a UDP encapsulation mode under NAT-T (RFC 3947 §5.1)."""
+    if encaps is None:
+        encaps = ENCAPS_TRANSPORT if t.mode == "transport" else ENCAPS_TUNNEL
     attrs = [
-        Attribute(A_ENCAPS, ENCAPS_TRANSPORT if t.mode == "transport" else ENCAPS_TUNNEL, tv=True),
+        Attribute(A_ENCAPS, encaps, tv=True),
         Attribute(A_LIFE_TYPE, LIFE_SECONDS, tv=True),
         Attribute(A_LIFE_DURATION, policy.lifetime_seconds),
         Attribute(A_LIFE_TYPE, LIFE_KB, tv=True),

@@ -40,7 +40,7 @@ def proxy_fields(proxy: Proxy) -> dict[str, Any]:
 
 def set_state(ctx: Context, x: QmExchange, new: str, cause: str) -> None:
     old, x.state = x.state, new
-    if ctx.profile.dialect == "15":
+    if ctx.profile.fsm_events:
         ctx.emit(x.isakmp, "qm_state_change", old=old, new=new, input=cause,
                  message_id=x.message_id)
 
@@ -108,6 +108,17 @@ def announce(ctx: Context, sa: IsakmpSa, mid: int, payloads: list[Payload], *,
         ctx.emit(sa, "process_payload", payload="HASH", message_id=mid)
     for p in payloads:
         ctx.emit(sa, "process_payload", payload=payload_name(p), message_id=mid)
+
+
+def refused(ctx: Context, sa: IsakmpSa, x: QmExchange) -> None:
+    """The peer refused our quick mode ``x``: it ends; with a profile whose responders delete
+    phase 1 after a refusal, the request is kept to start again on a new SA (trace 07: after
+    the peer's DELETE, IOS begins main mode at once; ``quick_initiator.restart_refused``)."""
+    forget(ctx, x)
+    # guess: trace 07 shows one restart; ikesim restarts once per request (not again when the
+    # restarted quick mode is refused too), so a refusal cannot loop at network speed.
+    if ctx.profile.qm_refusal_deletes_phase1 and not sa.restart and x.policy is not None:
+        sa.requeue.append((x.policy, x.proxy))
 
 
 def on_timer(ctx: Context, now: float, sa: IsakmpSa, message_id: int) -> None:

@@ -4,17 +4,19 @@ row (``send_qm3``)."""
 from __future__ import annotations
 
 import hmac
+from dataclasses import replace
 
 from ikesim.crypto import CIPHERS, phase2_iv, prf
-from ikesim.ike import ipsec_sas
+from ikesim.ike import ios_detail, ipsec_sas, main_mode, natt
 from ikesim.ike import quick_common as qc
 from ikesim.ike.context import Context, Reject
 from ikesim.ike.dispatch import Inbound
-from ikesim.ike.messages import proxy_id
+from ikesim.ike.messages import HOST_MASK, proxy_id
 from ikesim.ike.quick import (
     PROTO_ESP,
     QM_COMPLETE,
     QM_I_QM1,
+    QM_INSTALL_AWAIT,
     Phase2Policy,
     QmExchange,
     parse_offer,
@@ -23,6 +25,7 @@ from ikesim.ike.quick import (
 from ikesim.ike.sa import IsakmpSa
 from ikesim.ike.transitions import Transition
 from ikesim.ipsec.sa import Proxy
+from ikesim.ipsec.transforms import EspTransform
 from ikesim.isakmp import (
     HashPayload,
     KePayload,
@@ -43,6 +46,19 @@ def wants(ctx: Context, peer: int, policy: Phase2Policy, proxy: Proxy) -> bool:
     return (policy, proxy) not in ctx.phase2.pending.get(peer, {})
 
 
+def offered_mode(t: EspTransform, proxy: Proxy, sa: IsakmpSa) -> EspTransform:
+    """IOS `mode transport` is only proposed for traffic between the two IPsec peers
+    themselves (host proxies equal to the ISAKMP addresses); for any other traffic tunnel mode
+    is negotiated (Cisco IOS Security Command Reference, `mode (IPsec)`; INE, "When transport
+    mode becomes tunnel mode", 2010)."""
+    if t.mode != "transport":
+        return t
+    host = proxy.local_mask == HOST_MASK and proxy.remote_mask == HOST_MASK
+    if host and proxy.local_net == sa.local and proxy.remote_net == sa.peer:
+        return t
+    return replace(t, mode="tunnel")
+
+
 def start(ctx: Context, now: float, sa: IsakmpSa, policy: Phase2Policy, proxy: Proxy) -> None:
     """Send QM1: HASH(1), SA (one proposal per transform set), Ni [, KE], IDci, IDcr."""
     mid = ctx.message_id()
@@ -55,10 +71,12 @@ def start(ctx: Context, now: float, sa: IsakmpSa, policy: Phase2Policy, proxy: P
     x.ni = ctx.random(qc.NONCE_LEN)
     proposals = []
     for number, (_name, t) in enumerate(policy.transforms, start=1):
+        t = offered_mode(t, proxy, sa)
         x.offered.append((number, t))
         proposals.append(Proposal(number, PROTO_ESP, x.my_spi.to_bytes(4, "big"),
                                   [Transform(1, t.cipher.transform_id,
-                                             transform_attributes(t, policy))]))
+                                             transform_attributes(
+                                                 t, policy, natt.encaps_for(sa, t.mode)))]))
     rest: list[Payload] = [SaPayload(proposals), NoncePayload(x.ni)]
     if policy.pfs_group is not None:
         x.group = policy.pfs_group
@@ -68,8 +86,25 @@ def start(ctx: Context, now: float, sa: IsakmpSa, policy: Phase2Policy, proxy: P
     _, body = encode_payloads(rest)
     h1 = prf(sa.hash_name, sa.skeyid_a, mid.to_bytes(4, "big") + body)
     ctx.emit(sa, "qm_begin", message_id=mid, peer=sa.peer)
-    qc.set_state(ctx, x, QM_I_QM1, "IKE_MESG_INTERNAL, IKE_INIT_QM")
+    sa.nodes.append(mid)
+    # trace 04: "sending packet" comes before the quick-mode FSM line
     qc.send(ctx, now, x, qc.encrypt(x, [HashPayload(h1), *rest]))
+    qc.set_state(ctx, x, QM_I_QM1, "IKE_MESG_INTERNAL, IKE_INIT_QM")
+
+
+def restart_refused(ctx: Context, now: float, sa: IsakmpSa) -> None:
+    """``sa`` was deleted: start main mode again for the quick modes refused on it (once)."""
+    if not sa.requeue or ctx.sadb.has_live(sa.peer):
+        return
+    waiting = ctx.phase2.pending.setdefault(sa.peer, {})
+    for request in sa.requeue:
+        waiting[request] = None
+    sa.requeue = []
+    main_mode.initiate(ctx, now, sa.local, sa.peer)
+    new = next((o for o in ctx.sadb.newest_first() if o.peer == sa.peer and not o.deleted),
+               None)
+    if new is not None:
+        new.restart = True
 
 
 def start_pending(ctx: Context, now: float, sa: IsakmpSa) -> None:
@@ -113,7 +148,12 @@ def send_qm3(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbou
     if ke is not None:
         x.gxy = qc.shared_secret(x, ke)
     h3 = prf(sa.hash_name, sa.skeyid_a, b"\x00" + mid.to_bytes(4, "big") + x.ni + x.nr)
+    # trace 04: IKE_QM_I_QM1 -> IKE_QM_IPSEC_INSTALL_AWAIT, install, QM3, the node ends ("No
+    # Error"), IPSEC_INSTALL_DONE -> IKE_QM_PHASE2_COMPLETE
+    qc.set_state(ctx, x, QM_INSTALL_AWAIT, "IKE_MESG_FROM_PEER, IKE_QM_EXCH")
     ipsec_sas.create(ctx, now, x)
+    ipsec_sas.installed(ctx, x)
     qc.send(ctx, now, x, qc.encrypt(x, [HashPayload(h3)]), expect_reply=False)
-    ipsec_sas.complete(ctx, x, QM_COMPLETE)
+    ios_detail.node_delete(ctx, sa, mid, "No Error")
+    ipsec_sas.complete(ctx, x, QM_COMPLETE, "IKE_MESG_FROM_IPSEC, IPSEC_INSTALL_DONE")
 

@@ -116,8 +116,21 @@ class IsakmpSa:
     mode: str = MAIN_MODE
     local_id: Any = None           # the IdPayload we send (its body enters our HASH/SIG)
     peer_id: Any = None            # the IdPayload the peer sent
-    profile: str | None = None     # the ISAKMP profile the peer matched (or that we used)
     auth: Any = None               # signature authentication material (ike.auth_rsa)
+    natt: Any = None               # ikesim.ike.natt.NatTraversal once NAT-T is negotiated
+    dpd: Any = None                # ikesim.ike.dpd.DeadPeerDetection once phase 1 is up
+    # IOS bookkeeping (ikesim.ike.ios_detail): vendor IDs the peer sent, whether its MM5 carried
+    # INITIAL-CONTACT, the lifetime to tell the initiator (RESPONDER-LIFETIME), and the message
+    # IDs of the nodes IOS keeps on this SA until it is deleted ("deleting node … IKE deleted").
+    vendors: set[str] = field(default_factory=set)
+    initial_contact: bool = False
+    notify_lifetime: int = 0
+    nodes: list[int] = field(default_factory=list)
+    # quick-mode requests the peer refused on this SA, started again on a new SA when the peer
+    # deletes this one (trace 07); ``restart`` marks such a new SA (one restart per request)
+    requeue: list[Any] = field(default_factory=list)
+    restart: bool = False
+    profile: str | None = None     # the ISAKMP profile the peer matched (or that we used)
 
     @property
     def cipher_name(self) -> str:

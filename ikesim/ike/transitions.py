@@ -43,7 +43,7 @@ class Transition:
     state: str
     role: str                        # "I" | "R" | ANY
     message: str                     # "MM1".."MM6", "AM1".."AM3", "QM1".."QM3", "INFO_NOTIFY",
-                                     # "INFO_DELETE"
+                                     # "INFO_DELETE", "INFO_DELETE_IPSEC"
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
     repeatable: tuple[str, ...] = ()
@@ -61,7 +61,9 @@ class Transition:
 # may carry CERT_REQ and MM5/MM6 carry [CERT,] SIG instead of HASH: HASH and SIG are both
 # optional here and the negotiated method's task refuses the wrong one (a typed reject).
 _VID = ("VENDOR",)
-_KEX = ("VENDOR", "CERT_REQ")
+# NAT-D (RFC 3947 §3.2) rides on MM3/MM4, one per address, with CERT_REQ when signatures are
+# used (RFC 2409 §5.1).
+_KEX = ("VENDOR", "NAT-D", "CERT_REQ")
 _AUTH, _AUTH_EXTRA = ("HASH", "SIG"), ("NOTIFY", "VENDOR", "CERT")
 MAIN_MODE: tuple[Transition, ...] = (
     # Responder.
@@ -101,10 +103,10 @@ AGGRESSIVE_MODE: tuple[Transition, ...] = (
                ("VENDOR", "CERT", "CERT_REQ"), "send_am3", QM_IDLE, AG_AUTH, "IKE_I_AM1",
                ("IKE_I_AM2", "IKE_P1_COMPLETE")),
     Transition(AGGR, AG_INIT_EXCH, "R", "AM3", (), _AM_AUTH, ("NOTIFY", "VENDOR", "CERT"),
-               "finish_am", QM_IDLE, None, "IKE_R_AM2", ("IKE_P1_COMPLETE", "IKE_P1_COMPLETE"),
+               "finish_am", QM_IDLE, None, "IKE_R_AM2", ("IKE_P1_COMPLETE", ""),
                encrypted=True),
     Transition(AGGR, AG_INIT_EXCH, "R", "AM3", (), _AM_AUTH, ("NOTIFY", "VENDOR", "CERT"),
-               "finish_am", QM_IDLE, None, "IKE_R_AM2", ("IKE_P1_COMPLETE", "IKE_P1_COMPLETE")),
+               "finish_am", QM_IDLE, None, "IKE_R_AM2", ("IKE_P1_COMPLETE", "")),
 )
 
 # Quick mode (RFC 2409 §5.5): HASH(1), SA, Ni [, KE] [, IDci, IDcr]. Both IDs or none (the
@@ -130,6 +132,17 @@ INFORMATIONAL: tuple[Transition, ...] = (
                "protected_notify", encrypted=True),
     Transition(INFO, QM_IDLE, ANY, "INFO_DELETE", ("HASH", "DELETE"), (), ("DELETE",),
                "peer_delete", DELETED, encrypted=True),
+    # Dead peer detection (RFC 3706, ikesim.ike.dpd): a lone protected R-U-THERE is answered,
+    # a protected R-U-THERE-ACK closes our question; unprotected ones are refused (§5.3).
+    Transition(INFO, QM_IDLE, ANY, "INFO_R_U_THERE", ("HASH", "NOTIFY"), (), (), "dpd_answer",
+               encrypted=True),
+    Transition(INFO, QM_IDLE, ANY, "INFO_R_U_THERE_ACK", ("HASH", "NOTIFY"), (), (),
+               "dpd_acknowledged", encrypted=True),
+    Transition(INFO, ANY, ANY, "INFO_R_U_THERE", ("NOTIFY",), (), (), "dpd_unprotected"),
+    Transition(INFO, ANY, ANY, "INFO_R_U_THERE_ACK", ("NOTIFY",), (), (), "dpd_unprotected"),
+    # A protected DELETE of IPsec SAs (protocol ESP): those pairs go, the ISAKMP SA stays.
+    Transition(INFO, QM_IDLE, ANY, "INFO_DELETE_IPSEC", ("HASH", "DELETE"), (), ("DELETE",),
+               "ipsec_delete", QM_IDLE, encrypted=True),
 )
 
 TRANSITIONS: tuple[Transition, ...] = MAIN_MODE + AGGRESSIVE_MODE + QUICK_MODE + INFORMATIONAL

@@ -212,8 +212,12 @@ def _ipsec_flows(device: IosDevice) -> list[Any]:
     def local_of(iface: str) -> int:
         return service.node.interfaces[iface].address or 0
 
+    def idb_of(address: int) -> str:
+        owner = service.node.local_addresses.get(address)
+        return owner.name if owner is not None else ""
+
     return flows(service.phase2_policies(device.config), service.engine.ipsec_pairs(),
-                 local_of)
+                 local_of, idb_of)
 
 
 def _show_crypto_ipsec_sa(device: IosDevice, cmd: ExecCommand) -> list[str]:

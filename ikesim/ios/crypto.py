@@ -11,6 +11,15 @@
   (``ikesim.ipsec.esp``, RFC 4303 tunnel mode) and sends it to the peer; protocol 50 arriving
   for one of our SPIs is verified, decrypted and the inner packet continues as if received on
   the interface (IOS 12.2 applies the interface's inbound ACL to it too).
+- Route-based VPNs: a tunnel with `tunnel protection ipsec profile` gets a protector
+  (``ikesim.ios.tunnel_protection``) that encrypts what the tunnel hands it; ESP for one of
+  its SAs is handed back to the tunnel once decrypted. ESP transport mode (`mode transport`
+  for traffic between the peers themselves) keeps the original addresses.
+- The router's own IKE (UDP 500/4500 it sends) never meets a crypto map, even when the crypto
+  ACL covers the peers' addresses: IOS sends it in the clear (the published winahyu lab, ACL
+  `permit ip host A host B` between the peers, works on IOS; INE, "When transport mode becomes
+  tunnel mode": transport mode is chosen exactly when the crypto ACL names the peers'
+  addresses, which needs IKE between those addresses to pass).
 - Engine events become JSON events (always complete), and IOS lines (``ikesim.ios.isakmp_log``)
   on the console when ``debug crypto isakmp`` is on; ``%`` syslog messages print regardless.
   Debug text is formatted only when a console listens: with debug off only the event kinds
@@ -28,14 +37,29 @@ from typing import TYPE_CHECKING, Any
 from ikesim.ike.engine import IsakmpEngine, Output
 from ikesim.ike.profiles import PROFILES
 from ikesim.ike.quick import Phase2Policy
-from ikesim.ios.crypto_map import MapClassifier, phase2_policy
+from ikesim.ios.crypto_dynamic import DynamicSas
+from ikesim.ios.crypto_map import MapClassifier
 from ikesim.ios.crypto_map import proxy_of as _proxy_of
+from ikesim.ios.crypto_records import Cookies as _Cookies
+from ikesim.ios.crypto_records import dotted as _dotted
 from ikesim.ios.crypto_timers import EngineTimers
 from ikesim.ios.isakmp_log import format_event, format_ipsec_event
 from ikesim.ios.pki_lab import RouterPkiState
-from ikesim.ipsec.esp import EspError, decapsulate, encapsulate, peek_spi
+from ikesim.ios.reverse_route import ReverseRoutes
+from ikesim.ios.tunnel_protection import TunnelProtector, build_protectors
+from ikesim.ipsec.esp import NEXT_HEADER_IPV4, EspError, encapsulate, open_esp, peek_spi
+from ikesim.ipsec.udp_encap import NATT_PORT, classify
 from ikesim.net.acl import PROTO_ESP, PROTO_ICMP
-from ikesim.net.packet import IP_HEADER_LEN, Packet, encode_packet
+from ikesim.net.packet import (
+    ICMP_UNREACHABLE,
+    IP_HEADER_LEN,
+    UNREACH_PROTOCOL,
+    Packet,
+    encode_header,
+    encode_packet,
+    encode_payload,
+    udp_packet,
+)
 from ikesim.net.packet_decode import DecodeError, decode_packet
 
 if TYPE_CHECKING:
@@ -48,6 +72,7 @@ ISAKMP_PORT = 500
 # ikesim.ios.isakmp_log's handlers (tests/test_crypto_service.py checks no other kind prints `%`).
 SYSLOG_KINDS = frozenset({"bad_message", "malformed", "auth_failed", "unknown_sa",
                           "qm_sa_not_acceptable"})
+PAIR_KINDS = frozenset({"ipsec_sa_created", "ipsec_sa_expired"})   # SA pairs came or went
 
 
 def stable_seed(*parts: object) -> int:
@@ -55,52 +80,26 @@ def stable_seed(*parts: object) -> int:
     return zlib.crc32("/".join(str(p) for p in parts).encode())
 
 
-_DOTTED: dict[int, str] = {}
-
-
-def _dotted(value: int) -> str:
-    """An IPv4 address as text; memoised (a lab has few distinct addresses, bounded anyway)."""
-    text = _DOTTED.get(value)
-    if text is None:
-        if len(_DOTTED) > 65536:
-            _DOTTED.clear()
-        text = _DOTTED[value] = \
-            f"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}"
-    return text
-
-
-class _Cookies:
-    """An SA record with its cookies as hex text, computed once (the responder cookie of an
-    initiator's SA once it is known)."""
-
-    __slots__ = ("sa", "icookie", "rcookie", "rcookie_hex")
-
-    def __init__(self, sa: Any) -> None:
-        self.sa = sa
-        self.icookie = sa.icookie.hex()
-        self.rcookie = sa.rcookie
-        self.rcookie_hex = sa.rcookie.hex()
-
-    def rcookie_text(self) -> str:
-        if self.sa.rcookie is not self.rcookie:
-            self.rcookie = self.sa.rcookie
-            self.rcookie_hex = self.rcookie.hex()
-        return self.rcookie_hex
+def isakmp_wanted(config: DeviceConfig) -> bool:
+    """IOS runs ISAKMP only while something uses it: a crypto map applied to an interface (or
+    a tunnel protected by an IPsec profile)."""
+    return any(i.crypto_map or getattr(getattr(i, "tunnel", None), "protection", None)
+               for i in config.interfaces.values())
 
 
 class CryptoService:
     __slots__ = ("device", "node", "env", "profile", "engine", "timers", "on_send", "on_keys",
                  "_keys_seen", "_sa_by_serial", "_esp_rng", "on_esp", "esp_drops",
-                 "_classifiers", "_policies", "_events", "pki_state")
+                 "_classifiers", "_policies", "_events", "isakmp_on", "_seed", "_boots",
+                 "protectors", "_by_map", "rri", "dynamic", "pki_state")
 
     def __init__(self, device: IosDevice, *, seed: int) -> None:
         self.device = device
         self.node = device.node
         self.env = device.env
         self.profile = PROFILES[device.platform]
-        self.engine = IsakmpEngine(crypto=device.config.crypto, profile=self.profile,
-                                   rng=random.Random(stable_seed(seed, device.name, "isakmp")),
-                                   local_addresses=self._local_addresses(device.config))
+        self._seed, self._boots = seed, 0
+        self.engine = self._new_engine()
         # certificates and the router clock for rsa-sig (ikesim.ios.pki_lab); sets local_fqdn
         self.pki_state = RouterPkiState(device, self.engine, seed)
         self.timers = EngineTimers(self.env, self._timer_expired)
@@ -115,9 +114,34 @@ class CryptoService:
         self.esp_drops: dict[str, int] = {}
         self._classifiers: dict[str, MapClassifier] = {}
         self._policies: list[Phase2Policy] = []
+        self.protectors: dict[str, TunnelProtector] = {}
+        self._by_map: dict[str, TunnelProtector] = {}        # "Tunnel0-head-0" -> protector
+        self.dynamic = DynamicSas(self)
+        self.rri = ReverseRoutes(self)
         self.node.udp_listeners[ISAKMP_PORT] = self._on_datagram
+        self.node.udp_listeners[NATT_PORT] = self._on_natt      # RFC 3947 §4, RFC 3948
         self.node.protocol_handlers[PROTO_ESP] = self._on_esp
+        self.isakmp_on = isakmp_wanted(device.config)
         self._install(device.config)
+        # the crypto sockets of protected tunnels open once the lab runs (every router built)
+        start = self.env.timeout(0)
+        start.callbacks.append(lambda _e: self._open_sockets())
+
+    def _new_engine(self) -> IsakmpEngine:
+        parts = ("isakmp",) if not self._boots else ("isakmp", self._boots)
+        return IsakmpEngine(crypto=self.device.config.crypto, profile=self.profile,
+                            rng=random.Random(stable_seed(self._seed, self.device.name, *parts)),
+                            local_addresses=self._local_addresses(self.device.config))
+
+    def reset(self) -> None:
+        """The router reloads (``ikesim.ios.reload``): every SA and timer is forgotten; the
+        engine starts again from the configuration, with fresh random values."""
+        self._boots += 1
+        self.timers.clear()
+        self.engine = self._new_engine()
+        self.pki_state.attach(self.engine)
+        self._sa_by_serial = {}
+        self._install(self.device.config)
 
     # -- configuration --------------------------------------------------------------------------
     @staticmethod
@@ -134,29 +158,51 @@ class CryptoService:
             if iface_cfg.crypto_map:
                 self._classifiers[name] = MapClassifier(config, iface_cfg.crypto_map, name)
                 iface.egress_hooks.append(self._egress)
+        tunnels = self.node.tunnels
+        for old in self.protectors.values():
+            if tunnels is not None and old.name in self.node.interfaces:
+                tunnels.attach(self.node.interfaces[old.name], None)
+        self.protectors = build_protectors(self, config) if tunnels is not None else {}
+        self._by_map = {p.policy.map_name: p for p in self.protectors.values()
+                        if p.policy is not None}
+        for protector in self.protectors.values():
+            assert tunnels is not None
+            tunnels.attach(self.node.interfaces[protector.name], protector)
         self._policies = [p for c in self._classifiers.values() for p in c.policies()]
+        self._policies += [p.policy for p in self.protectors.values() if p.policy is not None]
         self.engine.set_phase2_policies(self._policies)
+        self.rri.configure(config)
+
+    def _open_sockets(self) -> None:
+        for protector in self.protectors.values():
+            protector.start()
+            protector.refresh()
 
     def reconfigure(self, config: DeviceConfig) -> None:
         self.pki_state.refresh(config)
+        wanted = isakmp_wanted(config)
+        if wanted != self.isakmp_on:
+            # trace 09 (ios-facts §5): "%CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is ON" once a crypto
+            # map is applied, "… is OFF" when the last one goes
+            self.isakmp_on = wanted
+            self.device.print_async([(True, "%CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is "
+                                            f"{'ON' if wanted else 'OFF'}")])
         self.engine.reconfigure(config.crypto)
         self._install(config)
+        self._open_sockets()
+        self._pairs_changed()
 
     proxy_of = staticmethod(_proxy_of)
 
     def phase2_policies(self, config: DeviceConfig) -> list[Phase2Policy]:
-        """Every crypto map entry applied to an interface, as quick mode sees it."""
-        if config is self.device.config:
-            return list(self._policies)
-        out: list[Phase2Policy] = []
-        for iface_name, iface_cfg in config.interfaces.items():
-            if not iface_cfg.crypto_map:
-                continue
-            for entry in config.crypto.map_entries(iface_cfg.crypto_map):
-                policy = phase2_policy(config, entry, iface_name)
-                if policy is not None:
-                    out.append(policy)
-        return out
+        """Every crypto map entry applied to an interface (dynamic entries included) and every
+        protected tunnel, as quick mode sees them (the configuration applied last)."""
+        del config
+        return list(self._policies)
+
+    def request(self, policy: Phase2Policy, proxy: Any) -> None:
+        """Ask the engine for an IPsec SA (IOS sa_request)."""
+        self._apply(self.engine.request_ipsec(self.env.now, policy.local, policy, proxy))
 
     # -- traffic trigger --------------------------------------------------------------------------
     def _egress(self, packet: Any, iface: Any) -> bool:
@@ -174,11 +220,11 @@ class CryptoService:
         hit = classifier.classify(packet.src, packet.dst, packet.protocol, sport, dport,
                                   icmp_type)
         if hit is None:
-            return False
+            return self.dynamic.egress(classifier, packet, iface, sport, dport, icmp_type)
         rule, line = hit
         pair = self.engine.outbound_sa(rule.peer, packet.src, packet.dst)
         if pair is not None:
-            self._encapsulate(packet, pair)
+            self.encapsulate(packet, pair)
             return True
         if rule.policy is not None:
             self._apply(self.engine.request_ipsec(self.env.now, iface.address or 0, rule.policy,
@@ -191,20 +237,32 @@ class CryptoService:
                                     peer=str(rule.entry.peers[0]))
         return True
 
-    # -- ESP data path (RFC 4303 tunnel mode) ------------------------------------------------
-    def _encapsulate(self, packet: Packet, pair: Any) -> None:
+    # -- ESP data path (RFC 4303 tunnel and transport mode) ---------------------------------
+    def encapsulate(self, packet: Packet, pair: Any) -> None:
+        """Encrypt ``packet`` under ``pair`` and send it to the peer: tunnel mode wraps the
+        whole packet (outer addresses: the SA's endpoints), transport mode the payload (the
+        packet's own addresses stay, RFC 4303 §3.1.1)."""
         sa = pair.outbound
         iv = self._esp_rng.randbytes(sa.transform.cipher.block)
-        esp = encapsulate(sa, encode_packet(packet), iv)
-        outer = Packet(pair.local, pair.peer, PROTO_ESP, self.node.default_ttl, esp,
-                       IP_HEADER_LEN + len(esp), self.node._next_ip_ident())
+        if sa.transform.mode == "transport":
+            esp = encapsulate(sa, encode_payload(packet), iv, next_header=packet.protocol)
+            src, dst = packet.src, packet.dst
+        else:
+            esp = encapsulate(sa, encode_packet(packet), iv)
+            src, dst = pair.local, pair.peer
+        if pair.udp_encapsulated:      # RFC 3948 §2.1: the ESP header right after UDP's
+            outer = udp_packet(src, dst, pair.udp_sport, pair.udp_dport, esp,
+                               ttl=self.node.default_ttl, ident=self.node._next_ip_ident())
+        else:
+            outer = Packet(src, dst, PROTO_ESP, self.node.default_ttl, esp,
+                           IP_HEADER_LEN + len(esp), self.node._next_ip_ident())
         for tap in self.on_esp:
             tap(self.env.now, outer.src, outer.dst, esp)
         self._events.emit(self.env.now, self.device.name, "esp", direction="out",
-                                    spi=sa.spi, esp_seq=sa.seq, peer=_dotted(pair.peer),
-                                    inner=packet.summary())
+                          spi=sa.spi, esp_seq=sa.seq, peer=_dotted(pair.peer),
+                          inner=packet.summary(), udp=pair.udp_dport or None)
         self.node.send_packet(outer, hooks=False)
-        self._apply(self.engine.ipsec_traffic(self.env.now, pair))
+        self._apply(self.engine.ipsec_traffic(self.env.now, pair, inbound=False))
 
     def _esp_drop(self, reason: str, packet: Packet, spi: int | None, text: str | None) -> None:
         self.esp_drops[reason] = self.esp_drops.get(reason, 0) + 1
@@ -214,8 +272,34 @@ class CryptoService:
         if text:
             self.device.print_async([(True, text)])
 
-    def _on_esp(self, packet: Packet, iface: Any) -> None:
-        esp = bytes(packet.payload) if isinstance(packet.payload, bytes | bytearray) else b""
+    def _on_natt(self, packet: Any, iface: Any) -> None:
+        """UDP 4500 (RFC 3948 §2.2-2.3): IKE behind the non-ESP marker goes to the engine,
+        ESP to the data path; NAT-keepalives are discarded (§2.3), anything else dropped. With
+        ISAKMP off (no crypto map) nothing listens on 4500, as on 500."""
+        if not self.isakmp_on:
+            self._on_datagram(packet, iface)           # the "isakmp-off" drop
+            return
+        found = classify(packet.payload.data)
+        if found.kind == "ike":
+            self._on_datagram(packet, iface)           # the engine removes the marker
+        elif found.kind == "esp":
+            self._on_esp(packet, iface, found.body)
+        else:
+            self._events.emit(
+                self.env.now, self.device.name, "drop",
+                reason="natt-keepalive" if found.kind == "keepalive" else "natt-invalid",
+                detail=found.reason or None, src=_dotted(packet.src), protocol=17,
+                dport=NATT_PORT)
+
+    def _on_esp(self, packet: Packet, iface: Any, udp_esp: bytes | None = None) -> None:
+        if not self.isakmp_on and udp_esp is None:
+            # guess: with no crypto map IOS has no IPsec to hand protocol 50 to and answers
+            # like any unused protocol (as the network model does without a handler)
+            self.node.drop("protocol-unreachable", packet, iface)
+            self.node.icmp_error(packet, ICMP_UNREACHABLE, UNREACH_PROTOCOL)
+            return
+        esp = udp_esp if udp_esp is not None else (
+            bytes(packet.payload) if isinstance(packet.payload, bytes | bytearray) else b"")
         spi = peek_spi(esp)
         pair = self.engine.inbound_sa(spi, packet.dst) if spi is not None else None
         src, dst = _dotted(packet.src), _dotted(packet.dst)
@@ -226,9 +310,15 @@ class CryptoService:
                            f"invalid spi for destaddr={dst}, prot=50, spi=0x{shown:X}"
                            f"({shown}), srcaddr={src}")
             return
+        transport = pair.inbound.transform.mode == "transport"
         try:
-            inner_bytes = decapsulate(pair.inbound, esp)
-            inner = decode_packet(inner_bytes)
+            next_header, payload = open_esp(pair.inbound, esp,
+                                            None if transport else NEXT_HEADER_IPV4)
+            if transport:    # the original header again, with the protocol ESP carried
+                stub = Packet(packet.src, packet.dst, next_header, packet.ttl, b"",
+                              IP_HEADER_LEN + len(payload), packet.ident)
+                payload = encode_header(stub, len(payload)) + payload
+            inner = decode_packet(payload)
         except EspError as exc:
             pair.errors[exc.reason] = pair.errors.get(exc.reason, 0) + 1
             text = {
@@ -247,7 +337,12 @@ class CryptoService:
         self._events.emit(self.env.now, self.device.name, "esp", direction="in",
                                     spi=spi, esp_seq=pair.inbound.replay_top, peer=src,
                                     inner=inner.summary())
-        self._apply(self.engine.ipsec_traffic(self.env.now, pair))
+        self._apply(self.engine.ipsec_traffic(self.env.now, pair, inbound=True))
+        protector = self._by_map.get(pair.map_name)
+        tunnels = self.node.tunnels
+        if protector is not None and tunnels is not None:
+            tunnels.deliver(self.node.interfaces[protector.name], inner)
+            return
         self.node.receive(inner, iface)
 
     def initiate_to(self, peer: str) -> None:
@@ -266,6 +361,12 @@ class CryptoService:
     # -- engine I/O ------------------------------------------------------------------------------
     def _on_datagram(self, packet: Any, iface: Any) -> None:
         udp = packet.payload
+        if not self.isakmp_on:
+            # IOS keeps ISAKMP off while no crypto map is applied: UDP 500 gets no answer
+            self._events.emit(self.env.now, self.device.name, "drop", reason="isakmp-off",
+                              src=_dotted(packet.src), dst=_dotted(packet.dst), protocol=17,
+                              dport=udp.dport)
+            return
         self._apply(self.engine.receive(self.env.now, udp.data, packet.src, udp.sport,
                                         packet.dst, udp.dport))
 
@@ -277,12 +378,25 @@ class CryptoService:
             timers.cancel(key)
         for key, at in out.timers.items():
             timers.arm(key, at)
+        node = self.node
         for d in out.sends:
             for tap in self.on_send:
                 tap(self.env.now, d.src, d.sport, d.dst, d.dport, d.data)
-            self.node.send_udp(d.dst, d.sport, d.dport, d.data, src=d.src or None)
+            # own IKE: never through a crypto map (hooks=False), see the module docstring
+            node.send_packet(udp_packet(d.src or 0, d.dst, d.sport, d.dport, d.data,
+                                        ttl=node.default_ttl, ident=node.next_ip_ident()),
+                             hooks=False)
         if self.on_keys:
             self._export_keys(out)
+        if any(e.kind in PAIR_KINDS for e in out.events):
+            self._pairs_changed()
+
+    def _pairs_changed(self) -> None:
+        """IPsec SA pairs came or went: VTI line protocols, dynamic-entry SAs, RRI routes."""
+        self.dynamic.refresh(self._policies)
+        for protector in self.protectors.values():
+            protector.refresh()
+        self.rri.refresh()
 
     def _timer_expired(self, key: Hashable) -> None:
         self._apply(self.engine.timer_expired(self.env.now, key))

@@ -19,11 +19,12 @@ from typing import Any
 
 from ikesim.ike.quick import Phase2Policy
 from ikesim.ipsec.sa import Proxy
-from ikesim.ipsec.transforms import TransformError, from_keywords
+from ikesim.ipsec.transforms import EspTransform, TransformError, from_keywords
 from ikesim.net.acl import Acl, AclEntry
 from ikesim.net.config import DeviceConfig
 
 _ALL = 0xFFFFFFFF
+ANY = Proxy(0, 0, 0, 0, 0)
 
 
 def proxy_of(entry: AclEntry) -> Proxy:
@@ -36,26 +37,73 @@ def proxy_of(entry: AclEntry) -> Proxy:
                  entry.protocol or 0, port(entry.src_port), port(entry.dst_port))
 
 
-def phase2_policy(config: DeviceConfig, entry: Any, iface: str) -> Phase2Policy | None:
-    """Quick mode's view of one map entry; None for an incomplete entry (IOS ignores it)."""
-    acl = config.acls.get(entry.match_acl or "")
-    if acl is None or not entry.peers:
-        return None
-    transforms = []
-    for name in entry.transform_sets:
+def _transforms(config: DeviceConfig, names: list[str]) -> tuple[tuple[str, EspTransform], ...]:
+    out = []
+    for name in names:
         tset = config.crypto.transform_sets.get(name)
         if tset is None:
             continue
         try:
-            transforms.append((name, from_keywords(tset.transforms, tset.mode)))
+            out.append((name, from_keywords(tset.transforms, tset.mode)))
         except TransformError:
             continue
+    return tuple(out)
+
+
+def map_local_address(config: DeviceConfig, map_name: str) -> int:
+    """`crypto map M local-address IF`: IKE and ESP of the map use IF's address (Cisco IOS
+    Security Command Reference, `crypto map local-address`); 0 when not configured (the
+    address of the interface the traffic leaves by)."""
+    name = config.crypto.map_local_address.get(map_name)
+    iface = config.interfaces.get(name or "")
+    return int(iface.address.ip) if iface is not None and iface.address is not None else 0
+
+
+def phase2_policy(config: DeviceConfig, entry: Any, iface: str) -> Phase2Policy | None:
+    """Quick mode's view of one map entry; None for an incomplete entry (IOS ignores it).
+    Lifetimes default to the global `crypto ipsec security-association lifetime`."""
+    acl = config.acls.get(entry.match_acl or "")
+    if acl is None or not entry.peers:
+        return None
+    transforms = _transforms(config, entry.transform_sets)
     if not transforms:
         return None
+    crypto = config.crypto
     proxies = tuple(proxy_of(e) for e in acl.entries if e.action == "permit")
-    return Phase2Policy(entry.map_name, entry.sequence, int(entry.peers[0]), tuple(transforms),
-                        proxies, entry.pfs_group, entry.lifetime_seconds or 3600,
-                        entry.lifetime_kilobytes or 4608000, iface, entry.isakmp_profile)
+    return Phase2Policy(entry.map_name, entry.sequence, int(entry.peers[0]), transforms,
+                        proxies, entry.pfs_group,
+                        entry.lifetime_seconds or crypto.ipsec_lifetime_seconds,
+                        entry.lifetime_kilobytes or crypto.ipsec_lifetime_kilobytes, iface,
+                        entry.isakmp_profile, local=map_local_address(config, entry.map_name))
+
+
+def dynamic_policies(config: DeviceConfig, entry: Any, iface: str) -> list[Phase2Policy]:
+    """The entries of the dynamic map that `crypto map M N ipsec-isakmp dynamic D` names, as
+    responder-only policies of map M entry N for any peer (Cisco PIX Firewall and VPN
+    Configuration Guide 78-15033-01, "Using Dynamic Crypto Maps", the same crypto map model as
+    IOS: "Only the transform-set parameter is required"; "Dynamic crypto maps can only be used
+    for negotiating SAs with remote peers that initiate the connection"). The peer's proxies
+    are accepted inside the entry's `match address` ACL, any proxies without one; an entry
+    without a transform set, or whose ACL does not exist, is incomplete and ignored."""
+    crypto = config.crypto
+    out: list[Phase2Policy] = []
+    for dyn in sorted(crypto.dynamic_maps.get(entry.dynamic_map or "", []),
+                      key=lambda e: e.sequence):
+        transforms = _transforms(config, dyn.transform_sets)
+        if not transforms:
+            continue
+        acl = config.acls.get(dyn.match_acl or "")
+        if dyn.match_acl and acl is None:
+            continue               # `match address` naming no ACL: incomplete, as a static one
+        proxies = (tuple(proxy_of(e) for e in acl.entries if e.action == "permit")
+                   if acl is not None else (ANY,))
+        out.append(Phase2Policy(
+            entry.map_name, entry.sequence, 0, transforms, proxies, dyn.pfs_group,
+            dyn.lifetime_seconds or crypto.ipsec_lifetime_seconds,
+            dyn.lifetime_kilobytes or crypto.ipsec_lifetime_kilobytes, iface,
+            dyn.isakmp_profile or entry.isakmp_profile,
+            local=map_local_address(config, entry.map_name), dynamic=True))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +126,24 @@ def _prefix_length(wildcard: int) -> int | None:
 class MapClassifier:
     """The entries of one crypto map on one interface, indexed by destination prefix."""
 
-    __slots__ = ("map_name", "rules", "_tables", "_always")
+    __slots__ = ("map_name", "rules", "dynamic", "_dynamic_acls", "_tables", "_always")
 
     def __init__(self, config: DeviceConfig, map_name: str, iface: str) -> None:
         self.map_name = map_name
         self.rules: list[MapRule] = []
+        # the responder-only policies of the entries that name a dynamic map
+        self.dynamic: list[Phase2Policy] = []
+        self._dynamic_acls: list[Acl] = []
         tables: dict[int, dict[int, list[int]]] = {}
         always: list[int] = []
         for entry in config.crypto.map_entries(map_name):
+            if entry.dynamic_map is not None:
+                self.dynamic += dynamic_policies(config, entry, iface)
+                self._dynamic_acls += [
+                    config.acls[d.match_acl]
+                    for d in config.crypto.dynamic_maps.get(entry.dynamic_map, [])
+                    if d.match_acl in config.acls and _transforms(config, d.transform_sets)]
+                continue
             acl = config.acls.get(entry.match_acl or "")
             if acl is None or not entry.peers:
                 continue            # IOS: an incomplete map entry is ignored
@@ -105,7 +163,17 @@ class MapClassifier:
         self._always = tuple(sorted(set(always)))
 
     def policies(self) -> list[Phase2Policy]:
-        return [r.policy for r in self.rules if r.policy is not None]
+        return [r.policy for r in self.rules if r.policy is not None] + self.dynamic
+
+    def dynamic_claims(self, src: int, dst: int, protocol: int, sport: int | None,
+                       dport: int | None, icmp_type: int | None) -> bool:
+        """Whether the ACL of a (complete) dynamic entry permits the packet: without an SA
+        IOS drops it, since a dynamic entry cannot initiate."""
+        for acl in self._dynamic_acls:
+            line = acl.evaluate(src, dst, protocol, sport, dport, icmp_type)
+            if line is not None and line.action == "permit":
+                return True
+        return False
 
     def classify(self, src: int, dst: int, protocol: int, sport: int | None,
                  dport: int | None, icmp_type: int | None) -> tuple[MapRule, AclEntry] | None:

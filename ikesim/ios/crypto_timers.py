@@ -57,6 +57,11 @@ class EngineTimers:
         if timeout is not None:
             timeout.callbacks.clear()
 
+    def clear(self) -> None:
+        """Cancel every timer (the router reloads)."""
+        for key in list(self._live):
+            self.cancel(key)
+
     def _expired(self, key: Hashable, event: Any) -> None:
         if self._live.get(key) is event:
             del self._live[key]

@@ -8,13 +8,21 @@ from typing import Any, Protocol
 
 import simpy
 
+from ikesim.ike.profiles import IOS_PLATFORMS, PROFILES
 from ikesim.ios.commands import run_exec
 from ikesim.ios.config import apply_config_lines
 from ikesim.ios.exec_parse import parse_exec
-from ikesim.ios.uptime import uptime_stamp
+from ikesim.ios.log import dialect as log_dialect
+from ikesim.ios.uptime import stamp as format_stamp
 from ikesim.net.config import DeviceConfig
 
-DIALECTS = {"ios12": "12.2", "ios15": "15"}
+# Scenario platforms and the ikesim.ios.log dialect each prints (ike/profiles.py holds the rest
+# of what differs between them).
+DIALECTS: dict[str, str] = {name: PROFILES[name].dialect for name in IOS_PLATFORMS}
+
+
+# How long after a command starts its console counts as "still at the start instant".
+_INSTANT = 1e-9
 
 
 class ConsoleHost(Protocol):
@@ -50,6 +58,7 @@ class IosDevice:
         self.clock_at_zero: Any = None
         self.enrolled: Any = None
         self.running: tuple[str, float] | None = None   # command in progress and its start
+        self.powered_off = False         # reloading (ikesim.ios.reload): the console is silent
         # Lines printed while a command runs at the instant it started: on a console they come
         # after the command's echo (e.g. `clear crypto isakmp` and its debug lines).
         self._held: list[str] = []
@@ -62,8 +71,16 @@ class IosDevice:
     def env(self) -> simpy.Environment:
         return self.runtime.lab.env
 
-    def stamp(self) -> str:
-        return uptime_stamp(self.node.uptime(self.env.now))
+    def stamp(self, kind: str = "debug") -> str:
+        """The timestamp before a debug (``kind`` "debug") or syslog ("log") line, in the style
+        of ``service timestamps debug|log …`` or, when unset, the platform's default."""
+        style = None
+        configured = getattr(self.config, "timestamps", None)   # parsed by net/config.py
+        if isinstance(configured, dict):
+            style = configured.get(kind)
+        if not isinstance(style, str) or not style:
+            style = log_dialect(self.dialect).stamp
+        return format_stamp(style, self.node.uptime(self.env.now))
 
     # -- console -----------------------------------------------------------------------------
     def exec(self, command: str) -> Generator[Any, Any, list[str]]:
@@ -79,14 +96,28 @@ class IosDevice:
         return output
 
     def print_async(self, stamped_lines: list[tuple[bool, str]]) -> None:
-        """Debug/syslog lines: stamped ones get the IOS uptime prefix."""
-        stamp = self.stamp()
-        lines = [f"{stamp}: {text}" if stamped else text for stamped, text in stamped_lines]
+        """Debug/syslog lines: stamped ones get the timestamp prefix (``%`` syslog messages
+        the ``service timestamps log`` one)."""
+        if self.powered_off:
+            return
+        debug, log = self.stamp("debug"), self.stamp("log")
+        lines = [f"{log if text.startswith('%') else debug}: {text}" if stamped else text
+                 for stamped, text in stamped_lines]
         if self.running is not None and self.running[1] == self.env.now:
+            # A command typed at this instant prints first (e.g. `clear crypto isakmp` and the
+            # deletions it causes). If it is still running a moment later (a ping), the lines
+            # are released then, in time order with the other consoles' lines.
+            if not self._held:
+                self.env.process(self._release_if_still_running(self.running))
             self._held.extend(lines)
             return
         self._release_held()
         self.runtime.console_async(self, lines)
+
+    def _release_if_still_running(self, running: tuple[str, float]) -> Generator[Any, Any, None]:
+        yield self.env.timeout(_INSTANT)
+        if self.running == running:
+            self._release_held()
 
     def _release_held(self) -> None:
         if self._held:

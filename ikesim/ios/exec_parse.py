@@ -73,6 +73,12 @@ def _keywords_at(prefix: tuple[str, ...]) -> list[str]:
     return sorted(words | set(_SIBLINGS.get(prefix, ())))
 
 
+def keywords_at(prefix: tuple[str, ...]) -> list[str]:
+    """Every keyword IOS accepts after ``prefix``, supported or not: a typed word abbreviates
+    one of these (public for the lab console's help, completion and caret errors)."""
+    return _keywords_at(prefix)
+
+
 def parse_exec(text: str) -> ExecCommand:
     """Parse one exec line; raise :class:`ExecError` with IOS's message when IOS would.
     ``show ... | include|exclude|begin|section REGEX`` filters the output of a show command."""

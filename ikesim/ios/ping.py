@@ -153,6 +153,7 @@ def format_ping(
 
 
 _KEYWORDS = ("repeat", "size", "timeout", "source")
+PING_OPTIONS = _KEYWORDS       # public for help and completion (ikesim.console)
 
 
 def _keyword(word: str) -> str:

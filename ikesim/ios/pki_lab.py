@@ -66,6 +66,11 @@ class RouterPkiState:
                               clock_at_zero=self.clock_at_zero, enrolled=self.enrolled)
         self.engine.set_pki(self.pki)
 
+    def attach(self, engine: Any) -> None:
+        """A reload made a new engine: it gets the same credentials and clock."""
+        self.engine = engine
+        engine.set_pki(self.pki)
+
     def now(self, t: float) -> dt.datetime:
         return self.clock_at_zero + dt.timedelta(seconds=t)
 

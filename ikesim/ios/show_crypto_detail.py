@@ -152,7 +152,7 @@ def show_crypto_session_detail(flows: list[Any], ike_sa: Callable[[int], Any],
     lines = ["Crypto session current status", "", *_SESSION_CODES]
     groups: dict[tuple[str, int], list[Any]] = {}
     for flow in flows:
-        groups.setdefault((flow.interface, flow.policy.peer), []).append(flow)
+        groups.setdefault((flow.interface, flow.current_peer), []).append(flow)
     for (iface, peer), group in groups.items():
         sa = ike_sa(peer)
         has_sa = any(f.pair is not None for f in group)

@@ -1,7 +1,12 @@
-"""ESP tunnel mode (RFC 4303): SPI | Sequence | IV | E(inner | padding | pad len | next hdr) |
-ICV, with the RFC 4303 §2.4 default padding 1, 2, 3 …, next header 4 (IPv4 in IPv4), the ICV an
-HMAC truncated to 96 bits (MD5/SHA-1, RFC 2403/2404) or 128 bits (SHA-256, RFC 4868), and the
-receiver's sliding anti-replay window (§3.4.3)."""
+"""ESP (RFC 4303): SPI | Sequence | IV | E(payload | padding | pad len | next hdr) | ICV, with
+the RFC 4303 §2.4 default padding 1, 2, 3 …, the ICV an HMAC truncated to 96 bits (MD5/SHA-1,
+RFC 2403/2404) or 128 bits (SHA-256, RFC 4868), and the receiver's sliding anti-replay window
+(§3.4.3) of the SA's size (IOS: `crypto ipsec security-association replay window-size`).
+
+Tunnel mode (§3.1.2) protects a whole IPv4 packet, next header 4 (``encapsulate`` /
+``decapsulate``); transport mode (§3.1.1) protects the payload of the original packet, whose
+protocol becomes the next header and whose addresses stay in the outer header
+(``encapsulate(..., next_header=47)`` / ``open_esp``)."""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ import struct
 
 from ikesim.crypto import decrypt_cbc, encrypt_cbc
 from ikesim.crypto.hashes import normalize_hash_name
-from ikesim.ipsec.sa import REPLAY_WINDOW, IpsecSa
+from ikesim.ipsec.sa import IpsecSa
 
 NEXT_HEADER_IPV4 = 4
 ESP_HEADER_LEN = 8
@@ -31,15 +36,18 @@ def _icv(sa: IpsecSa, data: bytes) -> bytes:
     return mac[:auth.icv_len]
 
 
-def encapsulate(sa: IpsecSa, inner: bytes, iv: bytes) -> bytes:
-    """The ESP payload (what follows the outer IPv4 header) for ``inner``; bumps the SA's
-    sequence number and counters. ``iv`` must be one cipher block (the caller's seeded rng)."""
+def encapsulate(sa: IpsecSa, inner: bytes, iv: bytes,
+                next_header: int = NEXT_HEADER_IPV4) -> bytes:
+    """The ESP payload (what follows the outer IPv4 header) for ``inner`` (a whole packet in
+    tunnel mode, the original payload with its protocol as ``next_header`` in transport
+    mode); bumps the SA's sequence number and counters. ``iv`` must be one cipher block (the
+    caller's seeded rng)."""
     cipher = sa.transform.cipher
     if len(iv) != cipher.block:
         raise ValueError(f"IV must be {cipher.block} octets")
     sa.seq += 1
     pad_len = -(len(inner) + 2) % cipher.block
-    plain = inner + bytes(range(1, pad_len + 1)) + bytes((pad_len, NEXT_HEADER_IPV4))
+    plain = inner + bytes(range(1, pad_len + 1)) + bytes((pad_len, next_header))
     ct = encrypt_cbc(cipher.crypto_name, sa.enc_key, iv, plain)
     head = struct.pack("!II", sa.spi, sa.seq) + iv + ct
     sa.packets += 1
@@ -58,22 +66,29 @@ def _replay_check(sa: IpsecSa, seq: int) -> bool:
     if seq > sa.replay_top:
         return True
     offset = sa.replay_top - seq
-    return offset < REPLAY_WINDOW and not (sa.replay_bitmap >> offset) & 1
+    return offset < sa.replay_window and not (sa.replay_bitmap >> offset) & 1
 
 
 def _replay_update(sa: IpsecSa, seq: int) -> None:
     if seq > sa.replay_top:
         shift = seq - sa.replay_top
-        sa.replay_bitmap = ((sa.replay_bitmap << shift) | 1) & ((1 << REPLAY_WINDOW) - 1)
+        sa.replay_bitmap = ((sa.replay_bitmap << shift) | 1) & ((1 << sa.replay_window) - 1)
         sa.replay_top = seq
     else:
         sa.replay_bitmap |= 1 << (sa.replay_top - seq)
 
 
 def decapsulate(sa: IpsecSa, esp: bytes) -> bytes:
-    """The inner packet of an ESP payload addressed to ``sa``; EspError when it is dropped.
-    Order as RFC 4303 §3.4: replay pre-check, ICV, then decryption; the window moves only
-    after the ICV verified."""
+    """The inner packet of a tunnel-mode ESP payload addressed to ``sa``; EspError when it is
+    dropped (also when the next header is not IPv4)."""
+    return open_esp(sa, esp, expect=NEXT_HEADER_IPV4)[1]
+
+
+def open_esp(sa: IpsecSa, esp: bytes, expect: int | None = None) -> tuple[int, bytes]:
+    """(next header, payload) of an ESP payload addressed to ``sa``; EspError when it is
+    dropped. Order as RFC 4303 §3.4: replay pre-check, ICV, then decryption; the window moves
+    only after the ICV verified (and the padding and next header checked: ``expect``, when
+    given, is the only next header accepted)."""
     cipher, auth = sa.transform.cipher, sa.transform.auth
     minimum = ESP_HEADER_LEN + cipher.block + cipher.block + auth.icv_len
     if len(esp) < minimum:
@@ -92,7 +107,7 @@ def decapsulate(sa: IpsecSa, esp: bytes) -> bytes:
         raise EspError("padding", "ciphertext is not a block multiple")
     plain = decrypt_cbc(cipher.crypto_name, sa.enc_key, iv, ct)
     pad_len, next_header = plain[-2], plain[-1]
-    if next_header != NEXT_HEADER_IPV4:
+    if expect is not None and next_header != expect:
         raise EspError("next_header", str(next_header))
     if pad_len + 2 > len(plain) or plain[-2 - pad_len:-2] != bytes(range(1, pad_len + 1)):
         raise EspError("padding", f"pad length {pad_len}")
@@ -100,4 +115,4 @@ def decapsulate(sa: IpsecSa, esp: bytes) -> bytes:
     inner = plain[:-2 - pad_len]
     sa.packets += 1
     sa.octets += len(inner)
-    return inner
+    return next_header, inner

@@ -63,6 +63,8 @@ class IpsecSa:
     octets: int = 0
     replay_drops: int = 0
     auth_failures: int = 0
+    replay_window: int = REPLAY_WINDOW   # `crypto ipsec security-association replay
+                                         #  window-size` (64 … 1024)
 
 
 @dataclass(eq=False)
@@ -81,3 +83,10 @@ class IpsecSaPair:
     message_id: int = 0
     deleted: bool = False
     errors: dict[str, int] = field(default_factory=dict)
+    # UDP-encapsulated ESP (RFC 3948): the UDP ports ESP travels in (0: plain ESP, protocol 50)
+    udp_sport: int = 0
+    udp_dport: int = 0
+
+    @property
+    def udp_encapsulated(self) -> bool:
+        return self.udp_sport != 0

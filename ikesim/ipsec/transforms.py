@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ikesim.ipsec.udp_encap import UDP_TRANSPORT_MODES
+
 # RFC 2407 §4.4.4 ESP transform identifiers.
 ESP_DES = 2
 ESP_3DES = 3
@@ -101,4 +103,5 @@ def from_wire(transform_id: int, key_bits: int | None, auth_id: int | None,
     auth = next((a for a in AUTHS.values() if a.auth_id == auth_id), None)
     if cipher is None or auth is None:
         return None
-    return EspTransform(cipher, auth, "transport" if mode == ENCAPS_TRANSPORT else "tunnel")
+    transport = mode == ENCAPS_TRANSPORT or mode in UDP_TRANSPORT_MODES   # RFC 3947 §5.1
+    return EspTransform(cipher, auth, "transport" if transport else "tunnel")

@@ -42,6 +42,10 @@ class PayloadType(IntEnum):
     NOTIFICATION = 11
     DELETE = 12
     VENDOR_ID = 13
+    NAT_D = 20            # RFC 3947 §3.2
+    NAT_OA = 21           # RFC 3947 §5.2
+    NAT_D_DRAFT = 130     # draft-ietf-ipsec-nat-t-ike-02/03 (private use), as IOS sends it
+    NAT_OA_DRAFT = 131    # with a draft NAT-T VID (libreswan: ISAKMP_NEXT_NATD_DRAFTS)
 
 
 class ExchangeType(IntEnum):
@@ -92,6 +96,8 @@ class NotifyType(IntEnum):
     RESPONDER_LIFETIME = 24576
     REPLAY_STATUS = 24577
     INITIAL_CONTACT = 24578
+    R_U_THERE = 36136     # RFC 3706 §6 (Dead Peer Detection)
+    R_U_THERE_ACK = 36137
 
 
 class Phase1Attr(IntEnum):

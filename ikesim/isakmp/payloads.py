@@ -138,8 +138,36 @@ class VendorIdPayload:
     data: bytes
 
 
+@dataclass
+class NatDPayload:
+    """RFC 3947 §3.2 NAT-D: HASH(CKY-I | CKY-R | IP | Port) with the negotiated hash; its length
+    is checked by the engine, which knows that hash."""
+
+    data: bytes
+
+
+@dataclass
+class NatDDraftPayload(NatDPayload):
+    """NAT-D numbered as the drafts number it (130): sent when a draft NAT-T VID was chosen
+    (libreswan ``nat_traversal.h``: only RFC 3947 uses the RFC values)."""
+
+
+@dataclass
+class NatOaPayload:
+    """RFC 3947 §5.2 NAT-OA: the original address (ID_IPV4_ADDR or ID_IPV6_ADDR)."""
+
+    id_type: int
+    data: bytes
+
+
+@dataclass
+class NatOaDraftPayload(NatOaPayload):
+    """NAT-OA as the drafts number it (131)."""
+
+
 Payload = (SaPayload | KePayload | IdPayload | CertPayload | CertRequestPayload | HashPayload
-           | SigPayload | NoncePayload | NotificationPayload | DeletePayload | VendorIdPayload)
+           | SigPayload | NoncePayload | NotificationPayload | DeletePayload | VendorIdPayload
+           | NatDPayload | NatOaPayload)
 
 
 def _spi_size_ok(v: Values) -> bool:
@@ -158,6 +186,22 @@ def _proposal_numbers_ok(v: Values) -> bool:
 
 
 _ID_TYPES = frozenset(int(t) for t in IdType)
+_NAT_OA_SIZES = {int(IdType.IPV4_ADDR): 4, int(IdType.IPV6_ADDR): 16}
+
+
+def _nat_oa_ok(v: Values) -> bool:
+    return len(v["data"]) == _NAT_OA_SIZES.get(v["id_type"], -1)
+
+
+def _nat_oa_spec(cls: type, ptype: int) -> Spec:
+    return Spec(cls, ptype, (
+        UInt("id_type", 1, valid=_NAT_OA_SIZES.__contains__,
+             notify=NotifyType.INVALID_ID_INFORMATION),
+        Reserved(3),
+        Raw("data"),
+        Check("data", _nat_oa_ok, "NAT-OA address size wrong for its ID type",
+              NotifyType.INVALID_ID_INFORMATION),
+    ))
 
 TRANSFORM_SPEC = Spec(Transform, PayloadType.TRANSFORM, (
     UInt("number", 1),
@@ -217,6 +261,10 @@ SPECS: dict[type, Spec] = {spec.cls: spec for spec in (
         Items("spis", "spi_size"),
     )),
     Spec(VendorIdPayload, PayloadType.VENDOR_ID, (Raw("data"),)),
+    Spec(NatDPayload, PayloadType.NAT_D, (Raw("data"),)),
+    Spec(NatDDraftPayload, PayloadType.NAT_D_DRAFT, (Raw("data"),)),
+    _nat_oa_spec(NatOaPayload, PayloadType.NAT_OA),
+    _nat_oa_spec(NatOaDraftPayload, PayloadType.NAT_OA_DRAFT),
 )}
 
 SPECS_BY_TYPE: dict[int, Spec] = {spec.ptype: spec for spec in SPECS.values()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -113,23 +114,64 @@ def _events(plan: Plan) -> list[str]:
     crypto = [r for r in plan.routers if r.has_crypto()]
     for router in crypto:
         out.append(f"  - {{at: 1s, device: {_q(router.name)}, exec: debug crypto isakmp}}")
+    targets = []
     if plan.hosts:
         source = plan.hosts[0]
         targets = [h for h in plan.hosts if h.router is not source.router]
-        if not targets:
-            out.append("  # only one router has a LAN: nothing to ping across")
         for at in (10, 20):
             for target in targets:
                 out.append(f"  - {{at: {at}s, device: {source.name}, "
                            f"exec: ping {target.address.ip}}}")
-    else:
-        out.append("  # no LAN with room for a PC: no pings")
+    if not targets:
+        across = _tunnel_pings(plan) or _peer_pings(plan)
+        out.append("  # only one router has a LAN: nothing to ping across" if plan.hosts else
+                   "  # no LAN with room for a PC: no pings between PCs")
+        if across:
+            out.append("  # the first router pings across its tunnels (or its IPsec peer, whose "
+                       "address its crypto ACL covers) instead")
+        for at in (10, 20):
+            for router, address in across:
+                out.append(f"  - {{at: {at}s, device: {_q(router)}, exec: ping {address}}}")
     for router in crypto:
         out += [f"  - {{at: 30s, device: {_q(router.name)}, exec: show crypto isakmp sa}}",
                 f"  - {{at: 30s, device: {_q(router.name)}, exec: show crypto ipsec sa}}"]
     if len(out) == 1:
         out[0] = "events: []"
     return out
+
+
+def _tunnel_pings(plan: Plan) -> list[tuple[str, str]]:
+    """(router, address): the tunnel addresses of other routers on the subnet of one of the
+    first tunnelled router's tunnel interfaces (a route-based lab without LANs)."""
+    def tunnels(router: Router) -> list[ipaddress.IPv4Interface]:
+        return [i.address for i in router.config.interfaces.values()
+                if i.tunnel is not None and i.address is not None]
+
+    for router in plan.routers:
+        mine = tunnels(router)
+        found = [(router.name, str(other_addr.ip)) for other in plan.routers
+                 if other is not router for other_addr in tunnels(other)
+                 if any(other_addr.network == own.network for own in mine)]
+        if found:
+            return found
+    return []
+
+
+def _peer_pings(plan: Plan) -> list[tuple[str, str]]:
+    """(router, peer): a crypto map peer whose own address the crypto ACL covers (traffic
+    between the peers is protected, e.g. L2TPv3 over IPsec), from the interface the map is on."""
+    for router in plan.routers:
+        config = router.config
+        for iface in config.interfaces.values():
+            if not iface.crypto_map or iface.address is None:
+                continue
+            for entry in config.crypto.map_entries(iface.crypto_map):
+                acl = config.acls.get(entry.match_acl or "")
+                for peer in entry.peers if acl is not None else []:
+                    line = acl.evaluate(int(iface.address.ip), int(peer), 1, None, None, 8)
+                    if line is not None and line.action == "permit":
+                        return [(router.name, str(peer))]
+    return []
 
 
 __all__ = ["DURATION", "platform_of", "render"]

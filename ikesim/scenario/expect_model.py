@@ -19,13 +19,21 @@ REASONS = ("no-psk", "no-proposal-chosen", "auth-failed", "bad-message",
 
 
 IKE_EVENTS = EVENT_KINDS   # the engine's documented catalogue (ikesim/ike/events.py)
-# Drop reasons emitted by ikesim.net.device, ikesim.net.link and ikesim.ios.crypto.
+# Drop reasons emitted by ikesim.net.device, ikesim.net.link, ikesim.net.tunnel and
+# ikesim.ios.crypto.
 DROP_REASONS = ("link-down", "interface-down", "acl-in", "acl-out", "not-for-us", "ttl",
                 "no-route", "port-unreachable", "protocol-unreachable", "arp", "loss",
                 "crypto-no-ipsec-sa",
                 # ESP the receiving router drops (ikesim/ios/crypto.py: "esp-" + EspError reason)
                 "esp-invalid-spi", "esp-short", "esp-replay", "esp-icv", "esp-padding",
-                "esp-next_header", "esp-inner-malformed")
+                "esp-next_header", "esp-inner-malformed",
+                # ikesim.ios.crypto: nothing listens on UDP 500/4500 while ISAKMP is off; on
+                # UDP 4500 a NAT-keepalive is discarded, anything unclassifiable dropped
+                "isakmp-off", "natt-keepalive", "natt-invalid",
+                # tunnels (ikesim/net/tunnel.py): a protected tunnel without an IPsec SA, clear
+                # GRE for a protected tunnel, recursive routing, GRE for no tunnel / malformed
+                "tunnel-no-ipsec-sa", "tunnel-not-ipsec", "tunnel-recursive", "gre-no-tunnel",
+                "gre-malformed")
 PROTOCOLS = {"icmp": 1, "tcp": 6, "udp": 17, "esp": 50, "ahp": 51}
 ROW_KEYS = ("dst", "src", "state", "conn_id", "deleted", "role", "peer")
 PING_MARKS = re.compile(r"^[!.UQMA?&]+$")

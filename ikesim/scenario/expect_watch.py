@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ikesim.export.events_json import comparable
 from ikesim.scenario.expect_model import (
     PROTOCOLS,
     CountExpect,
@@ -22,7 +23,6 @@ from ikesim.scenario.expect_model import (
     Failure,
     Phase1Expect,
     fmt_time,
-    scalar_text,
 )
 
 EXAMPLES = 5          # matching events quoted in a failure
@@ -52,8 +52,9 @@ class Watcher(Protocol):
 
 
 def where_matches(fields: Mapping[str, Any], where: tuple[tuple[str, str], ...]) -> bool:
-    """``count``'s ``where:``: every named field has the given value (compared as text)."""
-    return all(scalar_text(fields.get(k)) == v for k, v in where)
+    """``count``'s ``where:``: every named field has the given value (compared as text;
+    addresses as dotted quads, whether the event holds an integer or a string)."""
+    return all(comparable(k, fields.get(k)) == comparable(k, v) for k, v in where)
 
 
 def fields_text(fields: Mapping[str, Any]) -> str:

@@ -34,7 +34,7 @@ class LinkSpec:
 
 @dataclass(slots=True)
 class EventSpec:
-    """One timed action. ``action`` is "exec", "configure", "link" or "initiate"."""
+    """One timed action. ``action`` is "exec", "configure", "link", "initiate" or "reload"."""
 
     at: float
     action: str
@@ -45,6 +45,7 @@ class EventSpec:
     link: str | None = None
     up: bool = True
     peer: str | None = None                 # initiate: the peer to start main mode with
+    boot_delay: float = 0.0                 # reload: how long the router stays off
     line: int = 0
 
 

@@ -24,15 +24,19 @@ from ikesim.scenario.model import EventSpec
 Play = Callable[[EventSpec], Generator[Any, Any, None]]
 
 
-def schedule(env: simpy.Environment, events: Sequence[EventSpec], play: Play) -> None:
+def schedule(env: simpy.Environment, events: Sequence[EventSpec], play: Play) -> Timeline | None:
     """Arrange for ``play(event)`` to run as a process at each event's time (``events`` sorted
-    by time, as the loader gives them)."""
+    by time, as the loader gives them). Returns the timeline of the later events, if any (the
+    runner places a console's events among its reserved ids)."""
     due = [e for e in events if e.at <= env.now]
     later = events[len(due):]
     for event in due:                   # what a process per event would have done at once
         env.process(play(event))
-    if later:
-        env.process(Timeline(env, later, play).start())
+    if not later:
+        return None
+    timeline = Timeline(env, later, play)
+    env.process(timeline.start())
+    return timeline
 
 
 class Timeline:

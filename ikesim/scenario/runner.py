@@ -3,15 +3,23 @@ model, the IOS personality and the exports meet."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import bisect
+import math
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from fractions import Fraction
+from heapq import heappush
 from typing import Any
+
+import simpy
+from simpy.events import NORMAL
 
 from ikesim.errors import InputError
 from ikesim.export.transcript import Transcript
 from ikesim.ios.crypto import CryptoService
 from ikesim.ios.device import IosDevice
 from ikesim.ios.net_syslog import net_syslog
+from ikesim.ios.reload import reload
 from ikesim.net.events import EventLog, SimEvent
 from ikesim.net.lab import Lab
 from ikesim.scenario import playback
@@ -57,7 +65,14 @@ class Runtime:
         self._if_state = {(d.name, i.name): (i.status, i.protocol)
                           for d in self.devices.values() for i in d.node.interfaces.values()}
         self.events.subscribe(self._on_event)
-        playback.schedule(self.lab.env, scenario.events, self._play)
+        self._timeline = playback.schedule(self.lab.env, scenario.events, self._play)
+        if self._timeline is None:       # where a timeline would reserve its ids (see inject)
+            self.lab.env.process(self._mark())
+        self._mark_base = 0
+        self.injected: list[EventSpec] = []       # what a console played, for `save`
+        self._origins: dict[simpy.Process, EventSpec] = {}
+        self._fresh: float | None = None          # a time at which nothing has happened yet
+        self._last_slot: tuple[float, Fraction] | None = None
 
     def _attach_crypto(self) -> None:
         for device in self.devices.values():
@@ -65,13 +80,14 @@ class Runtime:
                 device.crypto = CryptoService(device, seed=self.seed)
 
     # -- events --------------------------------------------------------------------------------
-    def _play(self, event: EventSpec) -> Generator[Any, Any, None]:
+    def _play(self, event: EventSpec) -> Generator[Any, Any, list[str] | None]:
+        """One event; an exec event's process returns the command's output lines."""
         env = self.lab.env
         if event.at > env.now:
             yield env.timeout(event.at - env.now)
         if event.action == "exec":
-            yield from self.devices[event.device].exec(event.command)
-        elif event.action == "configure":
+            return (yield from self.devices[event.device].exec(event.command))
+        if event.action == "configure":
             self.devices[event.device].configure(event.lines, file=self.scenario.file,
                                                  line_offset=event.first_line - 1)
         elif event.action == "link":
@@ -80,6 +96,9 @@ class Runtime:
             device = self.devices[event.device]
             if device.crypto is not None:
                 device.crypto.initiate_to(event.peer)
+        elif event.action == "reload":
+            yield from reload(self.devices[event.device], event.boot_delay)
+        return None
 
     # -- console sinks (called by devices) -------------------------------------------------------
     def console_command(self, device: IosDevice, command: str, output: list[str],
@@ -121,11 +140,105 @@ class Runtime:
         if lines:
             self.devices[event.device].print_async(lines)
 
-    def run(self, until: float | None = None) -> RunResult:
-        end = self.scenario.duration if until is None else until
-        if end <= 0:
-            raise InputError("the run must last a positive time", text=f"{end:g}")
-        self.lab.run(until=end)
+    # -- stepping (the lab console) -------------------------------------------------------------
+    # Stopping anywhere never changes what happens: simpy orders its queue by (time, priority,
+    # event id) and ``env.run(until=…)`` only adds its own marker. A console's event must also
+    # happen exactly where the same event written in the scenario file would: scenario events
+    # are fired by the playback timeline with event ids reserved at the start, in file order,
+    # so the console's event is queued at a fresh instant (nothing has happened there yet) with
+    # an id between the reserved ids of the scenario events at or before it and the next one
+    # (a fraction), i.e. after the scenario's own events of that instant and before anything
+    # else. When the current instant is no longer fresh (a command already ran in it, or a
+    # condition stopped in the middle of it), the event is played at the next whole
+    # microsecond (NUDGE).
+    NUDGE = 1e-6
+
+    @property
+    def now(self) -> float:
+        return float(self.lab.env.now)
+
+    def _begin(self) -> None:
+        self.lab.started = True           # interface state changes are events from now on
+
+    def _mark(self) -> Generator[Any, Any, None]:
+        self._mark_base = next(self.lab.env._eid)     # as Timeline.start reserves its block
+        return
+        yield  # a generator, so that simpy runs it as a process at the right moment
+
+    def _next_microsecond(self) -> float:
+        """The first whole microsecond after now (a time that reads well in a saved file)."""
+        later = math.floor(self.now / self.NUDGE + 1) * self.NUDGE
+        later = round(later, 6)
+        return later if later > self.now else math.nextafter(self.now, math.inf)
+
+    def _slot(self, time: float) -> Fraction:
+        """The event id for a console event at ``time`` (see above)."""
+        if self._timeline is not None:
+            base = self._timeline.base
+            before = bisect.bisect_right(self._timeline.events, time, key=lambda e: e.at)
+        else:
+            base, before = self._mark_base, 0
+        low, high = Fraction(base + before - 1), Fraction(base + before)
+        if self._last_slot is not None and self._last_slot[0] == time:
+            low = max(low, self._last_slot[1])        # a second event at the same instant
+        slot = (low + high) / 2
+        self._last_slot = (time, slot)
+        return slot
+
+    def inject(self, event: EventSpec) -> Injection:
+        """Play ``event`` now (a console's command or configuration) and record it for
+        ``save``; its process starts when simulated time next runs."""
+        self._begin()
+        if self._fresh is None or self._fresh != self.now:
+            self.advance(self._next_microsecond())
+        env = self.lab.env
+        event.at = self.now
+        injection = Injection(event)
+        trigger = simpy.Event(env)
+        trigger._ok, trigger._value = True, None      # already triggered, like a Timeout
+        trigger.callbacks.append(lambda _e: self._start(injection))
+        heappush(env._queue, (event.at, NORMAL, self._slot(event.at), trigger))
+        self.injected.append(event)
+        return injection
+
+    def _start(self, injection: Injection) -> None:
+        process = self.lab.env.process(self._play(injection.event))
+        self._origins[process] = injection.event
+        process.callbacks.append(lambda _p: self._origins.pop(process, None))
+        injection.process = process
+
+    def origin(self) -> EventSpec | None:
+        """The injected event whose process is running now (whose command printed this)."""
+        active = self.lab.env.active_process
+        return self._origins.get(active) if active is not None else None
+
+    def advance(self, until: float, *, stop: Callable[[], bool] | None = None,
+                progress: Callable[[float], None] | None = None) -> bool:
+        """Run every simulation event before ``until`` (the instant ``until`` itself is left
+        fresh). ``stop`` is checked after each event: when it becomes true, return True at
+        once (in the middle of that instant). ``progress`` gets the time about 100 times."""
+        self._begin()
+        env = self.lab.env
+        if until <= env.now:
+            return bool(stop is not None and stop())
+        if stop is not None:
+            while env.peek() < until:
+                env.step()
+                self._fresh = None
+                if stop():
+                    return True
+        elif progress is not None:
+            chunk = (until - env.now) / 100
+            while env.now + chunk < until:
+                env.run(until=env.now + chunk)
+                progress(env.now)
+        env.run(until=until)
+        self._fresh = until
+        if progress is not None:
+            progress(env.now)
+        return False
+
+    def finish(self, end: float) -> RunResult:
         for device in self.devices.values():      # a ping cut short by the end of the run
             if device.running is not None:
                 command, started = device.running
@@ -133,6 +246,28 @@ class Runtime:
                     f"% still running when the simulation stopped at {end:g} s "
                     f"(started at {started:g} s)"], started)
         return RunResult(self.scenario, self.transcript, self.events, end)
+
+    def run(self, until: float | None = None, *,
+            progress: Callable[[float], None] | None = None) -> RunResult:
+        end = self.scenario.duration if until is None else until
+        if end <= 0 or not math.isfinite(end):
+            raise InputError("the run must last a positive time", text=f"{end:g}")
+        self.advance(end, progress=progress)
+        return self.finish(end)
+
+
+class Injection:
+    """A console's event on its way: ``process`` once simulated time has reached it."""
+
+    __slots__ = ("event", "process")
+
+    def __init__(self, event: EventSpec) -> None:
+        self.event = event
+        self.process: simpy.Process | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.process is not None and not self.process.is_alive
 
 
 def run_scenario(scenario: Scenario, *, seed: int | None = None,

@@ -15,7 +15,8 @@ from ikesim.scenario.model import DeviceSpec, EventSpec, LinkSpec
 from ikesim.scenario.values import Ctx, check_keys, mapping, parse_time, text_of, word
 from ikesim.scenario.yamlsrc import LocatedDict, LocatedList
 
-EVENT_KEYS = ("at", "device", "exec", "configure", "link", "state", "initiate", "every", "until")
+EVENT_KEYS = ("at", "device", "exec", "configure", "link", "state", "initiate", "reload", "every",
+              "until")
 MAX_REPEATED_EVENTS = 100_000
 
 
@@ -35,10 +36,10 @@ def events(raw: Any, devices: dict[str, DeviceSpec], links: list[LinkSpec], dura
             ctx.warn(f"this event at {at:g}s is not before the end of the run (duration "
                      f"{duration:g}s): it happens only if --until makes the run longer",
                      item.value_line("at"))
-        actions = [k for k in ("exec", "configure", "link", "initiate") if k in item]
+        actions = [k for k in ("exec", "configure", "link", "initiate", "reload") if k in item]
         if len(actions) != 1:
-            raise ctx.error("event needs exactly one of: exec, configure, link, initiate",
-                            item.line)
+            raise ctx.error("event needs exactly one of: exec, configure, link, initiate, "
+                            "reload", item.line)
         action = actions[0]
         device = item.get("device")
         if device is not None:
@@ -76,6 +77,15 @@ def events(raw: Any, devices: dict[str, DeviceSpec], links: list[LinkSpec], dura
                 raise ctx.error("link event needs 'state: up' or 'state: down'",
                                 item.value_line("state") if "state" in item else item.line)
             spec.up = state == "up"
+        elif action == "reload":
+            if devices[device].kind != "router":
+                raise ctx.error("reload events apply to routers", item.line)
+            # the value is the boot delay: how long the router stays off the network
+            spec.boot_delay = parse_time(item["reload"], ctx, item.value_line("reload"),
+                                         "reload")
+            if spec.boot_delay <= 0:
+                raise ctx.error("reload takes the boot delay, a positive time (e.g. "
+                                "reload: 60s)", item.value_line("reload"))
         else:
             if devices[device].kind != "router":
                 raise ctx.error("initiate events apply to routers", item.line)

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ikesim.ike.profiles import IOS_PLATFORMS
 from ikesim.ios.config import FEATURES, config_warnings, parse_config
 from ikesim.ios.ifnames import canonical_interface_name
 from ikesim.net.config import DeviceConfig, InterfaceConfig
@@ -17,7 +18,7 @@ from ikesim.scenario.model import DeviceSpec, LinkSpec
 from ikesim.scenario.values import Ctx, check_keys, mapping, parse_time, text_of, word
 from ikesim.scenario.yamlsrc import BlockText, LocatedDict, LocatedList
 
-PLATFORMS = ("ios12", "ios15")
+PLATFORMS = IOS_PLATFORMS     # ikesim.ike.profiles: one list of platforms
 # `ignore:` features of the configuration ikesim does not model (ikesim.ios.config.FEATURES);
 # `config_hostname:` the hostname the configuration declares when the scenario names the router
 # otherwise (two routers may share a hostname in their configs): docs/scenario-format.md;

@@ -114,6 +114,11 @@ def crypto_ipsec(st: ParserState, cur: Cursor) -> Mode | None:
         crypto.df_bit = cur.kw(("clear", "set", "copy"))
         cur.end()
         return None
+    elif sub == "nat-transparency":        # the IOS default; `no ...` turns NAT-T off
+        cur.kw(("udp-encapsulation",))
+        cur.end()
+        crypto.nat_transparency = True
+        return None
     elif sub == "client":
         return catalogue_line(st, cur, Unmodelled("ezvpn", ("connect", "group", "peer",
                                                             "mode", "xauth", "no")))

@@ -65,7 +65,13 @@ def tunnel_line(st: ParserState, cur: Cursor, iface: InterfaceConfig, negate: bo
     elif what == "protection":
         cur.kw(("ipsec",))
         cur.kw(("profile",))
-        tun.protection = cur.word()
+        name = cur.word()
+        if name not in st.config.crypto.ipsec_profiles:
+            # guess: IOS's exact wording is not in the sources found; it refuses the line (a
+            # running-config always defines the profile before the interfaces using it)
+            raise ParseError(f"% IPsec profile {name} does not exist (define `crypto ipsec "
+                             f"profile {name}` before the tunnel that uses it)", cur.i - 1)
+        tun.protection = name
         cur.opt_kw(("shared",))
     else:
         tun.key = cur.integer(0, 4294967295, "tunnel key")

@@ -1,8 +1,8 @@
 """OSPF processes of a router (``router ospf N``), built from ``DeviceConfig.ospf``.
 
-- Interfaces join a process by ``network A.B.C.D WILDCARD area N`` (the first statement that
-  covers the interface address, in configuration order), ``ip unnumbered`` ones by the address
-  they borrow; ``passive-interface`` (and ``passive-interface default`` / ``no
+- Interfaces join a process by ``ip ospf PROCESS area AREA`` or by ``network A.B.C.D WILDCARD
+  area N`` (the first statement that covers the interface address, in configuration order),
+  ``ip unnumbered`` ones by the address they borrow; ``passive-interface`` (and ``passive-interface default`` / ``no
   passive-interface``) keeps the network advertised but sends and accepts no hellos.
 - Router ID (IOS): ``router-id``, else the highest address of an up loopback, else the highest
   address of an up interface, chosen once when the process starts; with no address at all the
@@ -111,7 +111,7 @@ class OspfProcess(Origination, RouteCalculation):
         self.config, self.pconf = config, pconf
         wanted: dict[str, tuple[int, int, int, int, bool]] = {}
         for name, iface in self.device.interfaces.items():
-            area = self._area_of(iface, pconf)
+            area = self._area_of(iface, pconf, config)
             if area is None:
                 continue
             ic = config.interfaces.get(name)
@@ -138,7 +138,13 @@ class OspfProcess(Origination, RouteCalculation):
             return None
         return (oi.area, oi.cost, oi.hello_interval, oi.dead_interval, oi.passive)
 
-    def _area_of(self, iface: Interface, pconf: OspfConfig) -> int | None:
+    def _area_of(self, iface: Interface, pconf: OspfConfig,
+                 config: DeviceConfig | None = None) -> int | None:
+        """``ip ospf PROCESS area AREA`` on the interface (it wins, as on IOS), else the first
+        ``network`` statement that covers the interface's address."""
+        ic = config.interfaces.get(iface.name) if config is not None else None
+        if ic is not None and ic.ospf_area is not None:
+            return ic.ospf_area[1] if ic.ospf_area[0] == self.pid else None
         address = iface.source_address
         if address is None:
             return None
@@ -197,7 +203,7 @@ class OspfProcess(Origination, RouteCalculation):
             return
         oi = self.interfaces.get(iface.name)
         if oi is None and self.pconf is not None and self.config is not None:
-            if self._area_of(iface, self.pconf) is not None:  # e.g. an unnumbered lender
+            if self._area_of(iface, self.pconf, self.config) is not None:  # e.g. a lender
                 self.configure(self.config, self.pconf)
             return
         if oi is not None:

@@ -1,0 +1,1 @@
+"""The fidelity suite: ikesim's consoles held against real IOS captures (``make fidelity``)."""
