@@ -95,7 +95,7 @@ def test_aggressive_mode_with_signatures() -> None:
     am2 = decode_payloads(decode_header(msgs[1]).next_payload, msgs[1][28:])
     assert [type(p).__name__ for p in am2] == ["SaPayload", "KePayload", "NoncePayload",
                                                "IdPayload", "CertPayload", "SigPayload",
-                                               "CertRequestPayload"]
+                                               "CertRequestPayload"] + ["VendorIdPayload"] * 3
 
 
 def _failed(lb, side) -> list[dict]:
