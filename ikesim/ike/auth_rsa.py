@@ -23,6 +23,7 @@ from cryptography import x509
 
 from ikesim.crypto import Skeyids, hash_i, hash_r, prf
 from ikesim.ike import identity as ids
+from ikesim.ike import ios_detail
 from ikesim.ike.context import Context, Reject
 from ikesim.ike.sa import IsakmpSa
 from ikesim.isakmp import (
@@ -135,6 +136,10 @@ class RsaSigTask:
             raise Reject("bad_message", peer=sa.peer, reason=f"{message}: missing ID payload")
         if self.with_id:
             sa.peer_id = ident
+            # the ISAKMP profile the identity matches (main mode's PSK task does the same; IOS
+            # printed the lookup with the ID payload, ios_detail.announce)
+            if sa.role == "R" or sa.profile is None:
+                sa.profile = ios_detail.matching_profile(ctx, ident)
         certs = [p for p in payloads if isinstance(p, CertPayload)]
         for _ in certs:
             self._announce(ctx, sa, "CERT")
@@ -193,6 +198,7 @@ class RsaSigTask:
         if self.with_id:
             ctx.emit(sa, "auth_method", method="RSA signature",
                      id_type=ids.id_name(int(ident.id_type)))
+            ios_detail.id_payload(ctx, sa, ident, sent=True, next_payload=6)   # CERT follows
             out.append(ident)
         ctx.emit(sa, "cert_tx", subject=name_text(creds.certificate.subject),
                  trustpoint=creds.trustpoint)
