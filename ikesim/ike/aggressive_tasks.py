@@ -60,8 +60,8 @@ def announce(ctx: Context, sa: IsakmpSa, payloads: list[Payload], *names: str) -
 
 def aggressive_offer(crypto_policies: list) -> SaPayload:
     """The initiator's AM1 offer. The DH value travels in AM1, so every transform must use the
-    group of that value (RFC 2409 §5.4: "the Diffie-Hellman group ... cannot be negotiated").
-    guess: IOS offers only its policies with the group of its highest-priority policy."""
+    group of that value (RFC 2409 §5.4: "the Diffie-Hellman group ... cannot be negotiated")."""
+    # guess: IOS offers only its policies with the group of its highest-priority policy.
     group = crypto_policies[0].group
     return props.initiator_sa([p for p in crypto_policies if p.group == group])
 

@@ -220,7 +220,8 @@ class RsaSigTask:
     @staticmethod
     def _choose(sa: IsakmpSa, pki: RouterPki | None) -> Credentials | None:
         """The credentials of the CA the peer asked for, else the first trustpoint's (IOS:
-        "Choosing trustpoint X as issuer", guess: the first configured when none matches)."""
+        "Choosing trustpoint X as issuer")."""
+        # guess: the first configured trustpoint when the peer asked for none of ours
         if pki is None or not pki.credentials:
             return None
         state = _state(sa)

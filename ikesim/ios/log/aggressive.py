@@ -6,14 +6,8 @@ Sources: trace 14 in ../shared/fidelity (15.x responder to an aggressive-mode FQ
 pre-shared key based on hostname srx110c2821!", "ISAKMP : Looking for xauth in profile j2c-1");
 the Cisco IOS Security Command Reference for `crypto isakmp aggressive-mode disable` ("Unable to
 initiate or respond to Aggressive Mode while disabled"); the main-mode line this mirrors
-("beginning Main Mode exchange", seed and trace 01).
-
-guess: no capture available here shows IOS's own aggressive-mode initiator or its certificate
-processing; "beginning Aggressive Mode exchange" mirrors "beginning Main Mode exchange", the
-syslog mnemonic IKMP_AG_MODE_DISABLED is not documented, and the certificate lines follow the
-wording of IOS's certificate debugs as commonly quoted ("peer wants a CT_X509_SIGNATURE cert",
-"processing a CT_X509_SIGNATURE cert", "%CRYPTO-5-IKMP_INVAL_CERT: Certificate received from X
-is bad", "%PKI-3-CERTIFICATE_INVALID_EXPIRED" / "_NOT_YET_VALID"), not from a capture.
+("beginning Main Mode exchange", seed and trace 01). No capture shows IOS's own
+aggressive-mode initiator or its certificate processing (see the guesses below).
 """
 
 from __future__ import annotations
@@ -90,6 +84,11 @@ def _cert_invalid(x: Ctx) -> list[Line]:
     return [(True, bad + shown)]
 
 
+# guess: "beginning Aggressive Mode exchange" mirrors "beginning Main Mode exchange"; the syslog
+# mnemonic IKMP_AG_MODE_DISABLED is not documented; the certificate lines follow the wording of
+# IOS's certificate debugs as commonly quoted ("peer wants a CT_X509_SIGNATURE cert", "processing
+# a CT_X509_SIGNATURE cert", "%CRYPTO-5-IKMP_INVAL_CERT: Certificate received from X is bad",
+# "%PKI-3-CERTIFICATE_INVALID_EXPIRED" / "_NOT_YET_VALID"), not a capture.
 HANDLERS: dict[str, Handler] = {
     "aggressive_mode_begin": lambda x: [x.sa("beginning Aggressive Mode exchange", space=True)],
     "aggressive_disabled": lambda x: [(True, AG_DISABLED)],
