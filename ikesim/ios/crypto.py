@@ -71,7 +71,7 @@ ISAKMP_PORT = 500
 # debug switches); with `debug crypto isakmp` off only these are formatted. Read from
 # ikesim.ios.isakmp_log's handlers (tests/test_crypto_service.py checks no other kind prints `%`).
 SYSLOG_KINDS = frozenset({"bad_message", "malformed", "auth_failed", "unknown_sa",
-                          "qm_sa_not_acceptable"})
+                          "qm_sa_not_acceptable", "aggressive_disabled", "cert_invalid"})
 PAIR_KINDS = frozenset({"ipsec_sa_created", "ipsec_sa_expired"})   # SA pairs came or went
 
 

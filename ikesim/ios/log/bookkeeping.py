@@ -22,7 +22,8 @@ def auth_status(x: Ctx) -> list[Line]:
 
 def _id_value(x: Ctx) -> tuple[str, str]:
     """The identity line's label and value: a name identity prints "FQDN name : X" where an
-    address prints "address : A" (trace 14). guess: a user FQDN prints "user FQDN : U"."""
+    address prints "address : A" (trace 14)."""
+    # guess: a user FQDN prints "user FQDN : U" (no capture shows one)
     kind = x.num("id_type", 8)
     if kind in (2, 3):
         text = "".join(c if c.isprintable() else "." for c in x.text("identity"))
