@@ -127,8 +127,11 @@ def _edit(payloads: list, op: tuple[str, int, int]) -> list:
 def _core(payloads: list) -> list:
     """What authenticates a message: everything but vendor IDs, NAT-D payloads, certificate
     requests and the certificates after the first (a chain may follow the end-entity
-    certificate)."""
-    first = next((i for i, p in enumerate(payloads) if isinstance(p, CertPayload)), -1)
+    certificate); without a signature no certificate counts (a pre-shared key's HASH does not
+    cover one)."""
+    signed = any(isinstance(p, SigPayload) for p in payloads)
+    first = next((i for i, p in enumerate(payloads) if isinstance(p, CertPayload)), -1) \
+        if signed else -1
     return [p for i, p in enumerate(payloads)
             if not isinstance(p, VendorIdPayload | CertRequestPayload | NatDPayload
                                | NatDDraftPayload)
