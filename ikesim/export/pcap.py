@@ -108,7 +108,9 @@ class Capture:
     def esp_sa_lines(self) -> list[str]:
         """Wireshark ``esp_sa`` UAT records (Wireshark 4.0 columns: protocol, source, destination,
         SPI, encryption, key, authentication, key), one per direction: every router's inbound
-        SAs (its peer's outbound ones are the same SAs)."""
+        SAs (its peer's outbound ones are the same SAs). A UDP-encapsulated SA's addresses are
+        wildcards: a NAT rewrites the outer addresses between the two ends (RFC 3948 §1), so
+        the addresses one end knows are not those every capture point sees."""
         lines: list[str] = []
         seen: set[tuple[int, int]] = set()
         for service in self.services:
@@ -118,7 +120,9 @@ class Capture:
                     continue
                 seen.add((sa.spi, sa.dst))
                 t = sa.transform
-                fields = ["IPv4", _dotted(sa.src), _dotted(sa.dst), f"0x{sa.spi:08x}",
+                src, dst = (("*", "*") if pair.udp_encapsulated
+                            else (_dotted(sa.src), _dotted(sa.dst)))
+                fields = ["IPv4", src, dst, f"0x{sa.spi:08x}",
                           t.cipher.wireshark, f"0x{sa.enc_key.hex()}", t.auth.wireshark,
                           f"0x{sa.auth_key.hex()}"]
                 lines.append(",".join(f'"{f}"' for f in fields))

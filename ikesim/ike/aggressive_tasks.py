@@ -177,7 +177,7 @@ class KeyLookupTask:
         if sa.profile:
             ctx.detail(sa, "xauth_lookup", profile=sa.profile)
         else:
-            ctx.detail(sa, "profile_scan")
+            ctx.detail(sa, "profile_scan", profiles=list(ctx.crypto.isakmp_profiles))
 
     def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
         return []

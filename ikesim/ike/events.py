@@ -89,7 +89,8 @@ IOS bookkeeping the 15.x/IOS-XE dialects print (traces 04, 05, 07 in ../shared/f
   sa_inserted     sa_handle                          ("insert sa successfully sa = …")
   aggressive_skipped                                 ("Can not start Aggressive mode, trying Main mode.")
   psk_local                                          ("local preshared key found")
-  profile_scan                                       ("Scanning profiles for xauth ...")
+  profile_scan    profiles (list of str: the configured ISAKMP profiles, configuration
+                  order; may be absent = none)   ("Scanning profiles for xauth ... VPN")
   lifetime_set    lifetime (s), actual_life (int), vpi (bool: sent as a variable-length value),
                   vpi_length                         (IOS-XE "Started lifetime timer: N.")
   vendor_id       vendor ("nat-t-rfc3947","nat-t-07","nat-t-03","nat-t-02","unity","dpd",
@@ -101,6 +102,8 @@ IOS bookkeeping the 15.x/IOS-XE dialects print (traces 04, 05, 07 in ../shared/f
                   identity (text: the FQDN / user FQDN of a name identity, trace 14)
   profile_match   profile (str: the ISAKMP profile the ID matched; "" = none)
                                                     ("peer matches *none* of the profiles")
+  keyring_key     keyring, key_type ("ADDRESS")      (after a profile match: the peer's key
+                  found in one of the profile's keyrings, "Found ADDRESS key in keyring RA")
   peer_inserted   local, peer, port, handle          ("Trying to insert a peer …")
   responder_lifetime lifetime (s)                    (RESPONDER-LIFETIME notify processed)
   initial_contact_processed local, peer, port        ("Process initial contact, bring down …")

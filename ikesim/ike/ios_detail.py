@@ -65,7 +65,9 @@ def announce(ctx: Context, sa: IsakmpSa, payloads: list[Payload], message_id: in
         ctx.emit(sa, "process_payload", payload=name, message_id=message_id)
         if isinstance(p, IdPayload):
             id_payload(ctx, sa, p, sent=False)
-            ctx.detail(sa, "profile_match", profile=matching_profile(ctx, p) or "")
+            profile = matching_profile(ctx, p)
+            ctx.detail(sa, "profile_match", profile=profile or "")
+            keyring_key(ctx, sa, profile)
 
 
 def matching_profile(ctx: Context, ident: Payload | None) -> str | None:
@@ -74,6 +76,22 @@ def matching_profile(ctx: Context, ident: Payload | None) -> str | None:
         return None
     profile = identity.matching_profile(ctx.crypto, PeerIdentity.of(ident))
     return profile.name if profile is not None else None
+
+
+def keyring_key(ctx: Context, sa: IsakmpSa, profile: str | None) -> None:
+    """Once the ID matched a profile that names keyrings, IOS looks the peer's key up in them
+    and names the keyring it came from ("Found ADDRESS key in keyring RA": trace 05, HQ after
+    MM5's ID and SITE-A after MM6's, each with its own keyring). Only address keys: main mode
+    keys by address (RFC 2409 §5.4)."""
+    ring_names = ctx.crypto.isakmp_profiles[profile].keyrings if profile else []
+    key = ctx.psk_for(sa.peer, sa.local, profile) if ring_names else None
+    if key is None:
+        return
+    for name in ring_names:
+        ring = ctx.crypto.keyrings.get(name)
+        if ring is not None and any(k is key for k in ring.keys):
+            ctx.detail(sa, "keyring_key", keyring=name, key_type="ADDRESS")
+            return
 
 
 def authenticated(ctx: Context, sa: IsakmpSa) -> None:

@@ -88,9 +88,10 @@ def phase1_sa_shape(data: bytes) -> str | None:
     return None
 
 
-def phase1_id(local: int) -> IdPayload:
-    """ID_IPV4_ADDR, UDP/500 (RFC 2407 §4.6.2), as IOS sends in phase 1."""
-    return IdPayload(ID_IPV4_ADDR, 17, IKE_PORT, local.to_bytes(4, "big"))
+def phase1_id(local: int, port: int = IKE_PORT) -> IdPayload:
+    """ID_IPV4_ADDR, UDP/500 (RFC 2407 §4.6.2), as IOS sends in phase 1 (port 0 once NAT-T
+    floated: ``natt.id_port``)."""
+    return IdPayload(ID_IPV4_ADDR, 17, port, local.to_bytes(4, "big"))
 
 
 def proxy_id(net: int, mask: int, protocol: int, port: int) -> IdPayload:

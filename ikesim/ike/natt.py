@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from ikesim.crypto import hash_
 from ikesim.ike import ios_detail
 from ikesim.ike.context import Context, Reject
+from ikesim.ike.messages import IKE_PORT
 from ikesim.ike.sa import IsakmpSa
 from ikesim.ike.vendor import natt_choice
 from ikesim.ipsec.udp_encap import KEEPALIVE, NATT_PORT, encapsulation_mode
@@ -69,6 +70,13 @@ def in_use(sa: IsakmpSa) -> bool:
     """IKE and ESP with this peer travel in UDP 4500 (NAT-T negotiated, NAT found, floated)."""
     natt = sa.natt
     return isinstance(natt, NatTraversal) and natt.floated
+
+
+def id_port(sa: IsakmpSa) -> int:
+    """The port of this node's phase-1 ID payload (MM5/MM6). RFC 2407 §4.6.2 allows only 0 or
+    UDP 500 there; once IKE floated to 4500 IOS sends 0 (trace 05: both routers' IDs after
+    floating, "protocol : 17 / port : 0"), else 500 (trace 04, no NAT, NAT-T negotiated)."""
+    return 0 if in_use(sa) else IKE_PORT
 
 
 def encaps_for(sa: IsakmpSa, mode: str) -> int | None:

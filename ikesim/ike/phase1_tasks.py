@@ -35,7 +35,7 @@ from ikesim.crypto import (
     private_value_from_bytes,
     validate_public,
 )
-from ikesim.ike import ios_detail, lifecycle
+from ikesim.ike import ios_detail, lifecycle, natt
 from ikesim.ike import proposals as props
 from ikesim.ike.auth_rsa import CertRequestTask, RsaSigTask, sig_skeyids
 from ikesim.ike.context import Context, Reject
@@ -118,7 +118,7 @@ class ProposalTask:
             ctx.detail(sa, "psk_local")
         elif ctx.uses(PSK):
             ctx.emit(sa, "no_psk", peer=sa.peer)
-        ctx.detail(sa, "profile_scan")
+        ctx.detail(sa, "profile_scan", profiles=list(ctx.crypto.isakmp_profiles))
         result = props.choose(offered, ctx.crypto.policies_in_order(), have_psk=key is not None,
                               lifetime_rule=ctx.profile.lifetime_rule)
         for kind, fields in result.log:
@@ -154,7 +154,7 @@ class ProposalTask:
         if sa.psk is not None:
             ctx.emit(sa, "psk_found", peer=sa.peer)
             ctx.detail(sa, "psk_local")
-        ctx.detail(sa, "profile_scan")
+        ctx.detail(sa, "profile_scan", profiles=list(ctx.crypto.isakmp_profiles))
         result = props.choose(sa_p, ctx.crypto.policies_in_order())
         for kind, fields in result.log:
             ctx.emit(sa, kind, **fields)
@@ -292,7 +292,7 @@ class PskAuthTask:
     def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
         if message not in ("MM5", "MM6"):
             return []
-        ident = phase1_id(sa.local)
+        ident = phase1_id(sa.local, natt.id_port(sa))
         compute = hash_i if message == "MM5" else hash_r
         h = compute(sa.hash_name, sa.skeyid, sa.gxi, sa.gxr, sa.icookie, sa.rcookie, sa.sai_b,
                     payload_body(ident))

@@ -142,6 +142,14 @@ def _profile_match(x: Ctx) -> list[Line]:
     return [x.sa((": " if x.d.name != "xe" else "") + text, cid=0)]
 
 
+def _keyring_key(x: Ctx) -> list[Line]:
+    # trace 05 (IOS-XE): "ISAKMP: (1003):Found ADDRESS key in keyring RA", under the SA's
+    # conn-id right after "peer matches VPN profile".
+    if not x.d.fsm:
+        return []
+    return [x.sa(f"Found {x.text('key_type', 'ADDRESS')} key in keyring {x.text('keyring')}")]
+
+
 def _sa_created(x: Ctx) -> list[Line]:
     if x.d.name == "xe" and x.text("role") == "I":
         return [x.sa("SA request profile is (NULL)")]      # trace 04
@@ -186,6 +194,7 @@ def _delete_notify_ignored(x: Ctx) -> list[Line]:
 
 BOOKKEEPING: dict[str, Handler] = {
     "delete_notify_ignored": _delete_notify_ignored,
+    "keyring_key": _keyring_key,
     "sa_created": _sa_created,
     "peer_struct": _peer_struct,
     "sa_inserted": _sa_inserted,

@@ -12,6 +12,17 @@ from ikesim.ios.log.render import Ctx, Line, as_octets, dotted_or_zero, safe_tex
 Handler = Callable[[Ctx], list[Line]]
 
 
+def _profile_scan(x: Ctx) -> list[Line]:
+    if not x.d.fsm:
+        return []
+    # The configured ISAKMP profiles follow the dots (trace 05, both IOS-XE routers: "Scanning
+    # profiles for xauth ... VPN"); with none the line ends there (04, 07).
+    # guess: several ISAKMP profiles after the dots print one blank apart, in configuration order.
+    value = x.get("profiles")
+    names = [safe_text(n) for n in value[:16]] if isinstance(value, list | tuple) else []
+    text = "Scanning profiles for xauth ..." + "".join(f" {n}" for n in names if n)
+    return [(True, "ISAKMP : " + text) if x.d.name != "xe" else x.sa(text)]
+
 def life_duration(value: Any) -> str:
     """A variable-length (VPI) value prints byte by byte; a basic (TV, RFC 2408 §3.3) one in
     decimal. Total: a value of no known shape prints as an empty basic value."""
@@ -242,9 +253,7 @@ HANDLERS: dict[str, Handler] = {
     "process_payload": _process_payload,
     "psk_found": lambda x: [x.sa(f"found peer pre-shared key matching {x.ip()}")],
     "psk_local": _const("local preshared key found", space=True, fsm_only=True),
-    "profile_scan": lambda x: [] if not x.d.fsm else [
-        (True, "ISAKMP : Scanning profiles for xauth ...") if x.d.name != "xe"
-        else x.sa("Scanning profiles for xauth ...")],
+    "profile_scan": _profile_scan,
     "check_transform": _check_transform,
     "attr_mismatch": _attr_mismatch,
     "atts_acceptable": lambda x: [
