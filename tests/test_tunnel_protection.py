@@ -17,6 +17,7 @@ from tshark import tshark_path
 
 from ikesim.export.pcap import Capture
 from ikesim.ios.config import ConfigErrors, parse_config
+from ikesim.ios.tunnel_protection import show_tunnel_maps
 from ikesim.scenario.loader import load_scenario
 from ikesim.scenario.runner import Runtime
 
@@ -171,3 +172,31 @@ def test_a_missing_profile_is_an_error_and_a_removed_one_drops_everything(
     assert len(ran.events("drop", reason="tunnel-no-ipsec-sa", device="RT1")) >= 5
     assert not [f for f in ran.recorder.frames if f.link is not None and
                 f.sender.device == "RT1" and f.data[9] in (1, 47)]   # nothing in the clear
+
+
+def test_show_crypto_map_lists_the_profile_and_its_instance_per_tunnel(tmp_path: Path) -> None:
+    events = ["{at: 5s, device: RT1, exec: show crypto map}",
+              "{at: 5s, device: RT2, exec: show crypto map}"]
+    gre = _tunnel(1).replace(" set transform-set TS\n", " set transform-set TS\n set pfs group14\n")
+    vti = _tunnel(2, mode=" tunnel mode ipsec ipv4\n")
+    ran = run_text(tmp_path, lab_text(router(1, gre, after=_route(1)),
+                                      router(2, vti, after=_route(2)), events))
+    shown = blocks(ran.text, "RT1#show crypto map")[0].splitlines()
+    profile = shown.index('Crypto Map "Tunnel0-head-0" 65536 ipsec-isakmp')
+    instance = shown.index('Crypto Map "Tunnel0-head-0" 65537 ipsec-isakmp')
+    assert profile < instance
+    assert shown[profile + 1] == "\tProfile name: PROT"
+    assert shown[instance + 1:instance + 6] == [
+        "\tMAP is a PROFILE INSTANCE.", "\tPeer = 11.11.11.2", "\tExtended IP access list",
+        "\t    access-list  permit gre host 10.10.10.2 host 11.11.11.2",
+        "\tCurrent peer: 11.11.11.2"]
+    assert shown.count("\tPFS (Y/N): Y") == 2 and shown.count("\tDH group:  group14") == 2
+    assert shown.count("\t\tTS:    { esp-256-aes esp-sha256-hmac  }, ") == 2
+    assert shown[-2:] == ["\tInterfaces using crypto map Tunnel0-head-0:", "\t\tTunnel0"]
+    vti_shown = blocks(ran.text, "RT2#show crypto map")[0]
+    assert "\t    access-list  permit ip any any" in vti_shown
+    assert "\tPFS (Y/N): N" in vti_shown and "DH group" not in vti_shown
+    # a protected tunnel without a destination negotiates nothing: no map entries
+    config = parse_config(_tunnel(1).replace(" tunnel destination 11.11.11.2\n", ""),
+                          hostname="RT1", file="r.cfg")
+    assert show_tunnel_maps(config) == []

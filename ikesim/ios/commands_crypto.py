@@ -70,7 +70,9 @@ def show_crypto_map(device: IosDevice, cmd: ExecCommand) -> list[str]:
                     return ipaddress.IPv4Address(pair.peer)
         return address
 
-    return render(device.config, acl_line, current_peer)
+    from ikesim.ios.tunnel_protection import show_tunnel_maps
+
+    return render(device.config, acl_line, current_peer) + show_tunnel_maps(device.config)
 
 
 def clear_crypto_sa(device: IosDevice, cmd: ExecCommand) -> list[str]:

@@ -7,7 +7,8 @@ isakmp-profile`), shown as IOS shows it: crypto map ``Tunnel0-head-0``, the prof
 numbered 65537 (real IOS 15 `show crypto map` of a protected tunnel: "Crypto Map
 "Tunnel0-head-0" 65537 ipsec-isakmp / MAP is a PROFILE INSTANCE. / Peer = 15.1.1.1 /
 access-list Crypto-ACL permit gre 25.2.2.2 host 15.1.1.1 ... Interfaces using crypto map
-Tunnel0-head-0: Tunnel0", a public DMVPN write-up).
+Tunnel0-head-0: Tunnel0", DMVPN course notes in hmchen47/DevOps,
+Networking/CiscoCert/350-701.SCOR/CBT/07-DMVPN.md; see ``show_tunnel_maps``).
 
 Proxy identities, as IOS proposes them (real `show crypto ipsec sa` captures of public labs):
 - GRE (`tunnel mode gre ip`): the GRE packets between the tunnel source and destination, host to
@@ -196,5 +197,49 @@ def build_protectors(service: CryptoService, config: DeviceConfig) -> dict[str, 
     return out
 
 
+def show_tunnel_maps(config: DeviceConfig) -> list[str]:
+    """The `show crypto map` entries of protected tunnels: the profile (65536) and its instance
+    (65537) with the peer, the proxies as an unnamed access-list line and the interface.
+
+    Layout from two real captures: an IOS 15 router's `do show crypto map` of a GRE tunnel
+    with `tunnel protection` (hmchen47/DevOps, Networking/CiscoCert/350-701.SCOR/CBT/07-DMVPN.md,
+    R2: "Responder-only (Y/N): N", "Mixed-mode : Disabled", "Demo-SET:    { esp-256-aes
+    esp-sha512-hmac  }, ", "MAP is a PROFILE INSTANCE.") and Cisco's DMVPN Configuration Guide
+    (IOS XE 16.6, "Sharing IPsec with Tunnel Protection", Spoke1# show crypto map: "access-list
+    permit gre host 172.17.0.11 host 172.17.0.5", two spaces where the ACL name would be).
+    guess: a VTI's any/any proxies print as `permit ip any any` (seen in the same notes only
+    for an IKEv2 profile instance)."""
+    crypto = config.crypto
+    lines: list[str] = []
+    for name, iface in config.interfaces.items():
+        policy = protection_policy(config, name, iface)
+        tunnel = iface.tunnel
+        if policy is None or tunnel is None or tunnel.protection is None:
+            continue
+        profile = crypto.ipsec_profiles[tunnel.protection]
+        pfs = ["\tPFS (Y/N): Y", f"\tDH group:  group{policy.pfs_group}"] \
+            if policy.pfs_group else ["\tPFS (Y/N): N"]
+        common = [f"\tSecurity association lifetime: {policy.lifetime_kb} kilobytes/"
+                  f"{policy.lifetime_seconds} seconds", "\tResponder-only (Y/N): N", *pfs,
+                  "\tMixed-mode : Disabled", "\tTransform sets={ ",
+                  *[f"\t\t{n}:    {{ {t.ios_text}  }}, " for n, t in policy.transforms], "\t}"]
+        proxy = policy.proxies[0]
+        acl = ("permit ip any any" if proxy == ANY else
+               f"permit gre host {_dotted(proxy.local_net)} host {_dotted(proxy.remote_net)}")
+        head = policy.map_name
+        lines += [f'Crypto Map "{head}" {PROFILE_SEQUENCE} ipsec-isakmp',
+                  f"\tProfile name: {profile.name}", *common, "", "",
+                  f'Crypto Map "{head}" {INSTANCE_SEQUENCE} ipsec-isakmp',
+                  "\tMAP is a PROFILE INSTANCE.", f"\tPeer = {_dotted(policy.peer)}",
+                  "\tExtended IP access list", f"\t    access-list  {acl}",
+                  f"\tCurrent peer: {_dotted(policy.peer)}", *common,
+                  f"\tInterfaces using crypto map {head}:", f"\t\t{name}", ""]
+    return lines
+
+
+def _dotted(value: int) -> str:
+    return ".".join(str(value >> s & 255) for s in (24, 16, 8, 0))
+
+
 __all__ = ["INSTANCE_SEQUENCE", "PROFILE_SEQUENCE", "TunnelProtector", "build_protectors",
-           "head_map", "protection_policy"]
+           "head_map", "protection_policy", "show_tunnel_maps"]

@@ -3,7 +3,8 @@
 * Interfaces of different routers on the same subnet are linked directly.
 * An interface that is not linked that way and carries IPsec (a crypto map, or the source of a
   tunnel) while its crypto peers or tunnel destinations sit on other subnets is joined to an
-  ISP router. The ISP takes, on each such subnet, the address the router's static routes use as
+  ISP router; so is a NAT router's `ip nat outside` interface (the sites of a VPN behind NAT:
+  its far side is the internet, not a LAN). The ISP takes, on each such subnet, the address the router's static routes use as
   next hop (else the lowest free address) and has connected routes only: a router without a
   route to its peer stays broken, as it would be on a real network.
 * Every other addressed interface is a LAN and gets a PC (the lowest free address, the router as
@@ -98,7 +99,9 @@ def make_plan(routers: list[Router]) -> Plan:
         for name, addr in router.physical():
             if (router.name, name) in linked:
                 continue
-            if name in ipsec and any(p not in addr.network for p in router.peers()):
+            outside = router.config.interfaces[name].nat == "outside"
+            if outside or (name in ipsec and any(p not in addr.network
+                                                 for p in router.peers())):
                 isp_addr = _free_address(addr.network, taken, gateways)
                 if isp_addr is None:
                     plan.notes.append(f"{router.name} {name} ({addr}): no free address on the "
