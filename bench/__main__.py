@@ -37,7 +37,7 @@ def _benchmarks(quick: bool) -> dict[str, Callable[[], dict]]:
         "main mode vs direct-library floor (issue 3)": lambda: main_mode_bench.run(
             rounds=3 if quick else 20),
         "seed lab speed in-process (issues 4, 14)": lambda: seed_lab_bench.run(
-            repeats=1 if quick else 5),
+            repeats=1 if quick else 20),
         "catalogue check -j 2 vs -j 1 (issue 5)": check_bench.run,
         "lab build per router, N=1000 vs N=100 (issue 14)": lambda: net_build_bench.run(
             pairs=3 if quick else 7),

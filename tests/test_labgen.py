@@ -236,3 +236,15 @@ def test_new_refuses_configs_outside_the_lab_folder_and_bad_configs(tmp_path: Pa
     out = runner.invoke(main, ["new", str(inside / "x.yaml"), "--from", str(bad)])
     assert out.exit_code == 2 and "bad.cfg:3: % Invalid input detected" in out.output
     assert not (inside / "x.yaml").exists()
+
+
+def test_outcome_pairs_vti_peers_seen_through_static_nat(tmp_path: Path) -> None:
+    """R1's tunnel destination 2.0.0.4 is R4's outside address, which R4 translates (static
+    UDP 500/4500) to R5's tunnel source: the outcome pairs R1 with R5 (not with the NAT
+    router) and reports the tunnel healthy."""
+    pair = ("toshi-R1.cfg", "toshi-R2-nat.cfg", "toshi-R4-nat.cfg", "toshi-R5.cfg")
+    result = CliRunner().invoke(main, ["run", str(_new(tmp_path, pair))])
+    assert result.exit_code == 0, result.output
+    outcome = result.output[result.output.index("=== ikesim: outcome"):]
+    assert "R1 <-> R5 (192.168.0.1 <-> 192.168.1.5): HEALTHY" in outcome
+    assert "R4" not in outcome.split("\n")[1] and "FAILED" not in outcome

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,28 +56,32 @@ def get_cipher(name: str) -> CipherSpec:
         raise CryptoError(f"unsupported cipher {name!r}") from None
 
 
-def _algorithm(spec: CipherSpec, key: bytes) -> Any:
-    if len(key) != spec.key_len:
-        raise CryptoError(f"{spec.name} key must be {spec.key_len} octets, got {len(key)}")
-    try:
-        if spec.name.startswith("aes"):
-            return algorithms.AES(key)
-        if spec.name == "3des":
-            return TripleDES(key)
-    except ValueError as exc:
-        raise CryptoError(f"{spec.name} key rejected: {exc}") from exc
+def _des(key: bytes) -> Any:
     # DES = EDE with K1 = K2 = K3. The 24-octet form avoids cryptography's deprecated 8-octet
     # form; if a build refuses repeated keys, try the 8-octet form with only its warning silenced.
     try:
         return TripleDES(key * 3)
     except ValueError:
         pass
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"(?i)single-key tripledes")
+        return TripleDES(key)
+
+
+# cryptography algorithm class (or factory) per cipher, looked up once per message.
+_ALGORITHMS: dict[str, Callable[[bytes], Any]] = {
+    "des": _des, "3des": TripleDES,
+    "aes128": algorithms.AES, "aes192": algorithms.AES, "aes256": algorithms.AES,
+}
+
+
+def _algorithm(spec: CipherSpec, key: bytes) -> Any:
+    if len(key) != spec.key_len:
+        raise CryptoError(f"{spec.name} key must be {spec.key_len} octets, got {len(key)}")
     try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=r"(?i)single-key tripledes")
-            return TripleDES(key)
+        return _ALGORITHMS[spec.name](key)
     except ValueError as exc:
-        raise CryptoError(f"des key rejected: {exc}") from exc
+        raise CryptoError(f"{spec.name} key rejected: {exc}") from exc
 
 
 def _check(spec: CipherSpec, iv: bytes, data: bytes, what: str) -> None:
@@ -90,7 +95,7 @@ def _check(spec: CipherSpec, iv: bytes, data: bytes, what: str) -> None:
 
 def encrypt_cbc(name: str, key: bytes, iv: bytes, plaintext: bytes) -> bytes:
     """CBC-encrypt; the plaintext must already be padded to a block multiple (see pad_zero)."""
-    spec = get_cipher(name)
+    spec = CIPHERS.get(name) or get_cipher(name)
     _check(spec, iv, plaintext, "plaintext")
     enc = Cipher(_algorithm(spec, key), modes.CBC(iv)).encryptor()
     return enc.update(plaintext) + enc.finalize()
@@ -98,7 +103,7 @@ def encrypt_cbc(name: str, key: bytes, iv: bytes, plaintext: bytes) -> bytes:
 
 def decrypt_cbc(name: str, key: bytes, iv: bytes, ciphertext: bytes) -> bytes:
     """CBC-decrypt; raises CryptoError if the ciphertext is not a block multiple."""
-    spec = get_cipher(name)
+    spec = CIPHERS.get(name) or get_cipher(name)
     _check(spec, iv, ciphertext, "ciphertext")
     dec = Cipher(_algorithm(spec, key), modes.CBC(iv)).decryptor()
     return dec.update(ciphertext) + dec.finalize()

@@ -9,6 +9,13 @@ OpenSSL 3 recognises the RFC 3526 primes as named groups, but re-runs a full par
 (primality tests, 15-30 ms) every time a key for the 768/1024-bit RFC 2409 primes is loaded,
 which is 10x slower than pow() itself. Both backends give identical bytes (tested).
 
+The OpenSSL side makes the calls a direct use of the library cannot avoid (``bench/direct_floor``
+makes the same ones): one private-key load per DH object, ``exchange`` with g for g^x and with
+the peer's value for g^xy (``exchange`` never uses the key's own public half, so the key is
+loaded once with g there). The group parameters and g's public key are built once per group.
+Whether this build of cryptography warns about FFDH is probed once per process; the warning
+filter is entered around each call only when it does.
+
 Private values are supplied by the caller (the engine draws them from a seeded RNG) so runs are
 deterministic. Public values and g^xy are big-endian, left-padded to the prime length
 (RFC 2409 §5: "the Diffie-Hellman public value ... padded with zeros").
@@ -16,9 +23,11 @@ deterministic. Public values and g^xy are big-endian, left-padded to the prime l
 
 from __future__ import annotations
 
+import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 from ikesim.crypto.errors import CryptoError
@@ -74,8 +83,51 @@ def _resolve_backend(backend: str, group_id: int) -> str:
     return backend
 
 
+@cache
+def _ossl_group(group_id: int) -> tuple[Any, Any]:
+    """(DHParameterNumbers, g as a DHPublicKey) of a group, built once."""
+    assert _ffdh is not None
+    group = get_group(group_id)
+    params = _ffdh.DHParameterNumbers(group.prime, group.generator)
+    with quiet_ffdh_deprecation():
+        return params, _ffdh.DHPublicNumbers(group.generator, params).public_key()
+
+
+def _is_ffdh_warning(w: warnings.WarningMessage) -> bool:
+    return issubclass(w.category, _DeprecationCategory) and bool(
+        re.match(_FFDH_WARNING_RE, str(w.message)))
+
+
+@cache
+def ffdh_warns() -> bool:
+    """Whether this cryptography build warns about FFDH when a key is loaded or used: one key
+    load and one exchange (group 14) under a recording filter, once per process. Any other
+    warning they raise is passed on unchanged."""
+    if _ffdh is None:
+        return False
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        params, g_key = _ossl_group(14)
+        numbers = _ffdh.DHPrivateNumbers(3, _ffdh.DHPublicNumbers(params.g, params))
+        numbers.private_key().exchange(g_key)
+    for w in caught:
+        if not _is_ffdh_warning(w):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return any(_is_ffdh_warning(w) for w in caught)
+
+
+def _ossl_call(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)``, with the FFDH deprecation silenced when this build emits it."""
+    if ffdh_warns():
+        with quiet_ffdh_deprecation():
+            return fn(*args)
+    return fn(*args)
+
+
 class DiffieHellman:
     """One side of one exchange: holds x, exposes g^x and computes g^xy."""
+
+    __slots__ = ("_key", "_public", "_x", "backend", "group")
 
     def __init__(self, group_id: int, private_value: int, backend: str = "auto") -> None:
         self.group = get_group(group_id)
@@ -90,29 +142,21 @@ class DiffieHellman:
             self._public = pow(self.group.generator, self._x, self.group.prime)
 
     # -- cryptography backend -------------------------------------------------------------
-    def _ossl_key(self, public: int) -> Any:
-        assert _ffdh is not None
-        params = _ffdh.DHParameterNumbers(self.group.prime, self.group.generator)
-        with quiet_ffdh_deprecation():
-            return _ffdh.DHPrivateNumbers(self._x, _ffdh.DHPublicNumbers(public, params)).private_key()
-
-    def _ossl_exchange(self, key: Any, peer: int) -> bytes:
-        assert _ffdh is not None
-        params = _ffdh.DHParameterNumbers(self.group.prime, self.group.generator)
-        with quiet_ffdh_deprecation():
-            try:
-                return key.exchange(_ffdh.DHPublicNumbers(peer, params).public_key())
-            except ValueError as exc:
-                raise CryptoError(f"DH exchange rejected: {exc}") from exc
+    def _ossl_exchange(self, peer_key: Any) -> bytes:
+        try:
+            return _ossl_call(self._key.exchange, peer_key)
+        except ValueError as exc:
+            raise CryptoError(f"DH exchange rejected: {exc}") from exc
 
     def _ossl_public(self) -> int:
-        # g^x computed by OpenSSL as the "shared secret" with peer value g; the key is then
-        # rebuilt with its true public value.
-        g = self.group.generator
-        probe = self._ossl_key(g)
-        public = int.from_bytes(self._ossl_exchange(probe, g), "big")
-        self._key = self._ossl_key(public)
-        return public
+        # One key load (its public half set to g: ``exchange`` only uses x), then g^x computed
+        # by OpenSSL as the "shared secret" with peer value g.
+        assert _ffdh is not None
+        params, g_key = _ossl_group(self.group.id)
+        numbers = _ffdh.DHPrivateNumbers(self._x, _ffdh.DHPublicNumbers(self.group.generator,
+                                                                       params))
+        self._key = _ossl_call(numbers.private_key)
+        return int.from_bytes(self._ossl_exchange(g_key), "big")
 
     # -- interface --------------------------------------------------------------------------
     def public_bytes(self) -> bytes:
@@ -129,6 +173,11 @@ class DiffieHellman:
         y = int.from_bytes(peer_public, "big")
         validate_public(self.group, y)
         if self.backend == "cryptography":
-            secret = self._ossl_exchange(self._key, y)
-            return secret.rjust(self.group.size, b"\x00")
+            assert _ffdh is not None
+            params = _ossl_group(self.group.id)[0]
+            try:
+                peer_key = _ossl_call(_ffdh.DHPublicNumbers(y, params).public_key)
+            except ValueError as exc:
+                raise CryptoError(f"DH exchange rejected: {exc}") from exc
+            return self._ossl_exchange(peer_key).rjust(self.group.size, b"\x00")
         return pow(y, self._x, self.group.prime).to_bytes(self.group.size, "big")

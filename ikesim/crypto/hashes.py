@@ -39,9 +39,9 @@ def normalize_hash_name(name: str) -> str:
 
 def hash_(hash_name: str, data: bytes) -> bytes:
     """The plain hash H (used for the phase-1/phase-2 IVs, RFC 2409 App. B)."""
-    return hashlib.new(normalize_hash_name(hash_name), data).digest()
+    return hashlib.new(_ALIASES.get(hash_name) or normalize_hash_name(hash_name), data).digest()
 
 
 def prf(hash_name: str, key: bytes, data: bytes) -> bytes:
-    """prf(key, data) = HMAC-<hash>(key, data) (RFC 2409 §5)."""
-    return hmac.new(key, data, normalize_hash_name(hash_name)).digest()
+    """prf(key, data) = HMAC-<hash>(key, data) (RFC 2409 §5), in one call to OpenSSL."""
+    return hmac.digest(key, data, _ALIASES.get(hash_name) or normalize_hash_name(hash_name))

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ikesim.explain.model import Cause, ConfigChange, Evidence, Repair
-from ikesim.explain.pairs import Pair, ike_event
+from ikesim.explain.pairs import Pair, ike_event, map_entries
 from ikesim.net.acl import PROTO_UDP
 from ikesim.net.config import DeviceConfig
 from ikesim.net.events import SimEvent
@@ -36,16 +36,9 @@ def _ip(text: str) -> int:
 
 
 def _crypto_interfaces(scenario: Scenario) -> list[tuple[str, str, str]]:
-    """(router, map-interface address, first peer) of every crypto map entry."""
-    out = []
-    for spec in scenario.routers:
-        for iface in spec.config.interfaces.values():
-            if not iface.crypto_map or iface.address is None:
-                continue
-            for entry in spec.config.crypto.map_entries(iface.crypto_map):
-                if entry.peers:
-                    out.append((spec.name, str(iface.address.ip), str(entry.peers[0])))
-    return out
+    """(router, local address, peer) of every crypto map entry with a peer and of every
+    protected tunnel (its source address and destination)."""
+    return [(e.device, e.local, e.peer) for e in map_entries(scenario) if e.peer and e.local]
 
 
 def _translates(config: DeviceConfig, rule: Any, src: int, dst: int) -> bool:

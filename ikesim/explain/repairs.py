@@ -13,8 +13,6 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 
-import networkx as nx
-
 from ikesim.explain import auth, natdpd
 from ikesim.explain.ike import config, policy_value
 from ikesim.explain.model import Cause, ConfigChange, LinkChange, Repair
@@ -40,6 +38,8 @@ def _wildcard(network: ipaddress.IPv4Network) -> str:
 # -- routes ------------------------------------------------------------------------------------
 def _next_hops(scenario: Scenario, device: str, dst: str) -> list[str]:
     """Addresses of the routers next to ``device``, the one towards ``dst``'s owner first."""
+    import networkx as nx  # only when a fix is searched: `ikesim run` need not load it
+
     graph = nx.Graph()
     hops: dict[str, str] = {}
     owner = None

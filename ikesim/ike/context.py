@@ -32,6 +32,10 @@ HALF_OPEN_PER_PEER = 64
 HALF_OPEN_TOTAL = 20_000
 SA_RECORDS = 50_000            # live and deleted (awaiting purge) SAs together
 
+# ``Context.out`` between engine calls: nothing may be emitted outside a call, so it stays
+# empty (tested); each call points ``out`` at its own fresh Output.
+IDLE = Output()
+
 
 @dataclass(slots=True)
 class Admission:
@@ -57,7 +61,7 @@ class Context:
         self.sadb = SaDatabase()
         self.phase2 = Phase2Database()
         self.admission = Admission(crypto.in_negotiation_limit)
-        self.out = Output()
+        self.out = IDLE
         # the datagram being received (addresses and ports; data empty), None outside receive:
         # NAT traversal reads the ports a message came from (RFC 3947 §4 port floating)
         self.rx: Datagram | None = None

@@ -15,15 +15,16 @@ tables in ``transitions``; the exchange modules see a ``Context``, never this cl
 
 from __future__ import annotations
 
+import functools
 import random
 from collections import Counter
-from collections.abc import Hashable, Iterable
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, Concatenate, ParamSpec
 
 from ikesim.ike import aggressive, dpd, driver, ipsec_sas, lifecycle, natt
 from ikesim.ike import informational as info
 from ikesim.ike import quick_initiator as qi
-from ikesim.ike.context import Admission, Context
+from ikesim.ike.context import IDLE, Admission, Context
 from ikesim.ike.phase1_tasks import DH_PRIVATE_LEN, NONCE_LEN
 from ikesim.ike.policy import CryptoConfig
 from ikesim.ike.profiles import Profile
@@ -36,6 +37,21 @@ from ikesim.ipsec.sa import IpsecSaPair, Proxy
 REASON_CLEAR = "No reason"
 
 __all__ = ["DH_PRIVATE_LEN", "NONCE_LEN", "IsakmpEngine", "Output"]
+
+_P = ParamSpec("_P")
+
+
+def _served(method: Callable[Concatenate[IsakmpEngine, _P], Output]
+            ) -> Callable[Concatenate[IsakmpEngine, _P], Output]:
+    """An input method: once it returns, the context lets go of the call's Output (an idle
+    engine holds no events or datagrams: a hub talks to thousands of idle peers)."""
+    @functools.wraps(method)
+    def serve(self: IsakmpEngine, *args: _P.args, **kwargs: _P.kwargs) -> Output:
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._ctx.out = IDLE
+    return serve
 
 
 class IsakmpEngine:
@@ -90,6 +106,7 @@ class IsakmpEngine:
         self._ctx.out = out = Output()
         return out
 
+    @_served
     def initiate(self, now: float, local: int, peer: int, profile: str | None = None) -> Output:
         """Start phase 1 towards ``peer`` unless an SA to it exists (then do nothing): main
         mode, or aggressive mode when configured (``aggressive.start``)."""
@@ -97,6 +114,7 @@ class IsakmpEngine:
         aggressive.start(self._ctx, now, local, peer, profile)
         return out
 
+    @_served
     def receive(self, now: float, data: bytes, src: int, sport: int, dst: int,
                 dport: int) -> Output:
         out = self._begin()
@@ -104,11 +122,13 @@ class IsakmpEngine:
             driver.receive(self._ctx, now, bytes(data), src, sport, dst, dport)
         return out
 
+    @_served
     def timer_expired(self, now: float, key: Hashable) -> Output:
         out = self._begin()
         driver.timer_expired(self._ctx, now, key)
         return out
 
+    @_served
     def clear(self, now: float, conn_id: int | None = None) -> Output:
         """`clear crypto isakmp [conn-id]`: delete (telling the peer when established)."""
         out = self._begin()
@@ -119,6 +139,7 @@ class IsakmpEngine:
             lifecycle.delete(ctx, now, sa, REASON_CLEAR, notify_peer=True)
         return out
 
+    @_served
     def clear_ipsec(self, now: float, peer: int | None = None) -> Output:
         """`clear crypto sa [peer A]`: the IPsec SA pairs (to ``peer``) expire now, reason
         "clear", and the peer is told with a protected IPsec DELETE per SPI (the next
@@ -130,6 +151,7 @@ class IsakmpEngine:
                 info.send_ipsec_delete(self._ctx, pair)
         return out
 
+    @_served
     def request_ipsec(self, now: float, local: int, policy: Phase2Policy,
                       proxy: Proxy) -> Output:
         """Interesting traffic needs an IPsec SA to ``policy.peer`` for ``proxy`` (IOS
@@ -152,6 +174,7 @@ class IsakmpEngine:
             aggressive.start(ctx, now, local, peer, policy.isakmp_profile)
         return out
 
+    @_served
     def ipsec_traffic(self, now: float, pair: IpsecSaPair, *,
                       inbound: bool | None = None) -> Output:
         """Call after a packet used ``pair``: past its kilobyte lifetime the pair expires (IOS

@@ -101,8 +101,9 @@ class ProposalTask:
             sa.offered = props.initiator_sa(ctx.crypto.policies_in_order())
             return [sa.offered]
         if message == "MM2":
-            assert sa.chosen is not None
-            return [sa.chosen]
+            chosen, sa.chosen = sa.chosen, None      # resends use the encoded MM2
+            assert chosen is not None
+            return [chosen]
         return []
 
     @staticmethod
@@ -151,6 +152,7 @@ class ProposalTask:
         if sent is None or props.Offer.of(sent) != props.Offer.of(chosen):
             raise Reject("bad_message", peer=sa.peer,
                          reason="transform_offered: chosen transform was not offered")
+        sa.offered = None                            # checked: no later step needs it
         if sa.psk is not None:
             ctx.emit(sa, "psk_found", peer=sa.peer)
             ctx.detail(sa, "psk_local")
@@ -240,6 +242,7 @@ class KeyExchangeTask:
             sa.gxy = sa.dh.shared_secret(peer_ke)
         except CryptoError as exc:
             raise Reject("bad_message", peer=sa.peer, reason=str(exc)) from exc
+        sa.dh = None                                 # x is not needed once g^xy exists
         if sa.role == "I":
             sa.gxr = peer_ke
         else:

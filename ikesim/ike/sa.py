@@ -69,9 +69,13 @@ class Negotiated:
         return "sha1" if self.hash == "sha" else self.hash
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class IsakmpSa:
-    """One phase-1 SA as this device sees it (keys included, for phase 2 and key export)."""
+    """One phase-1 SA as this device sees it (keys included, for phase 2 and key export).
+
+    Compact (``__slots__``; a hub holds thousands): what only one main-mode step needs is
+    dropped after it — the SA payload offered (MM1, checked against MM2) and the one chosen
+    (sent in MM2), and the DH object once g^xy exists."""
 
     serial: int
     role: str                      # "I" | "R"
@@ -91,10 +95,10 @@ class IsakmpSa:
     handle: int = 0                # IOS-like SA pointer printed by "purging SA., sa=…"
     negotiated: Negotiated | None = None
     sai_b: bytes = b""             # initiator's MM1 SA payload body (both hashes use it)
-    offered: Any = None            # initiator: the SaPayload it sent
-    chosen: Any = None             # responder: the SaPayload it answers MM1 with
+    offered: Any = None            # initiator: the SaPayload it sent (until MM2 is checked)
+    chosen: Any = None             # responder: the SaPayload it answers MM1 with (until sent)
     psk: bytes | None = None
-    dh: Any = None
+    dh: Any = None                 # our DiffieHellman, until g^xy is computed
     gxi: bytes = b""
     gxr: bytes = b""
     ni: bytes = b""

@@ -307,29 +307,28 @@ class CryptoService(EspDataPath):
         return entry
 
     def _log(self, event: Any) -> None:
-        fields = event.fields
-        peer, local = fields.get("peer"), fields.get("local")
-        if type(peer) is int or type(local) is int:     # addresses as text in the record
-            fields = dict(fields)
-            if type(peer) is int:
-                fields["peer"] = _dotted(peer)
-            if type(local) is int:
-                fields["local"] = _dotted(local)
-        serial = event.sa_serial
+        kind, serial = event.kind, event.sa_serial
+        # one record dictionary, keys in JSON order: event, conn_id, sa, the engine's fields
+        # (addresses as text, in place), then the cookies that tie it to captured datagrams
+        record = {"event": kind, "conn_id": event.conn_id, "sa": serial, **event.fields}
+        peer = record.get("peer")
+        if type(peer) is int:
+            record["peer"] = _dotted(peer)
+        local = record.get("local")
+        if type(local) is int:
+            record["local"] = _dotted(local)
         device = self.device
-        entry = self._sa_entry(serial) if serial else None
-        if entry is not None:      # cookies tie JSON events to captured datagrams
-            self._events.emit(self.env.now, device.name, "ike", event=event.kind,
-                              conn_id=event.conn_id, sa=serial, **fields,
-                              icookie=entry.icookie, rcookie=entry.rcookie_text())
-        else:
-            self._events.emit(self.env.now, device.name, "ike", event=event.kind,
-                              conn_id=event.conn_id, sa=serial, **fields)
-        if serial and event.kind == "purge":
+        if serial:
+            entry = self._sa_by_serial.get(serial) or self._sa_entry(serial)
+            if entry is not None:
+                record["icookie"] = entry.icookie
+                record["rcookie"] = entry.rcookie_text()
+        self._events.emit_record(self.env.now, device.name, "ike", record)
+        if serial and kind == "purge":
             self._sa_by_serial.pop(serial, None)
         debug = device.debug
         if not debug:
-            if event.kind not in SYSLOG_KINDS:
+            if kind not in SYSLOG_KINDS:
                 return
             lines = [(s, t) for s, t in format_event(device.dialect, event) if t.startswith("%")]
         else:

@@ -9,6 +9,7 @@ own wording: ``% Invalid input detected``, ``% Ambiguous command``, ``% Incomple
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from ikesim.ios.net_commands import NET_COMMANDS
 from ikesim.ios.pki_commands import PKI_COMMANDS
@@ -67,16 +68,24 @@ class ExecError(ValueError):
     """An exec line IOS would reject; ``str()`` is IOS's message."""
 
 
-def _keywords_at(prefix: tuple[str, ...]) -> list[str]:
+@cache
+def _keywords_at(prefix: tuple[str, ...]) -> tuple[str, ...]:
+    # COMMANDS and _SIBLINGS are complete once this module is imported: one scan per prefix
     words = {path[len(prefix)] for path in COMMANDS if len(path) > len(prefix)
              and path[:len(prefix)] == prefix}
-    return sorted(words | set(_SIBLINGS.get(prefix, ())))
+    return tuple(sorted(words | set(_SIBLINGS.get(prefix, ()))))
+
+
+@cache
+def _supported_prefixes() -> frozenset[tuple[str, ...]]:
+    """Every non-empty prefix of a supported command's keyword path."""
+    return frozenset(path[:i] for path in COMMANDS for i in range(1, len(path) + 1))
 
 
 def keywords_at(prefix: tuple[str, ...]) -> list[str]:
     """Every keyword IOS accepts after ``prefix``, supported or not: a typed word abbreviates
     one of these (public for the lab console's help, completion and caret errors)."""
-    return _keywords_at(prefix)
+    return list(_keywords_at(prefix))
 
 
 def parse_exec(text: str) -> ExecCommand:
@@ -115,7 +124,7 @@ def _parse_command(text: str) -> ExecCommand:
         if len(hits) > 1:
             raise ExecError(f"% Ambiguous command:  \"{text.strip()}\"")
         word = hits[0]
-        if not any(p[:len(path) + 1] == path + (word,) for p in COMMANDS):
+        if path + (word,) not in _supported_prefixes():
             raise ExecError(f"% '{' '.join(path + (word,))}' is not supported by ikesim")
         path = path + (word,)
     if path in COMMANDS:

@@ -44,6 +44,7 @@ class EventLog:
         self.count = 0                                  # events emitted so far (next seq)
         self._history: list[SimEvent] | None = [] if keep else None
         self._subscribers: list[Subscriber] = []
+        self._snapshot: tuple[Subscriber, ...] = ()     # the subscribers as of the last change
         self._pending: deque[SimEvent] = deque()
         self._delivering = False
 
@@ -62,33 +63,43 @@ class EventLog:
     def subscribe(self, callback: Subscriber) -> None:
         """Call ``callback`` with every event emitted from now on, in ``seq`` order."""
         self._subscribers.append(callback)
+        self._snapshot = tuple(self._subscribers)
 
     def unsubscribe(self, callback: Subscriber) -> None:
         self._subscribers.remove(callback)
+        self._snapshot = tuple(self._subscribers)
 
     def emit(self, time: float, device: str, kind: str, **fields: Any) -> SimEvent:
-        clash = self.RESERVED.intersection(fields)
-        if clash:    # a field may not shadow the record's own keys in the JSON output
-            raise ValueError(f"event field name(s) reserved: {sorted(clash)}")
+        return self.emit_record(time, device, kind, fields)
+
+    def emit_record(self, time: float, device: str, kind: str,
+                    fields: dict[str, Any]) -> SimEvent:
+        """``emit`` with the fields as a dictionary the log may keep (the caller's own: it is
+        not copied, so it must not be changed afterwards)."""
+        if not self.RESERVED.isdisjoint(fields):
+            # a field may not shadow the record's own keys in the JSON output
+            clash = sorted(self.RESERVED.intersection(fields))
+            raise ValueError(f"event field name(s) reserved: {clash}")
         event = SimEvent(time, self.count, device, kind, fields)
         self.count += 1
         if self._history is not None:
             self._history.append(event)
-        self._pending.append(event)
-        if not self._delivering:
-            self._deliver()
-        return event
-
-    def _deliver(self) -> None:
+        if self._delivering:
+            self._pending.append(event)      # delivered right after the current one
+            return event
         self._delivering = True
         try:
-            while self._pending:
-                event = self._pending.popleft()
-                for callback in tuple(self._subscribers):
-                    callback(event)
+            for callback in self._snapshot:
+                callback(event)
+            pending = self._pending
+            while pending:
+                queued = pending.popleft()
+                for callback in self._snapshot:
+                    callback(queued)
         finally:
             self._delivering = False
             self._pending.clear()
+        return event
 
     def of_kind(self, kind: str) -> list[SimEvent]:
         return [e for e in self.events if e.kind == kind]

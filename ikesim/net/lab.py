@@ -1,10 +1,14 @@
-"""The lab: a simpy environment, devices, links, and a networkx graph of the topology."""
+"""The lab: a simpy environment, devices, links, and a networkx graph of the topology.
+
+The graph is built on demand (``Lab.graph``, ``Lab.path``) from the devices and links: networkx
+is the largest import of a run that never asks for it, so it is imported only then.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import simpy
 
 from ikesim.errors import InputError
@@ -15,6 +19,9 @@ from ikesim.net.interface import Interface
 from ikesim.net.link import Link
 from ikesim.net.nodes import Host, Router
 from ikesim.net.packet import Packet
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 Tap = Callable[[float, Link, Packet, Interface], None]
 # (time, device, interface or None, reason, packet) for every drop record
@@ -28,7 +35,8 @@ class Lab:
         self.seed = seed
         self.env = simpy.Environment()
         self.events = events if events is not None else EventLog()
-        self.graph: nx.Graph = nx.Graph()
+        # topology edges: (device, device) in first-connection order -> (link names, delay)
+        self._edges: dict[tuple[str, str], tuple[list[str], float]] = {}
         self.devices: dict[str, Device] = {}
         self.links: list[Link] = []
         self._links_by_name: dict[str, Link] = {}
@@ -43,7 +51,6 @@ class Lab:
         if device.name in self.devices:
             raise InputError(f"duplicate device name {device.name!r}")
         self.devices[device.name] = device
-        self.graph.add_node(device.name, kind=device.kind)
 
     def add_router(self, config: DeviceConfig, *, uptime: float = 0.0) -> Router:
         router = Router(self, config, uptime=uptime)
@@ -94,10 +101,11 @@ class Lab:
         a.link = b.link = link
         self.links.append(link)
         self._links_by_name[name] = link
-        if self.graph.has_edge(dev_a, dev_b):
-            self.graph.edges[dev_a, dev_b]["links"].append(name)
+        edge = self._edges.get((dev_a, dev_b)) or self._edges.get((dev_b, dev_a))
+        if edge is not None:
+            edge[0].append(name)
         else:
-            self.graph.add_edge(dev_a, dev_b, links=[name], delay=delay)
+            self._edges[(dev_a, dev_b)] = ([name], delay)
         a.device.update_interface(a)
         b.device.update_interface(b)
         return link
@@ -109,8 +117,24 @@ class Lab:
             raise InputError(f"unknown link {name!r}") from None
 
     # -- queries / running ---------------------------------------------------------------
+    @property
+    def graph(self) -> nx.Graph:
+        """The topology as a networkx graph: a node per device (``kind``), an edge per pair of
+        connected devices (``links``: their names, ``delay``: the first link's). Built anew on
+        each call, in the order devices and links were added."""
+        import networkx as nx
+
+        graph = nx.Graph()
+        for name, device in self.devices.items():
+            graph.add_node(name, kind=device.kind)
+        for (a, b), (links, delay) in self._edges.items():
+            graph.add_edge(a, b, links=list(links), delay=delay)
+        return graph
+
     def path(self, a: str, b: str) -> list[str]:
         """Device names on a shortest path between two devices (topology, not routing)."""
+        import networkx as nx
+
         return nx.shortest_path(self.graph, a, b)
 
     def run(self, until: float | None = None) -> None:

@@ -4,7 +4,6 @@ naming the file and line."""
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import re
 import re._parser as _sre  # CPython's regex parser (the `re` module's own, 3.11+)
@@ -325,6 +324,8 @@ def _count(v: _Validator) -> CountExpect:
     device = v.device(required=False, kind="router")
     event = v.text("event", required=True)
     if event not in IKE_EVENTS:
+        import difflib  # only to suggest a name for a misspelt one
+
         close = difflib.get_close_matches(str(event), IKE_EVENTS, n=3)
         hint = f"did you mean {', '.join(close)}?" if close else \
             "the kinds are listed in ikesim/ike/events.py"
