@@ -259,6 +259,7 @@ def run_tasks(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbo
         ctx.internal(sa, row.internal[1], PROCESS_COMPLETE)
     sa.state, sa.resends = row.next_state, 0
     if row.next_state == QM_IDLE:
+        sa.offered = sa.dh = None          # no later step needs our offer or DH secret
         lifecycle.established(ctx, now, sa)
     else:
         sa.awaiting_reply = True

@@ -73,7 +73,11 @@ class AgProposalTask:
             self._choose(ctx, now, sa, header, data, payloads)
         elif message == "AM2":
             announce(ctx, sa, payloads, "SA")
+            offered = sa.offered
             ProposalTask._check_answer(ctx, sa, payloads)
+            # kept until AM2 authenticates: a resent AM2 is checked again (aggressive.run_tasks
+            # drops it once phase 1 is up)
+            sa.offered = offered
 
     def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
         if message == "AM1":
@@ -214,7 +218,9 @@ class AgKeyExchangeTask:
             announce(ctx, sa, payloads, "KE", "NONCE")
             peer_ke = _one(payloads, KePayload).data   # type: ignore[union-attr]
             sa.nr = _nonce(sa, payloads)
+            dh = sa.dh
             KeyExchangeTask._keys(ctx, sa, peer_ke)
+            sa.dh = dh     # until AM2 authenticates: a resent AM2 is read again (see run_tasks)
 
     def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
         if message == "AM1":
