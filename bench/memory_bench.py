@@ -9,6 +9,9 @@ The same 24 h lab with the whole event history kept (``EventLog(keep=True)``, th
 default) is measured too, for contrast, and with the event keeper that ``ikesim run`` attaches
 for its outcome block (ikesim/explain/keep.py: it keeps the IKE, drop and ESP records).
 
+``ikesim explain`` of the same lab is measured for HOURS and for 1 h too (it runs the lab
+streaming and keeps a bounded summary of the events, ikesim/explain/keep.py).
+
 ``python -m bench.memory_bench [HOURS]`` prints the figures for a HOURS-long lab against 1 h.
 """
 
@@ -89,6 +92,24 @@ def measure(hours: float, *, keep: bool = False, outcome: bool = False) -> dict:
             "wall_s": wall}
 
 
+def measure_explain(hours: float) -> dict:
+    """Peak traced memory (bytes) of ``ikesim explain`` (no repair search: the lab is healthy)
+    on the lab lasting ``hours``."""
+    from ikesim.explain import explain
+    from ikesim.scenario.loader import parse_scenario
+
+    text = scenario_text(hours)
+    gc.collect()
+    tracemalloc.start()
+    started = time.perf_counter()
+    scenario = parse_scenario(text, file=f"busy-{hours:g}h.yaml", base_dir=LAB.parent)
+    explanation = explain(scenario, search=False)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"peak_bytes": peak, "wall_s": time.perf_counter() - started,
+            "status": [p.status for p in explanation.pairs]}
+
+
 class _DevNullJson:
     """The ``--json`` writer's work (one JSON line per event) into /dev/null."""
 
@@ -108,6 +129,7 @@ def run(hours: float = 24.0) -> dict:
     long = measure(hours)
     kept = measure(hours, keep=True)
     with_outcome = measure(hours, outcome=True)
+    explain_short, explain_long = measure_explain(1.0), measure_explain(hours)
     return {
         "short_lab_h": short["hours"], "long_lab_h": long["hours"],
         "short_peak_MiB": short["peak_bytes"] / 2**20,
@@ -121,7 +143,11 @@ def run(hours: float = 24.0) -> dict:
         "outcome_keeper_peak_MiB": with_outcome["peak_bytes"] / 2**20,
         "outcome_keeper_vs_short_peak": with_outcome["peak_bytes"] / short["peak_bytes"],
         "long_wall_s": long["wall_s"],
-        "target": "long_vs_short_peak <= 2",
+        "explain_short_peak_MiB": explain_short["peak_bytes"] / 2**20,
+        "explain_long_peak_MiB": explain_long["peak_bytes"] / 2**20,
+        "explain_long_vs_short_peak": explain_long["peak_bytes"] / explain_short["peak_bytes"],
+        "explain_long_status": ",".join(explain_long["status"]),
+        "target": "long_vs_short_peak <= 2 and explain_long_vs_short_peak <= 2",
     }
 
 

@@ -153,6 +153,7 @@ def _run(sc: Any, seed: int | None, end: float | None, runtime: Any, outputs: Ou
             explained = explain(sc if seed is None else dataclasses.replace(sc, seed=seed),
                                 events=kept.events, until=end,
                                 search=search_fix or collector is not None)
+            explained.notes += kept.notes()          # a long run's counted, unkept records
             if collector is not None:
                 from ikesim.report.html import render_report
 

@@ -7,11 +7,11 @@ the transcript); ``explain`` runs the scenario, analyses it and searches each pa
 from __future__ import annotations
 
 from ikesim.explain.analyse import analyse
+from ikesim.explain.keep import run_kept
 from ikesim.explain.model import Explanation
 from ikesim.explain.prove import RUN_BUDGET, find_fix
 from ikesim.net.events import SimEvent
 from ikesim.scenario.model import Scenario
-from ikesim.scenario.runner import run_scenario
 
 
 def explain(scenario: Scenario, *, events: list[SimEvent] | None = None, search: bool = True,
@@ -19,9 +19,12 @@ def explain(scenario: Scenario, *, events: list[SimEvent] | None = None, search:
     """Explain ``scenario`` (run it unless its ``events`` are given) and, with ``search``,
     prove a repair for every pair that has a cause (each re-run lasts as long as the run:
     the scenario's duration, or ``until``)."""
-    if events is None:
-        events = run_scenario(scenario, until=until).events.events
+    notes: list[str] = []
+    if events is None:      # streamed: memory bounded whatever the scenario's duration
+        keeper = run_kept(scenario, until=until)
+        events, notes = keeper.events, keeper.notes()
     explanation = analyse(scenario, events)
+    explanation.notes += notes
     if search:
         for report in explanation.pairs:
             if report.cause is not None:

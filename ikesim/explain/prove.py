@@ -11,6 +11,7 @@ import dataclasses
 
 from ikesim.errors import IkesimError
 from ikesim.explain.analyse import analyse_pair
+from ikesim.explain.keep import run_kept
 from ikesim.explain.model import (
     Attempt,
     Cause,
@@ -24,7 +25,6 @@ from ikesim.explain.pairs import find_pairs
 from ikesim.explain.repairs import candidates
 from ikesim.ios.config import apply_config_lines
 from ikesim.scenario.model import Scenario
-from ikesim.scenario.runner import run_scenario
 
 RUN_BUDGET = 8          # re-runs per pair
 MAX_SIZE = 8            # configuration lines in one repair
@@ -59,7 +59,7 @@ def verify(scenario: Scenario, a: str, b: str, repair: Repair,
         fixed = apply_repair(scenario, repair)
     except IkesimError as exc:
         return Verdict("-", "-", [], None, False, f"not applicable: {exc}"), None
-    events = run_scenario(fixed, until=until).events.events
+    events = run_kept(fixed, until=until).events
     pair = next((p for p in find_pairs(fixed) if (p.a, p.b) == (a, b)), None)
     if pair is None:
         return Verdict("-", "-", [], None, False, f"{a} and {b} are no longer peers"), fixed

@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 
 from ikesim.crypto import CryptoError
-from ikesim.ike import aggressive, dpd, ipsec_sas, lifecycle, main_mode, natt, quick_mode
+from ikesim.ike import (
+    aggressive,
+    dpd,
+    ipsec_sas,
+    lifecycle,
+    main_mode,
+    natt,
+    quick_initiator,
+    quick_mode,
+)
 from ikesim.ike import informational as info
 from ikesim.ike import quick_common as qc
 from ikesim.ike import retransmit as flight
@@ -103,6 +112,10 @@ def timer_expired(ctx: Context, now: float, key: Hashable) -> None:
     if kind == IPSEC_LIFETIME:           # keyed by the inbound SPI, not by an ISAKMP SA
         if isinstance(serial, int):
             ipsec_sas.lifetime_timer(ctx, serial)
+        return
+    if kind == ipsec_sas.IPSEC_REKEY:    # the soft lifetime, keyed by the inbound SPI too
+        if isinstance(serial, int):
+            quick_initiator.rekey(ctx, now, serial)
         return
     sa = ctx.sadb.get(serial) if isinstance(serial, int) else None
     deadline = sa.deadlines.get(key) if sa is not None else None

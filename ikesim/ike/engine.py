@@ -29,7 +29,6 @@ from ikesim.ike.phase1_tasks import DH_PRIVATE_LEN, NONCE_LEN
 from ikesim.ike.policy import CryptoConfig
 from ikesim.ike.profiles import Profile
 from ikesim.ike.quick import Phase2Policy, QmExchange
-from ikesim.ike.quick_common import proxy_fields
 from ikesim.ike.sa import IsakmpSa, Output, SaRow
 from ikesim.ike.transitions import Transition
 from ikesim.ipsec.sa import IpsecSaPair, Proxy
@@ -161,17 +160,7 @@ class IsakmpEngine:
         ctx, peer = self._ctx, policy.peer
         if policy.dynamic or not qi.wants(ctx, peer, policy, proxy):
             return out                 # a dynamic map entry only answers (responder-only)
-        local = policy.local or local
-        ctx.emit(None, "ipsec_sa_request", local=local, peer=peer, **proxy_fields(proxy),
-                 transform=policy.transforms[0][1].ios_text if policy.transforms else "",
-                 lifetime_seconds=policy.lifetime_seconds, lifetime_kb=policy.lifetime_kb)
-        sa = ctx.sadb.established(peer)
-        if sa is not None:
-            qi.start(ctx, now, sa, policy, proxy)
-            return out
-        ctx.phase2.pending.setdefault(peer, {})[(policy, proxy)] = None
-        if ctx.sadb.phase1_status(peer) == "none":
-            aggressive.start(ctx, now, local, peer, policy.isakmp_profile)
+        qi.sa_request(ctx, now, local, policy, proxy)
         return out
 
     @_served
@@ -182,7 +171,7 @@ class IsakmpEngine:
         peer, False: to it) feeds dead peer detection and NAT-keepalives."""
         out = self._begin()
         ctx = self._ctx
-        ipsec_sas.traffic(ctx, pair)
+        ipsec_sas.traffic(ctx, now, pair)
         sa = ctx.sadb.established(pair.peer)
         if sa is not None and inbound is not None:
             natt.heard(sa, now)

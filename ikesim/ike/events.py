@@ -73,6 +73,10 @@ local_net, local_mask, remote_net, remote_mask, protocol are ints from this rout
                     seconds" | "lifetime kilobytes" | "clear": `clear crypto sa` / `clear crypto
                     session` | "peer delete": the peer's IPsec DELETE); the pair is gone, new
                     traffic renegotiates
+  ipsec_rekey       peer, local, inbound_spi, outbound_spi, reason ("soft lifetime seconds" |
+                    "soft lifetime kilobytes"), proxy fields: the pair reached its soft lifetime
+                    and its successor is requested (an ipsec_sa_request follows); the pair
+                    stays until its hard expiry (ipsec_sa_expired)
   delete_notify_ignored local, peer, spi             (`clear crypto sa` with no ISAKMP SA to
                     tell the peer: "ignoring request to send delete notify (no ISAKMP sa)")
   qm_retransmit     message_id, state, role

@@ -1,6 +1,10 @@
 """Phase-2 state: quick modes in progress and finished, requests waiting for phase 1, and the
 IPsec SA pairs, indexed by inbound SPI, by (peer, proxy) and by peer. Per-packet lookups
 (``outbound``, ``inbound``) cost a dictionary access plus a walk over one peer's pairs.
+
+A pair past its soft lifetime is "due": it still carries traffic (inbound until its hard
+expiry, outbound until a newer pair exists) but no longer counts as the flow's current SA, so
+traffic or the rekey timer negotiates its successor (``current_for``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ class Phase2Database:
         self._exchanges: dict[tuple[int, int], QmExchange] = {}
         self._by_sa: dict[int, dict[int, QmExchange]] = {}
         self._initiating: dict[tuple[int, Proxy], int] = {}     # (peer, proxy) -> how many
+        self._negotiating: dict[tuple[int, Proxy], int] = {}    # the same, either role
         # finished quick modes per ISAKMP SA: message ID -> our final message (QM3, resent if
         # the peer repeats QM2 because QM3 was lost; None for a responder)
         self._closed: dict[int, dict[int, ClosedFlight]] = {}
@@ -26,6 +31,8 @@ class Phase2Database:
         self._by_spi: dict[int, IpsecSaPair] = {}               # live pairs, creation order
         self._by_flow: dict[tuple[int, Proxy], dict[int, IpsecSaPair]] = {}
         self._by_peer: dict[int, dict[int, IpsecSaPair]] = {}
+        self._policy: dict[int, Phase2Policy] = {}              # inbound SPI -> its map entry
+        self._due: set[int] = set()                             # inbound SPIs past soft life
 
     # ---------------------------------------------------------------- exchanges
     def exchange(self, serial: int, message_id: int) -> QmExchange | None:
@@ -42,8 +49,9 @@ class Phase2Database:
         serial = x.isakmp.serial
         self._exchanges[(serial, x.message_id)] = x
         self._by_sa.setdefault(serial, {})[x.message_id] = x
+        key = (x.isakmp.peer, x.proxy)
+        self._negotiating[key] = self._negotiating.get(key, 0) + 1
         if x.role == "I":
-            key = (x.isakmp.peer, x.proxy)
             self._initiating[key] = self._initiating.get(key, 0) + 1
 
     def forget(self, x: QmExchange) -> None:
@@ -54,11 +62,12 @@ class Phase2Database:
         mine.pop(x.message_id, None)
         if not mine:
             self._by_sa.pop(serial, None)
-        if x.role == "I":
-            key = (x.isakmp.peer, x.proxy)
-            self._initiating[key] -= 1
-            if not self._initiating[key]:
-                del self._initiating[key]
+        key = (x.isakmp.peer, x.proxy)
+        for counts in (self._negotiating, self._initiating) if x.role == "I" else \
+                (self._negotiating,):
+            counts[key] -= 1
+            if not counts[key]:
+                del counts[key]
 
     def close(self, x: QmExchange, final: bytes | None) -> None:
         self.forget(x)
@@ -70,14 +79,21 @@ class Phase2Database:
     def initiating(self, peer: int, proxy: Proxy) -> bool:
         return (peer, proxy) in self._initiating
 
+    def negotiating(self, peer: int, proxy: Proxy) -> bool:
+        """A quick mode for ``proxy`` with ``peer`` is in progress, started by either side."""
+        return (peer, proxy) in self._negotiating
+
     def purge_sa(self, serial: int) -> None:
         """The ISAKMP SA is gone: nothing of its quick modes can arrive any more."""
         self._closed.pop(serial, None)
 
     # ---------------------------------------------------------------- IPsec SA pairs
-    def add_pair(self, pair: IpsecSaPair) -> None:
+    def add_pair(self, pair: IpsecSaPair, policy: Phase2Policy | None = None) -> None:
+        """A new pair (``policy``: the map entry it was negotiated for, to renegotiate it)."""
         spi = pair.inbound.spi
         self._by_spi[spi] = pair
+        if policy is not None:
+            self._policy[spi] = policy
         self._by_flow.setdefault((pair.peer, pair.proxy), {})[spi] = pair
         self._by_peer.setdefault(pair.peer, {})[spi] = pair
 
@@ -86,6 +102,8 @@ class Phase2Database:
         if self._by_spi.get(spi) is not pair:
             return
         del self._by_spi[spi]
+        self._policy.pop(spi, None)
+        self._due.discard(spi)
         for index, key in ((self._by_flow, (pair.peer, pair.proxy)),
                            (self._by_peer, pair.peer)):
             mine: dict[int, Any] = index[key]        # type: ignore[index]
@@ -107,6 +125,22 @@ class Phase2Database:
         """The newest live pair negotiated with ``peer`` for exactly ``proxy``."""
         mine = self._by_flow.get((peer, proxy))
         return next(reversed(mine.values())) if mine else None
+
+    def policy_of(self, pair: IpsecSaPair) -> Phase2Policy | None:
+        return self._policy.get(pair.inbound.spi)
+
+    def mark_due(self, pair: IpsecSaPair) -> bool:
+        """``pair`` reached its soft lifetime; False when it already had."""
+        spi = pair.inbound.spi
+        if spi in self._due:
+            return False
+        self._due.add(spi)
+        return True
+
+    def current_for(self, peer: int, proxy: Proxy) -> IpsecSaPair | None:
+        """The newest pair for ``peer`` and ``proxy`` unless it is past its soft lifetime."""
+        pair = self.pair_for(peer, proxy)
+        return None if pair is None or pair.inbound.spi in self._due else pair
 
     def outbound(self, peer: int, src: int, dst: int) -> IpsecSaPair | None:
         """The newest live pair to ``peer`` whose proxies cover a packet src → dst."""

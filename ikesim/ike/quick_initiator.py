@@ -1,5 +1,5 @@
-"""Quick mode, initiator side: IOS sa_request for interesting traffic, QM1, and the QM2 → QM3
-row (``send_qm3``)."""
+"""Quick mode, initiator side: IOS sa_request for interesting traffic or a rekey at the soft
+lifetime (``ipsec_sas``), QM1, and the QM2 → QM3 row (``send_qm3``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import hmac
 from dataclasses import replace
 
 from ikesim.crypto import CIPHERS, phase2_iv, prf
-from ikesim.ike import ios_detail, ipsec_sas, main_mode, natt
+from ikesim.ike import aggressive, ios_detail, ipsec_sas, main_mode, natt
 from ikesim.ike import quick_common as qc
 from ikesim.ike.context import Context, Reject
 from ikesim.ike.dispatch import Inbound
@@ -39,11 +39,51 @@ from ikesim.isakmp import (
 
 
 def wants(ctx: Context, peer: int, policy: Phase2Policy, proxy: Proxy) -> bool:
-    """Whether a request for ``proxy`` to ``peer`` needs anything done (no SA pair, no quick
-    mode of ours for it, not already waiting for phase 1)."""
-    if ctx.phase2.pair_for(peer, proxy) is not None or ctx.phase2.initiating(peer, proxy):
+    """Whether a request for ``proxy`` to ``peer`` needs anything done (no SA pair short of its
+    soft lifetime, no quick mode of ours for it, not already waiting for phase 1)."""
+    if ctx.phase2.current_for(peer, proxy) is not None or ctx.phase2.initiating(peer, proxy):
         return False
     return (policy, proxy) not in ctx.phase2.pending.get(peer, {})
+
+
+def sa_request(ctx: Context, now: float, local: int, policy: Phase2Policy, proxy: Proxy) -> None:
+    """IOS sa_request: quick mode now if phase 1 is up, else keep the request and start (or
+    wait for) main mode."""
+    peer = policy.peer
+    local = policy.local or local
+    ctx.emit(None, "ipsec_sa_request", local=local, peer=peer, **qc.proxy_fields(proxy),
+             transform=policy.transforms[0][1].ios_text if policy.transforms else "",
+             lifetime_seconds=policy.lifetime_seconds, lifetime_kb=policy.lifetime_kb)
+    sa = ctx.sadb.established(peer)
+    if sa is not None:
+        start(ctx, now, sa, policy, proxy)
+        return
+    ctx.phase2.pending.setdefault(peer, {})[(policy, proxy)] = None
+    if ctx.sadb.phase1_status(peer) == "none":
+        aggressive.start(ctx, now, local, peer, policy.isakmp_profile)
+
+
+def rekey(ctx: Context, now: float, spi: int) -> None:
+    """The soft lifetime of the pair with inbound ``spi`` ended (its timer, or 90 % of its
+    kilobytes): negotiate its successor unless the pair is idle, already superseded, being
+    renegotiated by the peer, or came from a dynamic map entry (which cannot initiate)."""
+    pair = ctx.phase2.by_inbound_spi(spi)
+    if pair is None or pair.deleted or not ctx.phase2.mark_due(pair):
+        return
+    policy = ctx.phase2.policy_of(pair)
+    peer, proxy = pair.peer, pair.proxy
+    if (ctx.phase2.pair_for(peer, proxy) is not pair or ctx.phase2.negotiating(peer, proxy)
+            or policy is None or policy.dynamic or policy.peer != peer
+            or pair.inbound.octets + pair.outbound.octets == 0):
+        return
+    kb = max(pair.inbound.octets, pair.outbound.octets) >= \
+        pair.outbound.lifetime_kb * 1024 * ipsec_sas.SOFT_KB_SHARE
+    ctx.emit(ctx.sadb.get(pair.isakmp_serial), "ipsec_rekey", peer=peer, local=pair.local,
+             inbound_spi=spi, outbound_spi=pair.outbound.spi,
+             reason="soft lifetime kilobytes" if kb else "soft lifetime seconds",
+             **qc.proxy_fields(proxy))
+    if (policy, proxy) not in ctx.phase2.pending.get(peer, {}):
+        sa_request(ctx, now, pair.local, policy, proxy)
 
 
 def offered_mode(t: EspTransform, proxy: Proxy, sa: IsakmpSa) -> EspTransform:
@@ -110,7 +150,7 @@ def restart_refused(ctx: Context, now: float, sa: IsakmpSa) -> None:
 def start_pending(ctx: Context, now: float, sa: IsakmpSa) -> None:
     """Phase 1 just completed: run quick mode for the traffic that triggered it."""
     for policy, proxy in ctx.phase2.pending.pop(sa.peer, {}):
-        if ctx.phase2.pair_for(sa.peer, proxy) is None:
+        if ctx.phase2.current_for(sa.peer, proxy) is None:
             start(ctx, now, sa, policy, proxy)
 
 

@@ -279,10 +279,11 @@ def phase2(scenario: Scenario, events: list[SimEvent], a: str, b: str) -> Phase2
             continue
         other = b if e.device == a else a
         if e.kind == "esp" and owner.get(_ip(e.fields.get("peer"))) == other:
+            n = int(e.fields.get("count", 1))     # ikesim/explain/keep.py's stand-ins
             if e.fields.get("direction") == "out":
-                sent[e.device] += 1
+                sent[e.device] += n
             else:
-                received[e.device] += 1
+                received[e.device] += n
         elif e.kind == "ike":
             peer = e.fields.get("peer")
             if peer is None or owner.get(_ip(peer)) == other:

@@ -141,6 +141,8 @@ HANDLERS: dict[str, Handler] = {
     "qm_complete": _nothing,
     "ipsec_sa_request": _nothing,     # debug crypto ipsec only (ipsec_lines)
     "ipsec_sa_expired": _nothing,     # debug crypto ipsec only (ipsec_lines)
+    # guess: no debug line of its own; IOS's rekey shows as the IPSEC(sa_request) that follows.
+    "ipsec_rekey": _nothing,
     "qm_retransmit": _qm_retransmit,
     # guess: wording of the duplicate-QM1 line.
     "qm_duplicate": _const("phase 2 packet is a duplicate of a previous packet.", space=True),
