@@ -51,7 +51,8 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 demo: $(STAMP_RUN)
 	$(BIN)/ikesim run scenarios/missing-return-route.yaml
 
-# The Wireshark oracle tests need tshark, the HTML report tests Chromium (Debian packages, driven
+# The Wireshark oracle tests need tshark, the aggressive-mode PSK test ike-scan's psk-crack, the
+# certificate tests openssl, the HTML report tests Chromium (Debian packages, Chromium driven
 # by Playwright with executable_path: no browser download); install them non-interactively when
 # we are root and they are missing. The tests fail loudly, not skip, if they are still absent.
 system-deps:
@@ -60,6 +61,16 @@ system-deps:
 	    echo "installing tshark (Debian package) for the Wireshark oracle tests"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >/dev/null; \
 	  else echo "warning: tshark missing and not root; the Wireshark oracle tests will fail"; fi; }
+	@command -v psk-crack >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing ike-scan (Debian package: psk-crack) for the aggressive-mode PSK test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ike-scan >/dev/null; \
+	  else echo "warning: psk-crack missing and not root; the psk-crack oracle test will fail"; fi; }
+	@command -v openssl >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing openssl (Debian package) for the certificate oracle tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null; \
+	  else echo "warning: openssl missing and not root; the certificate oracle tests will fail"; fi; }
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing chromium (Debian package) for the HTML report tests"; \

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "ikesim"
 # Top-level modules/packages of ikesim, in layer order. A new package must be placed here.
 LAYERS: tuple[frozenset[str], ...] = tuple(frozenset(layer) for layer in (
     {"errors", "__init__"},
-    {"isakmp", "crypto"},
+    {"isakmp", "crypto", "pki"},
     {"ipsec"},
     {"ike"},
     {"net"},
@@ -27,7 +27,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(frozenset(layer) for layer in (
     {"cli", "pytest_plugin", "__main__"},
 ))
 LAYER_OF = {name: i for i, layer in enumerate(LAYERS) for name in layer}
-CORE = ("isakmp", "crypto", "ike", "ipsec")
+CORE = ("isakmp", "crypto", "pki", "ike", "ipsec")
 
 
 def _top(path: Path) -> str:

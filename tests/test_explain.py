@@ -28,6 +28,12 @@ SEED = ROOT / "scenarios" / "missing-return-route.yaml"
 
 # fault -> (cause kind, device the cause names)
 EXPECTED = {
+    "aggressive-mode-disabled": ("aggressive-disabled", "HUB"),
+    "aggressive-mode-identity-unmatched": ("no-psk", "HUB"),
+    "aggressive-mode-weak-psk": ("aggressive-psk", "SPOKE1"),
+    "rsa-sig-certificate-expired": ("certificate", "RT1"),
+    "rsa-sig-identity-address": ("certificate", "RT1"),
+    "rsa-sig-untrusted-ca": ("certificate", "RT1"),
     "auth-method-mismatch": ("isakmp-policy", "RT2"),
     "crypto-acl-mismatch": ("proxy-ids", "RT2"),
     "crypto-map-interface-shutdown": ("interface-shutdown", "RT2"),

@@ -118,3 +118,19 @@ def test_a_long_lab_keeps_about_what_a_short_one_does() -> None:
     (note,) = explanation.notes                     # pings after the first hour: the last 50
     assert note.startswith("long run: after the first 3600 s, ") and " console " in note
     assert any(line.startswith("ESP at RT1: ") for line in pair.quick_mode.lines)
+
+
+def test_every_ike_event_kind_the_rules_name_is_kept() -> None:
+    """A kind an explain rule (or the teaching ladder) compares against must be in USED_IKE,
+    else the bounded keeper silently hides it from that rule."""
+    import re
+    from pathlib import Path
+
+    import ikesim.ike.events as catalogue
+    from ikesim.explain.keep import USED_IKE
+
+    kinds = set(re.findall(r"^  ([a-z_0-9]+)\s", catalogue.__doc__ or "", re.M))
+    root = Path(catalogue.__file__).parents[1]
+    sources = [*(root / "explain").glob("*.py"), root / "teach" / "facts.py"]
+    named = {k for p in sources for k in kinds if re.search(rf"[\"']{k}[\"']", p.read_text())}
+    assert named - USED_IKE == set()

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from ikesim.ike import informational, main_mode, quick_mode
+from ikesim.ike import aggressive, informational, main_mode, quick_mode
 from ikesim.ike import transitions as tr
 from ikesim.ike.engine import IsakmpEngine
 from ikesim.ike.loopback import Loopback
@@ -39,7 +39,7 @@ B = int(ipaddress.IPv4Address("198.51.100.1"))
 NET_A, NET_B = int(ipaddress.IPv4Address("10.1.0.0")), int(ipaddress.IPv4Address("10.2.0.0"))
 PROXY_A = Proxy(NET_A, 0xFFFF0000, NET_B, 0xFFFF0000)
 ACTIONS = {tr.MAIN: main_mode.ACTIONS, tr.QUICK: quick_mode.ACTIONS,
-           tr.INFO: informational.ACTIONS}
+           tr.INFO: informational.ACTIONS, tr.AGGR: aggressive.ACTIONS}
 QM_STATES = (tr.NEW, QM_I_QM1, QM_R_QM2, QM_COMPLETE)
 
 
@@ -70,7 +70,8 @@ def test_tables_are_well_formed() -> None:
         assert t.action in ACTIONS[t.exchange], t
         assert t.role in ("I", "R", tr.ANY)
         assert set(t.required) | set(t.optional) | set(t.repeatable) <= {
-            "SA", "KE", "NONCE", "ID", "HASH", "NOTIFY", "DELETE", "VENDOR", "NAT-D"}
+            "SA", "KE", "NONCE", "ID", "HASH", "NOTIFY", "DELETE", "VENDOR", "NAT-D", "CERT",
+            "CERT_REQ", "SIG"}
         if t.exchange == tr.QUICK:
             assert t.state in QM_STATES and t.next_state in QM_STATES
             assert t.encrypted and t.phase1 == QM_IDLE and t.required[0] == "HASH"
@@ -156,7 +157,9 @@ def test_every_row_is_exercised() -> None:
     for x in (lb, lb2, lb3, lb4):
         for e in x.engines.values():
             taken.update(e.taken)
-    assert set(taken) == set(tr.TRANSITIONS), set(tr.TRANSITIONS) - set(taken)
+    # (aggressive-mode rows: tests/test_ike_aggressive.py exercises every one of them)
+    rows = set(tr.MAIN_MODE + tr.QUICK_MODE + tr.INFORMATIONAL)
+    assert set(taken) == rows, rows - set(taken)
     # every responder; the refused quick mode deletes phase 1 and main mode runs once more
     assert taken[tr.lookup(tr.NEW, "R", "MM1")] == 5
     assert taken[tr.lookup(tr.NEW, "R", "QM1", True, QM_IDLE)] == 3  # accepted, refused twice

@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "Say why a scenario's tunnels fail and prove the smallest fix by re-running it."),
     "wireshark": ("ikesim.cli.wireshark:wireshark",
                   "Open a capture decrypted in Wireshark (or print the exact commands)."),
+    "psk-crack": ("ikesim.cli.pskcrack:psk_crack",
+                  "Print ike-scan psk-crack input for the aggressive-mode exchanges of a capture."),
     "new": ("ikesim.cli.new:new", "Write a lab (scenario) from real router configurations."),
 }
 

@@ -39,6 +39,9 @@ STDOUT = Path("-")     # an output named "-" is standard output (instead of the 
 @click.option("--esp-keys", "esp_keys_path", type=click.Path(dir_okay=False, allow_dash=True,
                                                              path_type=Path), default=None,
               help="Write Wireshark esp_sa lines (both directions of each SA; '-': stdout).")
+@click.option("--psk-crack", "psk_crack_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Write ike-scan psk-crack input for every aggressive-mode "
+              "exchange with a pre-shared key (the offline attack on a weak key).")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Write a self-contained HTML report (topology, message "
               "ladder, packet inspector, SA timeline, transcript, explanation with a proven "
@@ -63,8 +66,8 @@ STDOUT = Path("-")     # an output named "-" is standard output (instead of the 
 @guarded
 def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | None,
         pcap_path: Path | None, capture_at: tuple[str, ...], keys_path: Path | None,
-        esp_keys_path: Path | None, html_path: Path | None, outcome: bool,
-        search_fix: bool, progress: str, live: bool, strict: bool) -> None:
+        esp_keys_path: Path | None, psk_crack_path: Path | None, html_path: Path | None,
+        outcome: bool, search_fix: bool, progress: str, live: bool, strict: bool) -> None:
     """Run SCENARIO and print the IOS console transcript."""
     from ikesim.cli.progress import RunProgress
     from ikesim.cli.validate import show_strict
@@ -80,7 +83,8 @@ def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | N
     if capture_at and pcap_path is None:
         raise InputError("--capture-at chooses where --pcap captures: give --pcap FILE too")
     named = (("--json", json_path), ("--pcap", pcap_path), ("--keys", keys_path),
-             ("--esp-keys", esp_keys_path), ("--html", html_path))
+             ("--esp-keys", esp_keys_path), ("--psk-crack", psk_crack_path),
+             ("--html", html_path))
     to_stdout = [option for option, path in named if path == STDOUT]
     if len(to_stdout) > 1:
         raise InputError(f"only one output can be '-' (standard output): {', '.join(to_stdout)}")
@@ -109,7 +113,8 @@ def run(scenario: Path, seed: int | None, until: str | None, json_path: Path | N
                 runtime.lab.env.sync()        # real time starts now, not at the build
             _run(sc, seed, end, runtime, outputs, bar, to_stdout, pcap_path=pcap_path,
                  capture_at=capture_at, keys_path=keys_path, esp_keys_path=esp_keys_path,
-                 html_path=html_path, outcome=outcome, search_fix=search_fix)
+                 psk_crack_path=psk_crack_path, html_path=html_path, outcome=outcome,
+                 search_fix=search_fix)
     except StdoutClosed:
         raise BrokenPipeError from None         # after the output files were cleaned up
     finally:
@@ -125,13 +130,14 @@ def _discard(lines: list[str]) -> None:
 def _run(sc: Any, seed: int | None, end: float | None, runtime: Any, outputs: Outputs,
          bar: Any, to_stdout: list[str], *, pcap_path: Path | None,
          capture_at: tuple[str, ...], keys_path: Path | None, esp_keys_path: Path | None,
-         html_path: Path | None, outcome: bool, search_fix: bool) -> None:
+         psk_crack_path: Path | None, html_path: Path | None, outcome: bool,
+         search_fix: bool) -> None:
     wire = collector = capture = kept = None
     if pcap_path is not None:
         from ikesim.export.wire import WireCapture
 
         wire = WireCapture.attach(runtime.lab, capture_at)
-    if keys_path is not None or esp_keys_path is not None:
+    if keys_path is not None or esp_keys_path is not None or psk_crack_path is not None:
         from ikesim.export.pcap import Capture
 
         capture = Capture.attach(runtime)

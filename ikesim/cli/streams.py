@@ -88,3 +88,9 @@ def write_capture(capture: Any, outputs: Outputs) -> None:
     if "--esp-keys" in outputs.planned:
         outputs.file("--esp-keys").write("".join(f"{line}\n"
                                                  for line in capture.esp_sa_lines()))
+    if "--psk-crack" in outputs.planned:
+        from ikesim.export.pskcrack import lines
+
+        outputs.file("--psk-crack").write("".join(
+            f"{line}\n" for line in lines(d.data for d in capture.datagrams
+                                          if d.protocol == 17)))

@@ -4,7 +4,7 @@ the retransmissions covered, a weaker policy, a shortened lifetime)."""
 
 from __future__ import annotations
 
-from ikesim.explain import ike, natdpd, network
+from ikesim.explain import auth, ike, natdpd, network
 from ikesim.explain.model import Cause, Explanation, PairReport
 from ikesim.explain.pairs import Pair, find_pairs, pair_events, pings
 from ikesim.explain.progress import main_mode, quick_mode, requested_phase2
@@ -12,7 +12,8 @@ from ikesim.net.events import SimEvent
 from ikesim.scenario.model import Scenario
 
 # At equal times the more specific cause wins (a missing key before the refusal it causes).
-RANK = {"no-psk": 0, "psk-mismatch": 1, "isakmp-policy": 2, "proxy-ids": 3, "pfs": 3,
+RANK = {"no-psk": 0, "certificate": 0, "no-certificate": 0, "aggressive-disabled": 0,
+        "psk-mismatch": 1, "isakmp-policy": 2, "proxy-ids": 3, "pfs": 3,
         "transform-set": 3, "wrong-peer": 4, "interface-shutdown": 4, **natdpd.RANK}
 
 
@@ -23,10 +24,11 @@ def first_cause(scenario: Scenario, pair: Pair, events: list[SimEvent],
     if working:
         for c in drops:         # the tunnel works: what was lost was recovered
             c.anomaly = True
-        found = drops + ike.anomalies(scenario, pair, events)
+        found = drops + ike.anomalies(scenario, pair, events) + \
+            auth.anomalies(scenario, pair, events)
     else:
         found = drops + ike.ike_causes(scenario, pair, events) + \
-            natdpd.causes(scenario, pair, events)
+            auth.causes(scenario, pair, events) + natdpd.causes(scenario, pair, events)
     if not found:
         return None
     return min(found, key=lambda c: (c.time, RANK.get(c.kind, 9)))

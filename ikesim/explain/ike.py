@@ -86,7 +86,11 @@ def key_for(scenario: Scenario, device: str, peer: str) -> str | None:
     cfg = config(scenario, device)
     if cfg is None or not peer:
         return None
-    key = cfg.crypto.key_for(ipaddress.IPv4Address(peer))
+    addr = ipaddress.IPv4Address(peer)
+    for entry in cfg.crypto.peers:     # aggressive mode: `set aggressive-mode password` is the key
+        if entry.address == addr and entry.aggressive_password:
+            return entry.aggressive_password
+    key = cfg.crypto.key_for(addr)
     return key.key if key is not None else None
 
 

@@ -28,7 +28,8 @@ LAST = 50                # after it, the latest records kept per group
 ESP_KEPT = 8         # ESP records kept at each end of a group; the rest are counted
 # The IKE events the rules read (ikesim/explain, ikesim/teach/facts.py ladders).
 USED_IKE = frozenset((
-    "attr_mismatch", "atts_acceptable", "auth_failed", "bad_message", "check_transform",
+    "aggressive_disabled", "aggressive_mode_begin", "attr_mismatch", "atts_acceptable",
+    "auth_failed", "auth_method", "cert_invalid", "no_certificate", "bad_message", "check_transform",
     "delete", "dpd_dead", "duplicate", "ipsec_atts_not_acceptable", "ipsec_sa_request",
     "malformed", "no_psk", "notify_rx", "notify_tx", "phase1_complete", "policy_not_acceptable",
     "proxy_mismatch", "qm_begin", "qm_complete", "qm_delete", "qm_duplicate",

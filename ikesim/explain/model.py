@@ -13,9 +13,10 @@ from typing import Any
 FAILURES = ("no-route", "interface-shutdown", "acl", "wrong-peer", "unreachable-peer",
             "isakmp-policy", "no-psk", "psk-mismatch", "transform-set", "pfs", "proxy-ids",
             "esp", "link-down", "loss", "dropped", "not-ipsec-peer",
+            "aggressive-disabled", "certificate", "no-certificate",     # ikesim.explain.auth
             # NAT traversal and dead peer detection (ikesim.explain.natdpd)
             "nat-t-off", "nat-keepalive", "nat-exemption", "no-dpd")
-ANOMALIES = ("lifetime", "weaker-policy")
+ANOMALIES = ("lifetime", "weaker-policy", "aggressive-psk")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 
-from ikesim.explain import natdpd
+from ikesim.explain import auth, natdpd
 from ikesim.explain.ike import config, policy_value
 from ikesim.explain.model import Cause, ConfigChange, LinkChange, Repair
 from ikesim.ike.policy import IsakmpPolicy
@@ -279,6 +279,7 @@ GENERATORS: dict[str, Callable[[Scenario, Cause], list[Repair]]] = {
     "isakmp-policy": isakmp_policies, "no-psk": keys, "psk-mismatch": keys,
     "transform-set": transform_sets, "pfs": pfs, "proxy-ids": proxies, "lifetime": lifetimes,
     "weaker-policy": preferred_policy,
+    **auth.GENERATORS,          # aggressive mode and certificates (ikesim.explain.auth)
     **natdpd.REPAIRS,        # NAT traversal and dead peer detection (ikesim.explain.natdpd)
 }
 

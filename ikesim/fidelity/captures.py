@@ -25,6 +25,7 @@ class Capture:
     transcribed: bool = False    # a human transcription (spacing and typos not evidence)
     truncated: bool = False      # the public copy ends mid-line
     collapsed: bool = False      # the public copy collapsed the whitespace of the block
+    short_prefix: bool = False   # the release prints "ISAKMP (0):" for 15.x's "ISAKMP (0:0):"
     covered: str = ""            # empty = ikesim has the features; else what is missing
     target: float = 0.90
     differs: str = ""            # what still differs, and why (the fidelity page)
@@ -84,7 +85,19 @@ CAPTURES: tuple[Capture, ...] = (
     Capture(
         "14", "14_aggressive-mode-fqdn-identity-keylookup_responder_ios-new.txt",
         "IOS 15.x responder to a Juniper SRX in aggressive mode with an FQDN identity",
-        covered="aggressive mode, FQDN identities, ISAKMP profiles and keyrings"),
+        "scenarios/fidelity/14-ios15-aggressive-fqdn-responder.yaml", "J2C", short_prefix=True,
+        differs="The peer is a Juniper SRX; an IOS router stands in for it. The SRX's second "
+                "vendor ID, which IOS reads as \"Unity/DPD but major 201\", is not one IOS "
+                "sends (the stand-in's VIDs are DPD, \"another IOS box\" and XAUTH). The "
+                "public copy lost the indentation of the ID payload dump, so its six "
+                "continuation lines do not count; of them ikesim prints next-payload 13, type "
+                "2 and the FQDN name alike, while the SRX sent its identity with protocol 0, "
+                "port 0 (IOS sends 17, 500) and a length of 29 for an 11-character name "
+                "(ikesim: 19). This release prints the old-form prefix without \"0:\" "
+                "(\"ISAKMP (0): received packet\", \"ISAKMP (0): ID payload\"), trace 07's "
+                "15.x \"ISAKMP (0:0):\"; ikesim's 15 dialect follows 07 and the two forms are "
+                "compared as one for this capture. The address was masked in the public copy "
+                "(86.183.x.y)."),
     Capture(
         "16-A", "16_show-crypto-isakmp-sa-layouts_ios-old-new-xe_and_asa.txt",
         "show crypto isakmp sa, IOS 12.2 (dst src state conn-id slot)",

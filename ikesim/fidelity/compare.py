@@ -5,7 +5,8 @@ order (longest common subsequence).
 What is normalised, and why (both sides alike):
 - timestamps ("00:01:01: ", "*Oct 25 18:53:16.485: ", "Mar 13 15:29:24.294 UTC: "): the lab's
   clock is not the author's;
-- IPv4 addresses (debug lines): the lab may use other addresses than the write-up;
+- IPv4 addresses (debug lines): the lab may use other addresses than the write-up (also those
+  the write-up masked, "86.183.x.y");
 - conn-ids other than 0 ("(1001)", "(0:9577)"): a busy router numbers differently; 0 is kept
   because IOS prints 0 until the keys exist, which is a behaviour;
 - message IDs, node numbers, SPIs, cookies, pointers and handles: random or memory values;
@@ -26,7 +27,7 @@ _STAMP = re.compile(
     r"|\d\d:\d\d:\d\d(\.\d+)?: |\d+[dwy]\d+[hdw]: )")
 _DEBUG_START = re.compile(r"^(ISAKMP|IPSEC|%CRYPTO|ins\.?ert )")
 _CONTINUATION = re.compile(r"^([\t ]+\S|bring down )")
-_IPV4 = re.compile(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b")
+_IPV4 = re.compile(r"\b\d{1,3}\.\d{1,3}\.(\d{1,3}|[a-z])\.(\d{1,3}|[a-z])\b")
 _CONN = re.compile(r"\((0:)?([1-9]\d*)\)")
 _MID = re.compile(r"(message ID = |M-ID of |[Nn]ode |set new node )-?[1-9]\d*")
 _HEX = re.compile(r"0x[0-9A-Fa-f]{5,}|\b(?=[0-9A-Fa-f]*\d)[0-9A-Fa-f]{8,16}\b")
@@ -65,7 +66,8 @@ def debug_lines(lines: list[str]) -> list[str]:
     return out
 
 
-def normalise(line: str, *, table: bool = False, transcribed: bool = False) -> str:
+def normalise(line: str, *, table: bool = False, transcribed: bool = False,
+              short_prefix: bool = False) -> str:
     """One line, with what legitimately differs between a lab and a write-up made equal."""
     text = _STAMP.sub("", line, count=1).rstrip()
     text = re.sub(r"^[\t ]+", "\t", text)          # indentation of a continuation line
@@ -78,6 +80,10 @@ def normalise(line: str, *, table: bool = False, transcribed: bool = False) -> s
     if table:
         text = " ".join(text.split())
         text = _TABLE_CONN.sub(r"\1 <conn>", text)
+    if short_prefix:
+        # A 15.x release that prints IOS's old-form prefix without "0:" ("ISAKMP (0): ID
+        # payload", trace 14) where trace 07's prints "ISAKMP (0:0):": compared as one form.
+        text = re.sub(r"^ISAKMP \(0:([0C])\)", r"ISAKMP (\1)", text)
     if transcribed:
         # A human transcription of a video (trace 12): spacing after the prefix and the
         # transcriber's "attrs"/"match" for IOS's "atts"/"matching" are not evidence.

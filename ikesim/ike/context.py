@@ -69,6 +69,7 @@ class Context:
         self.taken: Counter[Any] = Counter()      # table rows dispatched (observability)
         self.phase2_policies: list[Phase2Policy] = []
         self._phase2_by_peer: dict[int, list[Phase2Policy]] = {}
+        self.pki: Any = None          # ike.auth_rsa.RouterPki: credentials and clock (rsa-sig)
         self._phase2_dynamic: list[Phase2Policy] = []      # dynamic map entries: any peer
         self.next_1001 = 1001
         self.next_ipsec_conn = 2000
@@ -115,6 +116,10 @@ class Context:
             ipaddress.IPv4Address(peer),
             local=ipaddress.IPv4Address(local) if local else None,
             profile=crypto.isakmp_profiles.get(profile) if profile else None)
+
+    def uses(self, method: str) -> bool:
+        """Whether any ISAKMP policy uses authentication ``method``."""
+        return any(p.authentication == method for p in self.crypto.policies.values())
 
     # ---------------------------------------------------------------- output
     def conn_id(self, sa: IsakmpSa | None) -> int:

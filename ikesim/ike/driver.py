@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 
 from ikesim.crypto import CryptoError
-from ikesim.ike import dpd, ipsec_sas, lifecycle, main_mode, natt, quick_initiator, quick_mode
+from ikesim.ike import (
+    aggressive,
+    dpd,
+    ipsec_sas,
+    lifecycle,
+    main_mode,
+    natt,
+    quick_initiator,
+    quick_mode,
+)
 from ikesim.ike import informational as info
 from ikesim.ike import quick_common as qc
 from ikesim.ike import retransmit as flight
@@ -19,15 +28,17 @@ from ikesim.ike.context import Context
 from ikesim.ike.informational import notify_plain
 from ikesim.ike.protect import EXCHANGE_INFO, EXCHANGE_MAIN, ProtectionError
 from ikesim.ike.quick import EXCHANGE_QUICK, IPSEC_LIFETIME
-from ikesim.ike.sa import QM_IDLE, Datagram, IsakmpSa
+from ikesim.ike.sa import AGGRESSIVE_MODE, QM_IDLE, Datagram, IsakmpSa
 from ikesim.ipsec.udp_encap import NATT_PORT, strip_marker
 from ikesim.isakmp import Header, IsakmpDecodeError, NotifyType, decode_header
 
 REASON_LIFETIME = "lifetime expired"
 REASON_HALF_OPEN = "half open timeout"
+PHASE1_EXCHANGES = frozenset({EXCHANGE_MAIN, aggressive.EXCHANGE_AGGR})
 
 Receive = Callable[[Context, float, IsakmpSa, Header, bytes], None]
 EXCHANGES: dict[int, Receive] = {EXCHANGE_MAIN: main_mode.receive,
+                                 aggressive.EXCHANGE_AGGR: aggressive.receive,
                                  EXCHANGE_QUICK: quick_mode.receive,
                                  EXCHANGE_INFO: info.receive}
 
@@ -68,6 +79,9 @@ def _receive(ctx: Context, now: float, data: bytes, src: int, sport: int, dst: i
         if main_mode.is_initial_offer(header):
             main_mode.new_responder(ctx, now, header, data, src, sport, dst, dport, rx)
             return
+        if aggressive.is_initial_offer(header):
+            aggressive.new_responder(ctx, now, header, data, src, sport, dst, dport, rx)
+            return
         ctx.emit(None, "unknown_sa", peer=src, reason="invalid cookie")
         if exchange != EXCHANGE_INFO:   # never answer an informational (no ping-pong)
             notify_plain(ctx, None, header, dst, dport, src, sport, NotifyType.INVALID_COOKIE)
@@ -77,7 +91,7 @@ def _receive(ctx: Context, now: float, data: bytes, src: int, sport: int, dst: i
         return                         # awaiting purge: seen, but nothing is done
     natt.heard(sa, now)
     dpd.heard(sa, now)
-    if exchange == EXCHANGE_MAIN:
+    if exchange in PHASE1_EXCHANGES:
         if flight.is_duplicate(sa, data):
             main_mode.on_duplicate(ctx, now, sa)
             return
@@ -112,7 +126,10 @@ def timer_expired(ctx: Context, now: float, key: Hashable) -> None:
         return                     # stale or superseded timer
     del sa.deadlines[key]
     if kind == "retransmit":
-        main_mode.on_retransmit_timer(ctx, now, sa)
+        if sa.mode == AGGRESSIVE_MODE:
+            aggressive.on_retransmit_timer(ctx, now, sa)
+        else:
+            main_mode.on_retransmit_timer(ctx, now, sa)
     elif kind == "purge":
         lifecycle.purge(ctx, sa)
     elif isinstance(kind, str) and kind.startswith("qm:") and kind[3:].isdigit():

@@ -19,9 +19,9 @@ import functools
 import random
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
-from typing import Concatenate, ParamSpec
+from typing import Any, Concatenate, ParamSpec
 
-from ikesim.ike import dpd, driver, ipsec_sas, lifecycle, main_mode, natt
+from ikesim.ike import aggressive, dpd, driver, ipsec_sas, lifecycle, natt
 from ikesim.ike import informational as info
 from ikesim.ike import quick_initiator as qi
 from ikesim.ike.context import IDLE, Admission, Context
@@ -92,6 +92,10 @@ class IsakmpEngine:
         """New configuration for future negotiations; existing SAs keep what they agreed."""
         self._ctx.reconfigure(crypto)
 
+    def set_pki(self, pki: Any) -> None:
+        """This router's PKI material for rsa-sig (``auth_rsa.RouterPki``; None: none)."""
+        self._ctx.pki = pki
+
     def set_phase2_policies(self, policies: list[Phase2Policy]) -> None:
         """Crypto map entries (with their ACL proxies) the responder checks offers against."""
         self._ctx.set_phase2_policies(policies)
@@ -102,10 +106,11 @@ class IsakmpEngine:
         return out
 
     @_served
-    def initiate(self, now: float, local: int, peer: int) -> Output:
-        """Start main mode towards ``peer`` unless an SA to it exists (then do nothing)."""
+    def initiate(self, now: float, local: int, peer: int, profile: str | None = None) -> Output:
+        """Start phase 1 towards ``peer`` unless an SA to it exists (then do nothing): main
+        mode, or aggressive mode when configured (``aggressive.start``)."""
         out = self._begin()
-        main_mode.initiate(self._ctx, now, local, peer)
+        aggressive.start(self._ctx, now, local, peer, profile)
         return out
 
     @_served

@@ -102,7 +102,8 @@ IOS bookkeeping the 15.x/IOS-XE dialects print (traces 04, 05, 07 in ../shared/f
                   reads it: past the end of a short VID it is the next payload's octet)
   vendor_id_sent  vendor                             ("constructed NAT-T vendor-rfc3947 ID")
   initial_contact_sent                               ("Send initial contact", MM5)
-  id_payload      sent (bool), next_payload, id_type, address, protocol, port, length
+  id_payload      sent (bool), next_payload, id_type, address, protocol, port, length,
+                  identity (text: the FQDN / user FQDN of a name identity, trace 14)
   profile_match   profile (str: the ISAKMP profile the ID matched; "" = none)
                                                     ("peer matches *none* of the profiles")
   keyring_key     keyring, key_type ("ADDRESS")      (after a profile match: the peer's key
@@ -156,6 +157,27 @@ NAT traversal (RFC 3947/3948, ``ikesim.ike.natt``) and dead peer detection (RFC 
   dpd_bad_sequence peer, notify_type, sequence, expected (int | None): an ACK for no open
                   R-U-THERE, or a replayed R-U-THERE; refused (RFC 3706 §5.5)
   (notify_rx gains ``sa_handle`` and ``message_id`` for DPD notifies, as for INITIAL-CONTACT)
+Aggressive mode, identities and signatures (``ikesim.ike.aggressive``, ``ikesim.ike.auth_rsa``):
+
+  aggressive_mode_begin                             ("beginning Aggressive Mode exchange")
+  aggressive_disabled peer, role ("I": our request blocked, main mode used instead; "R": an
+                  AM1 blocked before any SA exists, unanswered)
+  psk_hostname_missing identity                     ("no pre-shared key based on hostname X!")
+  xauth_lookup    profile                           ("Looking for xauth in profile P"; without
+                                                    a profile: profile_scan)
+  cert_request_rx cert_type (4 = X.509 signature), authority (the CA's DN as text, or its hex)
+  cert_request_tx authority                         (a CERT_REQ we send, one per trusted CA)
+  cert_tx         subject, trustpoint               (our certificate sent)
+  cert_rx         subject, issuer, serial, encoding (the peer's certificate read)
+  cert_invalid    peer, reason (ikesim.pki.verify: "issuer not trusted", "certificate not yet
+                  valid", "certificate expired", "identity does not match the certificate",
+                  "certificate does not parse", "certificate signature invalid", "no trusted
+                  CA"), subject, serial, at (this router's clock, ISO), not_before, not_after
+                  (ISO), identity (the ID the peer sent)
+  cert_missing    peer                              (a SIG without a certificate)
+  no_certificate  peer                              (rsa-sig negotiated, we hold none)
+  (auth_method's method may be "RSA signature", its id_type ID_FQDN, ID_USER_FQDN …;
+  auth_failed gains ``reason`` and ``method_id`` (3 for RSA signatures))
 """
 
 from __future__ import annotations

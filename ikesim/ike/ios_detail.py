@@ -8,10 +8,12 @@ responder) in ../shared/fidelity.
 
 from __future__ import annotations
 
+from ikesim.ike import identity
 from ikesim.ike.context import Context
+from ikesim.ike.identity import PeerIdentity
 from ikesim.ike.messages import notify_name, payload_name
 from ikesim.ike.sa import IsakmpSa
-from ikesim.isakmp import IdPayload, IdType, NotificationPayload, Payload, payload_body
+from ikesim.isakmp import IdPayload, NotificationPayload, Payload, payload_body
 
 QM_IDLE_NODE = "QM_IDLE"
 
@@ -32,13 +34,16 @@ def preamble(ctx: Context, sa: IsakmpSa, *, initiator: bool) -> None:
     ctx.detail(sa, "sa_inserted", sa_handle=sa.handle)
 
 
-def id_payload(ctx: Context, sa: IsakmpSa, ident: IdPayload, *, sent: bool) -> None:
-    """The ID payload dump (15.x/IOS-XE): next payload is HASH (8) in main mode."""
+def id_payload(ctx: Context, sa: IsakmpSa, ident: IdPayload, *, sent: bool,
+               next_payload: int = 8) -> None:
+    """The ID payload dump (15.x/IOS-XE): next payload is HASH (8) in main mode; a name
+    identity (aggressive mode, trace 14) prints its FQDN where an address prints the address."""
     data = bytes(ident.data)
     address = int.from_bytes(data[:4], "big") if len(data) >= 4 else 0
-    ctx.detail(sa, "id_payload", sent=sent, next_payload=8, id_type=int(ident.id_type),
-               address=address, protocol=int(ident.protocol), port=int(ident.port),
-               length=4 + len(payload_body(ident)))
+    ctx.detail(sa, "id_payload", sent=sent, next_payload=next_payload,
+               id_type=int(ident.id_type), address=address,
+               identity=PeerIdentity.of(ident).text, protocol=int(ident.protocol),
+               port=int(ident.port), length=4 + len(payload_body(ident)))
 
 
 def announce(ctx: Context, sa: IsakmpSa, payloads: list[Payload], message_id: int = 0, *,
@@ -69,11 +74,7 @@ def matching_profile(ctx: Context, ident: Payload | None) -> str | None:
     """The ISAKMP profile whose `match identity` the peer's ID payload matches (None: none)."""
     if not isinstance(ident, IdPayload) or not ctx.crypto.isakmp_profiles:
         return None
-    data = bytes(ident.data)
-    address = int.from_bytes(data, "big") if ident.id_type == IdType.IPV4_ADDR and \
-        len(data) == 4 else None
-    fqdn = data.decode("ascii", "replace") if ident.id_type == IdType.FQDN else None
-    profile = ctx.crypto.matching_profile(address, fqdn)
+    profile = identity.matching_profile(ctx.crypto, PeerIdentity.of(ident))
     return profile.name if profile is not None else None
 
 

@@ -87,16 +87,17 @@ def initiate(ctx: Context, now: float, local: int, peer: int,
     if ctx.sadb.has_live(peer) or not ctx.crypto.policies:
         return
     key = ctx.psk_for(peer, local, profile)
-    if key is None:
+    if key is None and not ctx.uses("rsa-sig"):
         ctx.emit(None, "no_psk", peer=peer)
         return
     sa = lifecycle.new_sa(ctx, now, "I", local, peer, IKE_PORT, IKE_PORT, ctx.random(8))
-    sa.psk = key.key.encode()
+    sa.psk = key.key.encode() if key is not None else None
     sa.profile = profile if profile in ctx.crypto.isakmp_profiles else None
     ctx.emit(sa, "sa_created", role="I", peer=peer, local=local)
     ios_detail.preamble(ctx, sa, initiator=True)
     ctx.detail(sa, "aggressive_skipped")
-    ctx.detail(sa, "psk_found", peer=peer)
+    if key is not None:
+        ctx.detail(sa, "psk_found", peer=peer)
     payloads = _build(ctx, sa, "MM1")     # trace 04: the VIDs are made before the FSM moves
     ctx.built(payloads)
     ctx.internal(sa, "IKE_I_MM1", "IKE_MESG_FROM_IPSEC, IKE_SA_REQ_MM")

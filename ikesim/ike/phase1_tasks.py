@@ -19,12 +19,14 @@ are further tasks in this list, not branches inside these.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from typing import Protocol
 
 from ikesim.crypto import (
     CIPHERS,
     CryptoError,
     DiffieHellman,
+    Skeyids,
     derive_skeyids,
     expand_cipher_key,
     get_group,
@@ -35,6 +37,7 @@ from ikesim.crypto import (
 )
 from ikesim.ike import identities, ios_detail, lifecycle
 from ikesim.ike import proposals as props
+from ikesim.ike.auth_rsa import CertRequestTask, RsaSigTask, sig_skeyids
 from ikesim.ike.context import Context, Reject
 from ikesim.ike.informational import notify_plain
 from ikesim.ike.messages import PROTO_ISAKMP, first_payload_body, nonce_ok
@@ -51,6 +54,7 @@ from ikesim.isakmp import (
     NotifyType,
     Payload,
     SaPayload,
+    SigPayload,
     payload_body,
 )
 
@@ -115,7 +119,7 @@ class ProposalTask:
             sa.psk = key.key.encode()
             ctx.emit(sa, "psk_found", peer=sa.peer)
             ctx.detail(sa, "psk_local")
-        else:
+        elif ctx.uses(PSK):
             ctx.emit(sa, "no_psk", peer=sa.peer)
         ctx.detail(sa, "profile_scan", profiles=list(ctx.crypto.isakmp_profiles))
         result = props.choose(offered, ctx.crypto.policies_in_order(), have_psk=key is not None,
@@ -151,8 +155,9 @@ class ProposalTask:
             raise Reject("bad_message", peer=sa.peer,
                          reason="transform_offered: chosen transform was not offered")
         sa.offered = None                            # checked: no later step needs it
-        ctx.emit(sa, "psk_found", peer=sa.peer)
-        ctx.detail(sa, "psk_local")
+        if sa.psk is not None:
+            ctx.emit(sa, "psk_found", peer=sa.peer)
+            ctx.detail(sa, "psk_local")
         ctx.detail(sa, "profile_scan", profiles=list(ctx.crypto.isakmp_profiles))
         result = props.choose(sa_p, ctx.crypto.policies_in_order())
         for kind, fields in result.log:
@@ -228,10 +233,13 @@ class KeyExchangeTask:
 
     @staticmethod
     def _keys(ctx: Context, sa: IsakmpSa, peer_ke: bytes) -> None:
-        """g^xy, SKEYID* and the cipher key (RFC 2409 §5, Appendix B). SKEYID here is the
-        pre-shared-key form prf(psk, Ni_b | Nr_b); signature authentication uses
-        prf(Ni_b | Nr_b, g^xy) (RFC 2409 §5) and will pass its own seed."""
-        assert sa.psk is not None and sa.dh is not None
+        """g^xy, SKEYID* and the cipher key (RFC 2409 §5, Appendix B); SKEYID depends on the
+        authentication method (``SKEYIDS``)."""
+        assert sa.dh is not None and sa.negotiated is not None
+        derive = SKEYIDS.get(sa.negotiated.authentication)
+        if derive is None:
+            raise Reject("bad_message", peer=sa.peer,
+                         reason=f"{sa.negotiated.authentication} is not supported")
         try:
             sa.gxy = sa.dh.shared_secret(peer_ke)
         except CryptoError as exc:
@@ -241,7 +249,7 @@ class KeyExchangeTask:
             sa.gxr = peer_ke
         else:
             sa.gxi = peer_ke
-        k = derive_skeyids(sa.hash_name, sa.psk, sa.ni, sa.nr, sa.gxy, sa.icookie, sa.rcookie)
+        k = derive(sa)
         sa.skeyid, sa.skeyid_d, sa.skeyid_a, sa.skeyid_e = (k.skeyid, k.skeyid_d, k.skeyid_a,
                                                             k.skeyid_e)
         sa.cipher_key = expand_cipher_key(sa.hash_name, sa.skeyid_e,
@@ -258,10 +266,6 @@ class PskAuthTask:
     def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
                 data: bytes, payloads: list[Payload]) -> None:
         if message in ("MM1", "MM2"):
-            assert sa.negotiated is not None
-            if sa.negotiated.authentication != "pre-share":
-                raise Reject("bad_message", peer=sa.peer,
-                             reason=f"{sa.negotiated.authentication} is not supported")
             if ctx.profile.auth_announce == "policy":      # 12.2: seed, trace 01
                 ctx.emit(sa, "auth_method", method="pre-shared key", id_type="ID_IPV4_ADDR")
         elif message == "MM3":
@@ -274,6 +278,12 @@ class PskAuthTask:
             sa.psk = key.key.encode()
         elif message in ("MM5", "MM6"):
             ident = _one(payloads, IdPayload)
+            if not any(isinstance(p, HashPayload) for p in payloads):
+                raise Reject("bad_message", peer=sa.peer,
+                             reason=f"{message}: missing HASH payload")
+            if any(isinstance(p, SigPayload) for p in payloads):
+                raise Reject("bad_message", peer=sa.peer,
+                             reason=f"{message}: unexpected SIG payload")
             _match_profile(ctx, sa, ident)
             identities.check_peer(ctx, now, sa, ident)    # type: ignore[arg-type]
             got = _one(payloads, HashPayload).data   # type: ignore[union-attr]
@@ -305,6 +315,41 @@ class PskAuthTask:
         tail: list[Payload] = [NotificationPayload(NotifyType.INITIAL_CONTACT, PROTO_ISAKMP,
                                                    sa.icookie + sa.rcookie)] if contact else []
         return [ident, HashPayload(h), *tail]
+
+
+def _psk_skeyids(sa: IsakmpSa) -> Skeyids:
+    """Pre-shared keys: SKEYID = prf(pre-shared-key, Ni_b | Nr_b) (RFC 2409 §5)."""
+    if sa.psk is None:
+        raise Reject("no_psk", peer=sa.peer)
+    return derive_skeyids(sa.hash_name, sa.psk, sa.ni, sa.nr, sa.gxy, sa.icookie, sa.rcookie)
+
+
+def _sig_skeyids(sa: IsakmpSa) -> Skeyids:
+    return sig_skeyids(sa.hash_name, sa.ni, sa.nr, sa.gxy, sa.icookie, sa.rcookie)
+
+
+PSK, RSA_SIG = "pre-share", "rsa-sig"
+SKEYIDS: dict[str, Callable[[IsakmpSa], Skeyids]] = {PSK: _psk_skeyids, RSA_SIG: _sig_skeyids}
+
+
+class AuthTask:
+    """The authentication task of the negotiated method (``METHODS``): pre-shared keys or RSA
+    signatures (``auth_rsa``); a method with no task is refused when the policy is agreed."""
+
+    METHODS: dict[str, Phase1Task] = {PSK: PskAuthTask(), RSA_SIG: RsaSigTask(with_id=True)}
+
+    def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
+                data: bytes, payloads: list[Payload]) -> None:
+        assert sa.negotiated is not None
+        task = self.METHODS.get(sa.negotiated.authentication)
+        if task is None:
+            raise Reject("bad_message", peer=sa.peer,
+                         reason=f"{sa.negotiated.authentication} is not supported")
+        task.process(ctx, now, sa, message, header, data, payloads)
+
+    def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
+        task = self.METHODS.get(sa.negotiated.authentication) if sa.negotiated else None
+        return task.build(ctx, sa, message) if task is not None else []
 
 
 class AuthenticatedTask:
@@ -352,6 +397,6 @@ def _match_profile(ctx: Context, sa: IsakmpSa, ident: Payload | None) -> None:
 # Order matters: VIDs of MM1/MM2 are read before the proposal, the PSK of MM3 before the keys
 # are made, VIDs of MM3/MM4 after them (under the new conn-id); VIDs, then NAT-D end the
 # messages built (IOS's MM3/MM4); the port float comes before INITIAL-CONTACT is honoured.
-TASKS: tuple[Phase1Task, ...] = (VendorIdTask(early=True), ProposalTask(), PskAuthTask(),
-                                 KeyExchangeTask(), VendorIdTask(early=False),
+TASKS: tuple[Phase1Task, ...] = (VendorIdTask(early=True), ProposalTask(), AuthTask(),
+                                 KeyExchangeTask(), CertRequestTask(), VendorIdTask(early=False),
                                  NatTraversalTask(), AuthenticatedTask())

@@ -147,6 +147,7 @@ class Trustpoint:
     enrollment: str | None = None
     subject_name: str | None = None
     revocation_check: str | None = None
+    auto_enroll: bool = False            # `auto-enroll [PERCENT]`: renewed before it expires
     used: bool = False                   # referenced by a profile/policy (else only a warning)
     line: int = 0
 
@@ -198,6 +199,8 @@ class CryptoConfig:
     # Identities per peer address (0: any peer); a peer not listed gets ID_IPV4_ADDR of the
     # local address and any identity is accepted (IOS `crypto isakmp identity address`).
     identities: dict[int, PeerIdentity] = field(default_factory=dict)
+    local_fqdn: str = ""                       # hostname[.domain]: `crypto isakmp identity
+                                               #  hostname` / `self-identity fqdn` send it
     # The device's interface addresses (canonical name -> address), filled by the parser so
     # that a keyring's `local-address IFACE` can be compared with the local address of an IKE
     # session.
@@ -267,14 +270,16 @@ class CryptoConfig:
                 return k
         return None
 
-    def matching_profile(self, address: int | None = None,
-                         fqdn: str | None = None) -> IsakmpProfile | None:
+    def matching_profile(self, address: int | None = None, fqdn: str | None = None,
+                         user_fqdn: str | None = None) -> IsakmpProfile | None:
         """The first ISAKMP profile (configuration order) with a `match identity` rule for
         the peer's phase-1 identity: an ID_IPV4_ADDR ``address`` (`match identity address A
-        [MASK]`) or an ID_FQDN ``fqdn`` (`host NAME`, `host domain D`). IOS prints "peer
-        matches NAME profile" / "peer matches *none* of the profiles" (traces 04 and 05 in
-        ../shared/fidelity, between the ID and HASH payloads of MM5/MM6)."""
+        [MASK]`), an ID_FQDN ``fqdn`` (`host NAME`, `host domain D`) or an ID_USER_FQDN
+        ``user_fqdn`` (`user-fqdn U`). IOS prints "peer matches NAME profile" / "peer matches
+        *none* of the profiles" (traces 04, 05 and 14 in ../shared/fidelity, after the ID
+        payload dump)."""
         name = fqdn.lower().rstrip(".") if fqdn else None
+        user = user_fqdn.lower().rstrip(".") if user_fqdn else None
         for profile in self.isakmp_profiles.values():
             for rule in profile.identities:
                 if rule.kind == "address" and address is not None:
@@ -291,6 +296,9 @@ class CryptoConfig:
                 elif rule.kind == "host-domain" and name is not None:
                     domain = rule.value.lower().strip(".")
                     if name == domain or name.endswith("." + domain):
+                        return profile
+                elif rule.kind == "user-fqdn" and user is not None:
+                    if user == rule.value.lower().rstrip("."):
                         return profile
         return None
 

@@ -7,7 +7,7 @@ import hmac
 from dataclasses import replace
 
 from ikesim.crypto import CIPHERS, phase2_iv, prf
-from ikesim.ike import ios_detail, ipsec_sas, main_mode, natt
+from ikesim.ike import aggressive, ios_detail, ipsec_sas, main_mode, natt
 from ikesim.ike import quick_common as qc
 from ikesim.ike.context import Context, Reject
 from ikesim.ike.dispatch import Inbound
@@ -61,7 +61,7 @@ def sa_request(ctx: Context, now: float, local: int, policy: Phase2Policy, proxy
         return
     ctx.phase2.pending.setdefault(peer, {})[(policy, proxy)] = None
     if ctx.sadb.phase1_status(peer) == "none":
-        main_mode.initiate(ctx, now, local, peer, policy.isakmp_profile)
+        aggressive.start(ctx, now, local, peer, policy.isakmp_profile)
 
 
 def rekey(ctx: Context, now: float, spi: int) -> None:

@@ -14,7 +14,14 @@ MM_SA_SETUP = "MM_SA_SETUP"
 MM_KEY_EXCH = "MM_KEY_EXCH"
 MM_KEY_AUTH = "MM_KEY_AUTH"
 QM_IDLE = "QM_IDLE"
-STATES = (MM_NO_STATE, MM_SA_SETUP, MM_KEY_EXCH, MM_KEY_AUTH, QM_IDLE)
+# Aggressive mode (ios-facts §2: created / first exchange done, unauthenticated /
+# authenticated; then QM_IDLE).
+AG_NO_STATE = "AG_NO_STATE"
+AG_INIT_EXCH = "AG_INIT_EXCH"
+AG_AUTH = "AG_AUTH"
+STATES = (MM_NO_STATE, MM_SA_SETUP, MM_KEY_EXCH, MM_KEY_AUTH, QM_IDLE, AG_NO_STATE,
+          AG_INIT_EXCH, AG_AUTH)
+MAIN_MODE, AGGRESSIVE_MODE = "main", "aggressive"
 
 ZERO_COOKIE = bytes(8)
 IKE_PORT = 500
@@ -108,6 +115,12 @@ class IsakmpSa:
     awaiting_reply: bool = False   # our last message expects an answer (retransmit until it comes)
     resends: int = 0
     deadlines: dict[Hashable, float] = field(default_factory=dict)
+    # Which phase-1 exchange made this SA, and the identities it carried (aggressive mode and
+    # signatures check them; main mode with pre-shared keys sends ID_IPV4_ADDR).
+    mode: str = MAIN_MODE
+    local_id: Any = None           # the IdPayload we send (its body enters our HASH/SIG)
+    peer_id: Any = None            # the IdPayload the peer sent
+    auth: Any = None               # signature authentication material (ike.auth_rsa)
     natt: Any = None               # ikesim.ike.natt.NatTraversal once NAT-T is negotiated
     dpd: Any = None                # ikesim.ike.dpd.DeadPeerDetection once phase 1 is up
     # IOS bookkeeping (ikesim.ike.ios_detail): vendor IDs the peer sent, whether its MM5 carried
@@ -144,7 +157,11 @@ class IsakmpSa:
 
     @property
     def shown_state(self) -> str:
-        return MM_NO_STATE if self.deleted else self.state
+        # guess: a deleted aggressive-mode SA is listed as AG_NO_STATE, as a deleted main-mode
+        # SA is listed as MM_NO_STATE (ios-facts §2); no capture shows one.
+        if self.deleted:
+            return AG_NO_STATE if self.mode == AGGRESSIVE_MODE else MM_NO_STATE
+        return self.state
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,8 @@ One table per exchange, all rows of one shape:
 
 The engine dispatches on these tables only. A message with no row is answered by nothing and
 reported as ``bad_message`` "unexpected <message> in <state>" (IOS: %CRYPTO-4-IKMP_BAD_MESSAGE).
-Rows for aggressive mode (AG_*) and DPD (R-U-THERE / R-U-THERE-ACK) join these tables as new
-rows of the same shape.
+Aggressive mode (AG_*) has its own table of the same shape; DPD (R-U-THERE / R-U-THERE-ACK)
+joins these tables as new rows.
 """
 
 from __future__ import annotations
@@ -29,21 +29,21 @@ from dataclasses import dataclass
 from functools import cache
 
 from ikesim.ike.quick import QM_COMPLETE, QM_I_QM1, QM_R_QM2
-from ikesim.ike.sa import MM_KEY_EXCH, MM_NO_STATE, MM_SA_SETUP, QM_IDLE
+from ikesim.ike.sa import AG_AUTH, AG_INIT_EXCH, MM_KEY_EXCH, MM_NO_STATE, MM_SA_SETUP, QM_IDLE
 
 NEW = "NEW"
 ANY = "*"
 DELETED = "DELETED"
-MAIN, QUICK, INFO = "main", "quick", "info"
+MAIN, QUICK, INFO, AGGR = "main", "quick", "info", "aggressive"
 
 
 @dataclass(frozen=True, slots=True)
 class Transition:
-    exchange: str                    # MAIN | QUICK | INFO
+    exchange: str                    # MAIN | QUICK | INFO | AGGR
     state: str
     role: str                        # "I" | "R" | ANY
-    message: str                     # "MM1".."MM6", "QM1".."QM3", "INFO_NOTIFY", "INFO_DELETE",
-                                     # "INFO_DELETE_IPSEC"
+    message: str                     # "MM1".."MM6", "AM1".."AM3", "QM1".."QM3", "INFO_NOTIFY",
+                                     # "INFO_DELETE", "INFO_DELETE_IPSEC"
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
     repeatable: tuple[str, ...] = ()
@@ -57,26 +57,56 @@ class Transition:
 
 
 # Main mode (RFC 2409 §5, identity protection). Vendor IDs may ride on any message (RFC 2408
-# §3.16); IOS 15 puts INITIAL-CONTACT (a status notify) in MM5.
+# §3.16); IOS 15 puts INITIAL-CONTACT (a status notify) in MM5. With signatures (§5.1) MM3/MM4
+# may carry CERT_REQ and MM5/MM6 carry [CERT,] SIG instead of HASH: HASH and SIG are both
+# optional here and the negotiated method's task refuses the wrong one (a typed reject).
 _VID = ("VENDOR",)
-_NATD = ("VENDOR", "NAT-D")      # NAT-D (RFC 3947 §3.2) rides on MM3/MM4, one per address
+# NAT-D (RFC 3947 §3.2) rides on MM3/MM4, one per address, with CERT_REQ when signatures are
+# used (RFC 2409 §5.1).
+_KEX = ("VENDOR", "NAT-D", "CERT_REQ")
+_AUTH, _AUTH_EXTRA = ("HASH", "SIG"), ("NOTIFY", "VENDOR", "CERT")
 MAIN_MODE: tuple[Transition, ...] = (
     # Responder.
     Transition(MAIN, NEW, "R", "MM1", ("SA",), (), _VID, "respond_mm2", MM_SA_SETUP,
                MM_SA_SETUP, "IKE_READY", ("IKE_R_MM1", "IKE_R_MM2")),
-    Transition(MAIN, MM_SA_SETUP, "R", "MM3", ("KE", "NONCE"), (), _NATD, "respond_mm4",
+    Transition(MAIN, MM_SA_SETUP, "R", "MM3", ("KE", "NONCE"), (), _KEX, "respond_mm4",
                MM_KEY_EXCH, MM_KEY_EXCH, "IKE_R_MM2", ("IKE_R_MM3", "IKE_R_MM4")),
-    Transition(MAIN, MM_KEY_EXCH, "R", "MM5", ("ID", "HASH"), (), ("NOTIFY", "VENDOR"),
+    Transition(MAIN, MM_KEY_EXCH, "R", "MM5", ("ID",), _AUTH, _AUTH_EXTRA,
                "respond_mm6", QM_IDLE, MM_KEY_EXCH, "IKE_R_MM4", ("IKE_R_MM5", "IKE_P1_COMPLETE"),
                encrypted=True),
     # Initiator (MM1 is sent by initiate()).
     Transition(MAIN, MM_NO_STATE, "I", "MM2", ("SA",), (), _VID, "send_mm3", MM_SA_SETUP,
                MM_SA_SETUP, "IKE_I_MM1", ("IKE_I_MM2", "IKE_I_MM3")),
-    Transition(MAIN, MM_SA_SETUP, "I", "MM4", ("KE", "NONCE"), (), _NATD, "send_mm5",
+    Transition(MAIN, MM_SA_SETUP, "I", "MM4", ("KE", "NONCE"), (), _KEX, "send_mm5",
                MM_KEY_EXCH, MM_KEY_EXCH, "IKE_I_MM3", ("IKE_I_MM4", "IKE_I_MM5")),
-    Transition(MAIN, MM_KEY_EXCH, "I", "MM6", ("ID", "HASH"), (), ("NOTIFY", "VENDOR"),
+    Transition(MAIN, MM_KEY_EXCH, "I", "MM6", ("ID",), _AUTH, _AUTH_EXTRA,
                "complete", QM_IDLE, None, "IKE_I_MM5", ("IKE_I_MM6", "IKE_P1_COMPLETE"),
                encrypted=True),
+)
+
+# Aggressive mode (RFC 2409 §5.4 pre-shared keys, §5.1 signatures):
+#   AM1  HDR, SA, KE, Ni, IDii [, CERT_REQ]     AM2  HDR, SA, KE, Nr, IDir, HASH_R | [CERT,] SIG_R
+#   AM3  HDR*, HASH_I | [CERT,] SIG_I
+# HASH and SIG are both optional here: the negotiated method decides which one must be there
+# (the auth task refuses the other, a typed reject like the table's own). States: the
+# initiator waits in AG_INIT_EXCH (an unanswered IOS initiator is listed AG_INIT_EXCH: Zscaler's
+# Cisco 881 guide, `show crypto isakmp sa`), the responder answers AM1 from NEW into
+# AG_INIT_EXCH; both reach QM_IDLE (AG_AUTH is passed through). The initiator's AM3 is sent
+# encrypted (libreswan, which interoperates with IOS aggressive mode, has always required an
+# encrypted AM3: libreswan PR #230); RFC 2409 §5.4 lets it come in the clear, so a plain AM3
+# is accepted too.
+_AM_AUTH = ("HASH", "SIG")
+AGGRESSIVE_MODE: tuple[Transition, ...] = (
+    Transition(AGGR, NEW, "R", "AM1", ("SA", "KE", "NONCE", "ID"), (), ("VENDOR", "CERT_REQ"),
+               "respond_am2", AG_INIT_EXCH, AG_INIT_EXCH, "IKE_READY", ("IKE_R_AM1", "IKE_R_AM2")),
+    Transition(AGGR, AG_INIT_EXCH, "I", "AM2", ("SA", "KE", "NONCE", "ID"), _AM_AUTH,
+               ("VENDOR", "CERT", "CERT_REQ"), "send_am3", QM_IDLE, AG_AUTH, "IKE_I_AM1",
+               ("IKE_I_AM2", "IKE_P1_COMPLETE")),
+    Transition(AGGR, AG_INIT_EXCH, "R", "AM3", (), _AM_AUTH, ("NOTIFY", "VENDOR", "CERT"),
+               "finish_am", QM_IDLE, None, "IKE_R_AM2", ("IKE_P1_COMPLETE", ""),
+               encrypted=True),
+    Transition(AGGR, AG_INIT_EXCH, "R", "AM3", (), _AM_AUTH, ("NOTIFY", "VENDOR", "CERT"),
+               "finish_am", QM_IDLE, None, "IKE_R_AM2", ("IKE_P1_COMPLETE", "")),
 )
 
 # Quick mode (RFC 2409 §5.5): HASH(1), SA, Ni [, KE] [, IDci, IDcr]. Both IDs or none (the
@@ -115,7 +145,7 @@ INFORMATIONAL: tuple[Transition, ...] = (
                "ipsec_delete", QM_IDLE, encrypted=True),
 )
 
-TRANSITIONS: tuple[Transition, ...] = MAIN_MODE + QUICK_MODE + INFORMATIONAL
+TRANSITIONS: tuple[Transition, ...] = MAIN_MODE + AGGRESSIVE_MODE + QUICK_MODE + INFORMATIONAL
 
 
 def _matches(pattern: str, value: str) -> bool:

@@ -48,14 +48,18 @@ _CISCO_IOS_PREFIX = bytes.fromhex("3e984048")
 # responder may choose from for MM2.
 SENT: dict[str, dict[str, tuple[str, ...]]] = {
     # IOS 15.x / IOS-XE: traces 04 (initiator MM1, responder MM4) and 05 (initiator MM3).
+    # guess: aggressive mode carries the VIDs main mode sends in MM3 (AM1) and MM4 (AM2),
+    # without the NAT-T ones (ikesim has no NAT-T in aggressive mode).
     "15": {"MM1": NAT_T_PREFERENCE, "MM3": ("dpd", "cisco-ios", "xauth"),
-           "MM4": ("unity", "dpd", "cisco-ios")},
+           "MM4": ("unity", "dpd", "cisco-ios"),
+           "AM1": ("dpd", "cisco-ios", "xauth"), "AM2": ("unity", "dpd", "cisco-ios")},
     # The older IOS peer of trace 07 (modelled as 12.4T): MM2 answers with NAT-T v2 and the
     # fragmentation VID, MM4 carries Unity, XAUTH and "another IOS box", MM6 DPD.
     # guess: its MM1/MM3 (not in the capture) are taken to be the 15.x ones.
     "12.4": {"MM1": NAT_T_PREFERENCE, "MM2+": ("cisco-frag",),
              "MM3": ("dpd", "cisco-ios", "xauth"), "MM4": ("unity", "xauth", "cisco-ios"),
-             "MM6": ("dpd",)},
+             "MM6": ("dpd",), "AM1": ("dpd", "cisco-ios", "xauth"),
+             "AM2": ("unity", "xauth", "cisco-ios")},
 }
 # strongSwan: MM1 XAuth, DPD, FRAGMENTATION, then RFC 3947 and draft-02\n (the NAT-T VIDs it
 # "sends itself"); MM2 XAuth, DPD, FRAGMENTATION when the initiator announced it, and the best
@@ -110,6 +114,22 @@ def majors(header: Header, data: bytes) -> list[int]:
     return out
 
 
+def read_vendor_ids(ctx: Context, sa: IsakmpSa, header: Header, data: bytes,
+                    payloads: list[Payload]) -> None:
+    """Reads the peer's VIDs of one message, announcing each as IOS does."""
+    vids = [p for p in payloads if isinstance(p, VendorIdPayload)]
+    if not vids:
+        return
+    octet = majors(header, data) if not header.encrypted else []
+    for i, p in enumerate(vids):
+        body = bytes(p.data)
+        name = classify(body)
+        sa.vendors.add(name)
+        major = octet[i] if i < len(octet) else (body[14] if len(body) > 14 else 0)
+        ctx.emit(sa, "process_payload", payload="VENDOR", message_id=0)
+        ctx.detail(sa, "vendor_id", vendor=name, major=major)
+
+
 class VendorIdTask:
     """Reads the peer's VIDs (announcing each as IOS does) and adds ours to the reply. The
     ``early`` instance runs before the proposal check (IOS announces MM1/MM2 VIDs while reading
@@ -128,17 +148,7 @@ class VendorIdTask:
         again = message in ("MM1", "MM2") and ctx.profile.fsm_events
         if (self.early and not inline) or (not self.early and inline and not again):
             return
-        vids = [p for p in payloads if isinstance(p, VendorIdPayload)]
-        if not vids:
-            return
-        octet = majors(header, data) if not header.encrypted else []
-        for i, p in enumerate(vids):
-            body = bytes(p.data)
-            name = classify(body)
-            sa.vendors.add(name)
-            major = octet[i] if i < len(octet) else (body[14] if len(body) > 14 else 0)
-            ctx.emit(sa, "process_payload", payload="VENDOR", message_id=0)
-            ctx.detail(sa, "vendor_id", vendor=name, major=major)
+        read_vendor_ids(ctx, sa, header, data, payloads)
 
     def build(self, ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
         vid_set = ctx.profile.vendor_ids

@@ -14,6 +14,7 @@ from ikesim.errors import InputError
 from ikesim.ios import commands_crypto
 from ikesim.ios.exec_parse import ExecCommand, ExecError
 from ikesim.ios.net_commands import NET_HANDLERS, NET_NO_ARGS, NET_ROUTER_ONLY
+from ikesim.ios.pki_commands import PKI_HANDLERS, PKI_ROUTER_ONLY, parse_clock_set
 
 if TYPE_CHECKING:
     from ikesim.ios.device import IosDevice
@@ -70,6 +71,11 @@ def validate_exec_args(cmd: ExecCommand, device_kind: str) -> None:
         try:
             parse_ping_command(cmd.args)
         except (InputError, ValueError) as exc:
+            raise ExecError(str(exc)) from None
+    if cmd.handler == "clock_set":
+        try:
+            parse_clock_set(cmd.args)
+        except ValueError as exc:
             raise ExecError(str(exc)) from None
     if cmd.handler in OPTIONAL_ARGS:
         optional_arg(cmd)
@@ -268,6 +274,7 @@ _HANDLERS = {
     "clear_crypto_session": commands_crypto.clear_crypto_session,
     "show_crypto_map": commands_crypto.show_crypto_map,
     **NET_HANDLERS,  # OSPF, NAT, interfaces (ikesim.ios.net_commands)
+    **PKI_HANDLERS,  # certificates, clock set (ikesim.ios.pki_commands)
 }
 NO_ARGS |= NET_NO_ARGS
-ROUTER_ONLY |= NET_ROUTER_ONLY
+ROUTER_ONLY |= NET_ROUTER_ONLY | PKI_ROUTER_ONLY

@@ -45,6 +45,7 @@ from ikesim.ios.crypto_records import Cookies as _Cookies
 from ikesim.ios.crypto_records import dotted as _dotted
 from ikesim.ios.crypto_timers import EngineTimers
 from ikesim.ios.isakmp_log import format_event, format_ipsec_event
+from ikesim.ios.pki_lab import RouterPkiState
 from ikesim.ios.reverse_route import ReverseRoutes
 from ikesim.ios.tunnel_protection import TunnelProtector, build_protectors
 from ikesim.ipsec.udp_encap import NATT_PORT
@@ -60,7 +61,7 @@ ISAKMP_PORT = 500
 # debug switches); with `debug crypto isakmp` off only these are formatted. Read from
 # ikesim.ios.isakmp_log's handlers (tests/test_crypto_service.py checks no other kind prints `%`).
 SYSLOG_KINDS = frozenset({"bad_message", "malformed", "auth_failed", "unknown_sa",
-                          "qm_sa_not_acceptable"})
+                          "qm_sa_not_acceptable", "aggressive_disabled", "cert_invalid"})
 PAIR_KINDS = frozenset({"ipsec_sa_created", "ipsec_sa_expired"})   # SA pairs came or went
 
 
@@ -80,7 +81,7 @@ class CryptoService(EspDataPath):
     __slots__ = ("device", "node", "env", "profile", "engine", "timers", "on_send", "on_keys",
                  "_keys_seen", "_sa_by_serial", "_esp_rng", "on_esp", "esp_drops",
                  "_classifiers", "_policies", "_events", "isakmp_on", "_seed", "_boots",
-                 "protectors", "_by_map", "rri", "dynamic")
+                 "protectors", "_by_map", "rri", "dynamic", "pki_state")
 
     def __init__(self, device: IosDevice, *, seed: int) -> None:
         self.device = device
@@ -89,6 +90,8 @@ class CryptoService(EspDataPath):
         self.profile = PROFILES[device.platform]
         self._seed, self._boots = seed, 0
         self.engine = self._new_engine()
+        # certificates and the router clock for rsa-sig (ikesim.ios.pki_lab); sets local_fqdn
+        self.pki_state = RouterPkiState(device, self.engine, seed)
         self.timers = EngineTimers(self.env, self._timer_expired)
         self.on_send: list[Callable[[float, int, int, int, int, bytes], None]] = []
         self.on_keys: list[Callable[[bytes, bytes], None]] = []
@@ -126,6 +129,7 @@ class CryptoService(EspDataPath):
         self._boots += 1
         self.timers.clear()
         self.engine = self._new_engine()
+        self.pki_state.attach(self.engine)
         self._sa_by_serial = {}
         self._install(self.device.config)
 
@@ -165,6 +169,7 @@ class CryptoService(EspDataPath):
             protector.refresh()
 
     def reconfigure(self, config: DeviceConfig) -> None:
+        self.pki_state.refresh(config)
         wanted = isakmp_wanted(config)
         if wanted != self.isakmp_on:
             # trace 09 (ios-facts §5): "%CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is ON" once a crypto

@@ -53,6 +53,10 @@ class IosDevice:
         self.debug: set[str] = set()
         self.console_lock = simpy.Resource(runtime.lab.env, capacity=1)
         self.crypto: Any = None          # ikesim.ios.crypto.CryptoService on routers
+        # the router's calendar at t = 0 and when its certificates were issued (None: the lab's
+        # defaults, ikesim.ios.pki_lab); set from the scenario before crypto starts
+        self.clock_at_zero: Any = None
+        self.enrolled: Any = None
         self.running: tuple[str, float] | None = None   # command in progress and its start
         self.powered_off = False         # reloading (ikesim.ios.reload): the console is silent
         # Lines printed while a command runs at the instant it started: on a console they come

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from ikesim.ios.net_commands import NET_COMMANDS
+from ikesim.ios.pki_commands import PKI_COMMANDS
 
 # Keyword paths of the supported commands -> handler name. Keywords at one level are matched by
 # unique prefix against *all* keywords IOS offers there, listed in ``_SIBLINGS`` so that a short
@@ -36,6 +37,7 @@ COMMANDS: dict[tuple[str, ...], str] = {
     ("show", "crypto", "map"): "show_crypto_map",
 }
 COMMANDS.update(NET_COMMANDS)  # OSPF, NAT, interfaces (ikesim.ios.net_commands)
+COMMANDS.update(PKI_COMMANDS)  # certificates, clock set (ikesim.ios.pki_commands)
 # Other keywords IOS accepts at the same levels (not implemented here, but they make
 # abbreviations ambiguous exactly where they are on a router).
 _SIBLINGS: dict[tuple[str, ...], tuple[str, ...]] = {

@@ -84,7 +84,8 @@ class ReportCollector:
         """Every sent datagram, decoded, with its ladder label and fate."""
         owners = facts.addresses(scenario)
         ladder = facts.ladder(scenario, events,
-                              (facts.EXCH_MAIN, facts.EXCH_QUICK, facts.EXCH_INFO))
+                              (facts.EXCH_MAIN, facts.EXCH_AGGR, facts.EXCH_QUICK,
+                               facts.EXCH_INFO))
         unused = list(ladder)
         opener = Opener()
         out = []

@@ -19,6 +19,8 @@ class DeviceSpec:
     config_file: str | None = None   # the file the configuration was read from, if any
     linux: Any = None                # ikesim.linux LinuxConfig (platform strongswan/libreswan)
     extra_files: list[str] = field(default_factory=list)   # other files read (Linux gateways)
+    clock: Any = None         # router calendar at t = 0 (datetime; None: the lab's date)
+    enrolled: Any = None      # when its certificates were issued (datetime; None: the default)
 
 
 @dataclass(slots=True)

@@ -68,6 +68,8 @@ class Runtime:
             self.devices[spec.name] = IosDevice(self, name=spec.name, kind=spec.kind,
                                                  platform=spec.platform, config=spec.config,
                                                  node=node)
+            self.devices[spec.name].clock_at_zero = spec.clock
+            self.devices[spec.name].enrolled = spec.enrolled
         for link in scenario.links:
             self.lab.connect(link.a[0], link.a[1], link.b[0], link.b[1], delay=link.delay,
                              loss=link.loss, up=link.up, name=link.name)

@@ -3,6 +3,7 @@ the links between their interfaces."""
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import re
 from pathlib import Path
@@ -21,8 +22,11 @@ from ikesim.scenario.yamlsrc import BlockText, LocatedDict, LocatedList
 PLATFORMS = IOS_PLATFORMS     # ikesim.ike.profiles: one list of platforms
 # `ignore:` features of the configuration ikesim does not model (ikesim.ios.config.FEATURES);
 # `config_hostname:` the hostname the configuration declares when the scenario names the router
-# otherwise (two routers may share a hostname in their configs): docs/scenario-format.md.
-ROUTER_KEYS = ("config", "config_file", "platform", "uptime", "ignore", "config_hostname")
+# otherwise (two routers may share a hostname in their configs): docs/scenario-format.md;
+# `clock:` the router's calendar at t = 0 and `enrolled:` when its certificates were issued
+# (ikesim.ios.pki_lab).
+ROUTER_KEYS = ("config", "config_file", "platform", "uptime", "ignore", "config_hostname",
+               "clock", "enrolled")
 HOST_KEYS = ("address", "gateway", "interface", "uptime")
 LINK_KEYS = ("name", "a", "b", "delay", "loss", "up")
 HOST_DEFAULT_INTERFACE = "FastEthernet0/0"
@@ -71,8 +75,26 @@ def router(name: str, spec: Any, line: int, ctx: Ctx, base_dir: Path | None) -> 
     uptime = parse_time(spec.get("uptime", 0), ctx, spec.value_line("uptime"), "uptime")
     for warning in config_warnings(name, config):    # accepted-but-not-modelled lines
         ctx.warnings.append(warning)
-    return DeviceSpec(name, "router", config, platform, uptime, line,
-                      source)
+    return DeviceSpec(name, "router", config, platform, uptime, line, source,
+                      clock=_calendar(spec, "clock", ctx), enrolled=_calendar(spec, "enrolled", ctx))
+
+
+def _calendar(spec: Any, key: str, ctx: Ctx) -> dt.datetime | None:
+    """``clock: 1993-03-01 00:00:00`` / ``enrolled: 2009-04-25``: a UTC date (and time)."""
+    if key not in spec:
+        return None
+    raw = spec[key]
+    text = raw.isoformat(sep=" ") if isinstance(raw, dt.datetime) else \
+        raw.isoformat() if isinstance(raw, dt.date) else str(raw)
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ctx.error(f"'{key}' must be a date and time like 2011-04-26 09:30:00, not "
+                        f"'{text}'", spec.value_line(key)) from None
+    if not 1993 <= when.year <= 2035:
+        raise ctx.error(f"'{key}' must lie between 1993 and 2035 (an IOS clock's range)",
+                        spec.value_line(key))
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
 
 
 def ignore_list(spec: LocatedDict, ctx: Ctx) -> list[str]:

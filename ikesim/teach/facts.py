@@ -6,6 +6,7 @@ datagram, with the device and the reason), or still unanswered at the end of the
 Main-mode messages are numbered from the sender's role and state (RFC 2409 section 5; IOS prints
 the state with every packet line): the initiator sends MM1/MM3/MM5 from MM_NO_STATE/MM_SA_SETUP/
 MM_KEY_EXCH, the responder MM2/MM4/MM6 in order (a retransmission repeats the last one).
+Aggressive mode (section 5.4) is AM1/AM3 from the initiator, AM2 from the responder.
 Quick mode (RFC 2409 section 5.5) is numbered per message ID: the initiator's first message is
 QM1, its second QM3; the responder's is QM2. A notification (informational exchange) is shown
 by its type: INFO NO_PROPOSAL_CHOSEN.
@@ -21,9 +22,12 @@ from typing import Any
 from ikesim.net.events import SimEvent
 from ikesim.scenario.model import Scenario
 
-EXCH_MAIN, EXCH_INFO, EXCH_QUICK = 2, 5, 32
+EXCH_MAIN, EXCH_INFO, EXCH_QUICK, EXCH_AGGR = 2, 5, 32, 4
 INITIATOR_MM = {"MM_NO_STATE": "MM1", "MM_SA_SETUP": "MM3", "MM_KEY_EXCH": "MM5"}
 RESPONDER_MM = ("MM2", "MM4", "MM6")
+# Aggressive mode (RFC 2409 §5.4): the initiator sends AM1 waiting in AG_INIT_EXCH and AM3 from
+# AG_AUTH; the responder's one message is AM2.
+INITIATOR_AM = {"AG_NO_STATE": "AM1", "AG_INIT_EXCH": "AM1", "AG_AUTH": "AM3"}
 # What happened on receipt: IKE event kinds (ikesim/ike/events.py) worth a note on the ladder.
 RECEIPT_NOTES = {
     "duplicate": "duplicate of a previous packet",
@@ -121,7 +125,7 @@ def _is_isakmp_drop(e: SimEvent) -> bool:
 
 
 def ladder(scenario: Scenario, events: list[SimEvent],
-           exchanges: tuple[int, ...] = (EXCH_MAIN, EXCH_INFO)) -> list[Message]:
+           exchanges: tuple[int, ...] = (EXCH_MAIN, EXCH_AGGR, EXCH_INFO)) -> list[Message]:
     """Every ISAKMP datagram of the given exchange types, in sending order, with its fate."""
     owner = addresses(scenario)
     pending: dict[tuple[str, str], deque[Message]] = defaultdict(deque)
@@ -153,6 +157,9 @@ def ladder(scenario: Scenario, events: list[SimEvent],
                 if not retx:
                     responder_count[key] += 1
                 label = RESPONDER_MM[min(max(responder_count[key], 1), 3) - 1]
+            elif exchange == EXCH_AGGR:
+                label = INITIATOR_AM.get(str(f.get("state")), "AM?") if f.get("role") == "I" \
+                    else "AM2"
             elif exchange == EXCH_QUICK:
                 mkey = (e.device, f.get("message_id"))
                 if not retx:

@@ -138,7 +138,9 @@ def fault_page(run: Run, runs: dict[str, Run], src_root: Path, *,
                 "protection of the phase-1 SA (lost messages end in `x`; notes say what the "
                 "receiver did):", ""]
     else:
-        out += ["The main-mode exchange as it happened in this run (lost messages end in `x`; "
+        mode = "aggressive-mode" if any(m.label.startswith("AM") for m in facts.ladder(
+            run.scenario, run.events, (facts.EXCH_AGGR,))) else "main-mode"
+        out += [f"The {mode} exchange as it happened in this run (lost messages end in `x`; "
                 "notes say what the receiver did):", ""]
     out += picture("ladder", run, None)
     out += ["", "Where ISAKMP datagrams were dropped:", "", *drop_table(run), ""]

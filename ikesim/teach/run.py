@@ -87,8 +87,8 @@ class Run:
     def exchanges(self) -> tuple[int, ...]:
         """The exchange types its ladder shows."""
         if self.phase2_lab:
-            return (facts.EXCH_MAIN, facts.EXCH_QUICK, facts.EXCH_INFO)
-        return (facts.EXCH_MAIN, facts.EXCH_INFO)
+            return (facts.EXCH_MAIN, facts.EXCH_AGGR, facts.EXCH_QUICK, facts.EXCH_INFO)
+        return (facts.EXCH_MAIN, facts.EXCH_AGGR, facts.EXCH_INFO)
 
 
 def run_one(path: Path) -> Run:

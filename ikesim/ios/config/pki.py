@@ -73,6 +73,8 @@ def trustpoint_line(st: ParserState, cur: Cursor) -> None:
         tp.subject_name = value
     elif what == "revocation-check":
         tp.revocation_check = value
+    elif what == "auto-enroll":
+        tp.auto_enroll = not negate          # the lab renews the certificate (ios.pki_lab)
     _record(st, tp.name, cur)
 
 

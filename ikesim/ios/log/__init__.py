@@ -7,6 +7,7 @@ of :class:`~ikesim.ios.log.dialects.Dialect` (``dialects.py``); handlers are wri
 * ``phase1.py`` — main mode, informational exchanges, SA bookkeeping;
 * ``phase2.py`` — quick mode and ``debug crypto ipsec``;
 * ``natdpd.py`` — NAT traversal (NAT-D, port floating) and dead peer detection;
+* ``aggressive.py`` — aggressive mode, identity-keyed pre-shared keys and certificates;
 * ``render.py`` — total field access and the dialect's prefixes;
 * ``texts.py`` — IOS message texts with their sources.
 
@@ -20,6 +21,7 @@ values (missing fields, wrong types, unknown attribute classes, events without a
 from __future__ import annotations
 
 from ikesim.ike.events import IkeEvent
+from ikesim.ios.log.aggressive import HANDLERS as _AGGRESSIVE
 from ikesim.ios.log.dialects import DIALECT_TABLE, DIALECTS, Dialect, dialect
 from ikesim.ios.log.natdpd import HANDLERS as _NATDPD
 from ikesim.ios.log.phase1 import HANDLERS as _PHASE1
@@ -33,7 +35,7 @@ from ikesim.ios.log.render import Ctx, Line, dotted, dotted_or_zero
 _LINUX_ONLY = {kind: (lambda x: []) for kind in (
     "parsed", "half_open_timeout", "ipsec_install_failed", "id_mismatch", "qm_request",
     "spi_allocated")}
-_HANDLERS = {**_PHASE1, **_PHASE2, **_NATDPD, **_LINUX_ONLY}
+_HANDLERS = {**_PHASE1, **_PHASE2, **_NATDPD, **_AGGRESSIVE, **_LINUX_ONLY}
 EVENT_KINDS: frozenset[str] = frozenset(_HANDLERS)
 
 __all__ = ["DIALECTS", "DIALECT_TABLE", "Dialect", "EVENT_KINDS", "Line", "attribute_line",

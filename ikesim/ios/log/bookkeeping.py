@@ -20,21 +20,32 @@ def auth_status(x: Ctx) -> list[Line]:
     return []
 
 
+def _id_value(x: Ctx) -> tuple[str, str]:
+    """The identity line's label and value: a name identity prints "FQDN name : X" where an
+    address prints "address : A" (trace 14)."""
+    # guess: a user FQDN prints "user FQDN : U" (no capture shows one)
+    kind = x.num("id_type", 8)
+    if kind in (2, 3):
+        text = "".join(c if c.isprintable() else "." for c in x.text("identity"))
+        return ("FQDN name" if kind == 2 else "user FQDN"), text
+    return "address", x.ip("address")
+
+
 def _id_payload(x: Ctx) -> list[Line]:
-    """The ID payload dump of 15.x (07) and IOS-XE (04): tab-indented continuation lines."""
+    """The ID payload dump of 15.x (07, 14) and IOS-XE (04): tab-indented continuation lines."""
     if not x.d.id_dump:
         return []
     lines: list[Line] = []
-    address = x.ip("address")
+    label, value = _id_value(x)
     if x.d.name == "xe":
         lines += [x.sa("ID payload "), x.raw(f"\tnext-payload : {x.num('next_payload', 8)}"),
                   x.raw(f"\ttype         : {x.num('id_type', 8)}"),
-                  x.sa(f"   address      : {address}"),
+                  x.sa(f"   {label:<12} : {value}"),
                   x.sa(f"   protocol     : {x.num('protocol', 8)} ")]
     else:
         lines += [x.old("ID payload "), x.raw(f"\tnext-payload : {x.num('next_payload', 8)}"),
                   x.raw(f"\ttype         : {x.num('id_type', 8)} "),
-                  x.raw(f"\taddress      : {address} "),
+                  x.raw(f"\t{label:<12} : {value} "),
                   x.raw(f"\tprotocol     : {x.num('protocol', 8)} ")]
     lines += [x.raw(f"\tport         : {x.num('port', 16)} "),
               x.raw(f"\tlength       : {x.num('length', 16)}")]
