@@ -78,6 +78,17 @@ def matching_profile(ctx: Context, ident: Payload | None) -> str | None:
     return profile.name if profile is not None else None
 
 
+def adopt_profile(ctx: Context, sa: IsakmpSa, ident: Payload | None) -> None:
+    """The ISAKMP profile the peer's identity matches (`match identity`): the responder's SA
+    uses it from now on (crypto map entries and IPsec profiles with `set isakmp-profile` serve
+    only SAs of that profile); an initiator keeps the profile it started with. (IOS's line for
+    the lookup is printed where the ID payload is processed, ``announce``.)"""
+    if not isinstance(ident, IdPayload):
+        return
+    if sa.role == "R" or sa.profile is None:
+        sa.profile = matching_profile(ctx, ident)
+
+
 def keyring_key(ctx: Context, sa: IsakmpSa, profile: str | None) -> None:
     """Once the ID matched a profile that names keyrings, IOS looks the peer's key up in them
     and names the keyring it came from ("Found ADDRESS key in keyring RA": trace 05, HQ after

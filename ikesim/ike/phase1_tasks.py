@@ -284,7 +284,7 @@ class PskAuthTask:
             if any(isinstance(p, SigPayload) for p in payloads):
                 raise Reject("bad_message", peer=sa.peer,
                              reason=f"{message}: unexpected SIG payload")
-            _match_profile(ctx, sa, ident)
+            ios_detail.adopt_profile(ctx, sa, ident)
             identities.check_peer(ctx, now, sa, ident)    # type: ignore[arg-type]
             got = _one(payloads, HashPayload).data   # type: ignore[union-attr]
             compute, which = (hash_i, "HASH_I") if message == "MM5" else (hash_r, "HASH_R")
@@ -381,17 +381,6 @@ def _initial_contact(ctx: Context, now: float, sa: IsakmpSa) -> None:
     for old in [o for o in ctx.sadb if o is not sa and o.peer == sa.peer and not o.deleted]:
         lifecycle.delete(ctx, now, old, REASON_INITIAL_CONTACT, notify_peer=False)
     lifecycle.drop_ipsec(ctx, sa.peer, keep_serial=sa.serial, reason="initial contact")
-
-
-def _match_profile(ctx: Context, sa: IsakmpSa, ident: Payload | None) -> None:
-    """The ISAKMP profile the peer's identity matches (`match identity`): the responder's SA
-    uses it from now on (crypto map entries and IPsec profiles with `set isakmp-profile` serve
-    only SAs of that profile); an initiator keeps the profile it started with. (IOS's line for
-    the lookup is ``ios_detail``'s, where the ID payload is processed.)"""
-    if not isinstance(ident, IdPayload):
-        return
-    if sa.role == "R" or sa.profile is None:
-        sa.profile = ios_detail.matching_profile(ctx, ident)
 
 
 # Order matters: VIDs of MM1/MM2 are read before the proposal, the PSK of MM3 before the keys
