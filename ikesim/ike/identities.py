@@ -17,7 +17,7 @@ import ipaddress
 from ikesim.ike import lifecycle, natt, protect
 from ikesim.ike.context import Context, Reject
 from ikesim.ike.messages import ID_IPV4_ADDR, IKE_PORT, PROTO_ISAKMP
-from ikesim.ike.policy import PeerIdentity
+from ikesim.ike.policy import ConnectionIdentities
 from ikesim.ike.protect import EXCHANGE_INFO
 from ikesim.ike.sa import IsakmpSa
 from ikesim.isakmp import (
@@ -31,7 +31,7 @@ from ikesim.isakmp import (
 REASON_ID_MISMATCH = "peer identity mismatch"
 
 
-def configured(ctx: Context, sa: IsakmpSa) -> PeerIdentity | None:
+def configured(ctx: Context, sa: IsakmpSa) -> ConnectionIdentities | None:
     ids = ctx.crypto.identities
     return ids.get(sa.peer) or ids.get(0) if ids else None
 

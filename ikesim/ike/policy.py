@@ -153,7 +153,7 @@ class Trustpoint:
 
 
 @dataclass(frozen=True, slots=True)
-class PeerIdentity:
+class ConnectionIdentities:
     """The phase-1 identities of the connection to one peer (Linux gateways: swanctl ``local
     { id }`` / ``remote { id }``, libreswan ``leftid=``/``rightid=``): ours as sent in MM5/MM6
     and, when set, the one the peer must send (RFC 2407 §4.6.2.1 types: 1 ID_IPV4_ADDR, 2
@@ -198,7 +198,7 @@ class CryptoConfig:
     kernel_ipsec: bool = True
     # Identities per peer address (0: any peer); a peer not listed gets ID_IPV4_ADDR of the
     # local address and any identity is accepted (IOS `crypto isakmp identity address`).
-    identities: dict[int, PeerIdentity] = field(default_factory=dict)
+    identities: dict[int, ConnectionIdentities] = field(default_factory=dict)
     local_fqdn: str = ""                       # hostname[.domain]: `crypto isakmp identity
                                                #  hostname` / `self-identity fqdn` send it
     # The device's interface addresses (canonical name -> address), filled by the parser so

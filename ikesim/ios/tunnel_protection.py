@@ -39,6 +39,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ikesim.ike.quick import Phase2Policy
+from ikesim.ios.crypto_records import dotted as _dotted
 from ikesim.ipsec.sa import IpsecSaPair, Proxy
 from ikesim.ipsec.transforms import TransformError, from_keywords
 from ikesim.net.config import DeviceConfig, InterfaceConfig
@@ -235,10 +236,6 @@ def show_tunnel_maps(config: DeviceConfig) -> list[str]:
                   f"\tCurrent peer: {_dotted(policy.peer)}", *common,
                   f"\tInterfaces using crypto map {head}:", f"\t\t{name}", ""]
     return lines
-
-
-def _dotted(value: int) -> str:
-    return ".".join(str(value >> s & 255) for s in (24, 16, 8, 0))
 
 
 __all__ = ["INSTANCE_SEQUENCE", "PROFILE_SEQUENCE", "TunnelProtector", "build_protectors",

@@ -16,7 +16,7 @@ import ipaddress
 from typing import TYPE_CHECKING
 
 from ikesim.errors import InputError
-from ikesim.ike.policy import CryptoConfig, IsakmpPolicy, PeerIdentity, PresharedKey
+from ikesim.ike.policy import ConnectionIdentities, CryptoConfig, IsakmpPolicy, PresharedKey
 from ikesim.ipsec.sa import Proxy
 from ikesim.linux.config.model import (
     ID_IPV4_ADDR,
@@ -107,7 +107,7 @@ def crypto_config(cfg: LinuxConfig) -> CryptoConfig:
             if conn.local_id is not None or conn.remote_id is not None:
                 mine, expected = _own_id(conn), conn.remote_id
                 key = int(peer.network_address) if peer.prefixlen == 32 else 0
-                crypto.identities[key] = PeerIdentity(
+                crypto.identities[key] = ConnectionIdentities(
                     mine.kind, mine.wire, expected.kind if expected else None,
                     expected.wire if expected else b"")
     return crypto
