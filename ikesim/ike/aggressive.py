@@ -15,13 +15,12 @@ device and all aggressive mode requests made by the device are blocked").
 
 from __future__ import annotations
 
-from ikesim.crypto import CIPHERS, CryptoError, phase1_iv
 from ikesim.ike import aggressive_tasks as tasks
 from ikesim.ike import ios_detail, lifecycle, main_mode, protect
 from ikesim.ike import retransmit as flight
 from ikesim.ike.auth_rsa import RsaSigTask
 from ikesim.ike.context import Context
-from ikesim.ike.dispatch import Action, Inbound, dispatch, unexpected
+from ikesim.ike.dispatch import Action, Inbound, dispatch
 from ikesim.ike.identity import AggressivePlan, aggressive_plan
 from ikesim.ike.informational import notify_plain
 from ikesim.ike.messages import (
@@ -32,7 +31,6 @@ from ikesim.ike.messages import (
     plain_payloads,
 )
 from ikesim.ike.phase1_tasks import REASON_NO_PROPOSAL, Phase1Task
-from ikesim.ike.protect import ProtectionError
 from ikesim.ike.sa import (
     AG_INIT_EXCH,
     AG_NO_STATE,
@@ -83,12 +81,6 @@ def _build(ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
     if auth is not None:
         out += auth.build(ctx, sa, message)
     return out + [p for task in tasks.TRAILER for p in task.build(ctx, sa, message)]
-
-
-def _iv(sa: IsakmpSa) -> bytes:
-    """AM3 is the first encrypted message of the SA: its IV comes from the DH values (RFC 2409
-    Appendix B); afterwards the last ciphertext block."""
-    return sa.iv or phase1_iv(sa.hash_name, sa.gxi, sa.gxr, CIPHERS[sa.cipher_name].block_size)
 
 
 def arm_retransmit(ctx: Context, now: float, sa: IsakmpSa) -> None:
@@ -207,18 +199,7 @@ def receive(ctx: Context, now: float, sa: IsakmpSa, header: Header, data: bytes)
                          exc.notify)
             return
     message = _classify(sa, header)
-    row = lookup(sa.state, sa.role, message, header.encrypted)
-    if row is None:
-        unexpected(ctx, sa, message, sa.state)
-        return
-    msg = Inbound(header, data, payloads)
-    if row.encrypted:
-        try:
-            msg.payloads, _, msg.next_iv = protect.decrypt_message(sa, header, data, _iv(sa))
-        except (ProtectionError, CryptoError) as exc:
-            ctx.emit(sa, "bad_message", peer=sa.peer, reason=str(exc))
-            return
-    dispatch(ctx, now, sa, row, msg, ACTIONS)
+    main_mode.deliver(ctx, now, sa, message, header, data, payloads, ACTIONS)
 
 
 def run_tasks(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbound) -> None:
@@ -239,13 +220,13 @@ def run_tasks(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbo
     if row.encrypted:
         sa.iv = msg.next_iv
     elif row.message == "AM3":
-        sa.iv = _iv(sa)                      # a plain AM3: phase 2 chains from the first IV
+        sa.iv = main_mode.phase1_next_iv(sa)                      # a plain AM3: phase 2 chains from the first IV
     reply = None
     if row.tx_state is not None:
         name = REPLY[row.message]
         payloads = _build(ctx, sa, name)
         if name in ENCRYPTED_REPLY:
-            reply, sa.iv = protect.encrypt_message(sa, EXCHANGE_AGGR, 0, payloads, _iv(sa))
+            reply, sa.iv = protect.encrypt_message(sa, EXCHANGE_AGGR, 0, payloads, main_mode.phase1_next_iv(sa))
         else:
             reply = encode_message(Message(Header(sa.icookie, sa.rcookie, 0, EXCHANGE_AGGR),
                                            payloads))

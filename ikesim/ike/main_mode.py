@@ -8,6 +8,7 @@ duplicates use the shared flight logic (``retransmit``) with IOS's main-mode eve
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 
 from ikesim.crypto import CIPHERS, CryptoError, phase1_iv
@@ -64,9 +65,10 @@ def _build(ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
     return [p for task in TASKS for p in task.build(ctx, sa, message)]
 
 
-def _iv(sa: IsakmpSa) -> bytes:
-    """The IV of the next encrypted main-mode message: the first is derived from the DH
-    values, later ones chain from the last ciphertext block (RFC 2409 Appendix B)."""
+def phase1_next_iv(sa: IsakmpSa) -> bytes:
+    """The IV of the next encrypted phase-1 message (main mode's MM5, aggressive mode's AM3):
+    the first is derived from the DH values, later ones chain from the last ciphertext block
+    (RFC 2409 Appendix B)."""
     return sa.iv or phase1_iv(sa.hash_name, sa.gxi, sa.gxr, CIPHERS[sa.cipher_name].block_size)
 
 
@@ -173,6 +175,13 @@ def receive(ctx: Context, now: float, sa: IsakmpSa, header: Header, data: bytes)
             message = kind[1] if sa.role == "R" else kind[0]
         else:   # no telling first payload: the message this state waits for, if any
             message = expected_plain(sa.state, sa.role) or f"payload {first}"
+    deliver(ctx, now, sa, message, header, data, payloads, ACTIONS)
+
+
+def deliver(ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header, data: bytes,
+            payloads: list[Payload], actions: Mapping[str, Action]) -> None:
+    """A classified phase-1 message (main or aggressive mode): its transition row, decrypted
+    when the row says so, then the row's action; no row is an unexpected message."""
     row = lookup(sa.state, sa.role, message, header.encrypted)
     if row is None:
         unexpected(ctx, sa, message, sa.state)
@@ -180,11 +189,12 @@ def receive(ctx: Context, now: float, sa: IsakmpSa, header: Header, data: bytes)
     msg = Inbound(header, data, payloads)
     if row.encrypted:
         try:
-            msg.payloads, _, msg.next_iv = protect.decrypt_message(sa, header, data, _iv(sa))
+            msg.payloads, _, msg.next_iv = protect.decrypt_message(sa, header, data,
+                                                                   phase1_next_iv(sa))
         except (ProtectionError, CryptoError) as exc:
             ctx.emit(sa, "bad_message", peer=sa.peer, reason=str(exc))
             return
-    dispatch(ctx, now, sa, row, msg, ACTIONS)
+    dispatch(ctx, now, sa, row, msg, actions)
 
 
 def run_tasks(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbound) -> None:
@@ -216,7 +226,7 @@ def run_tasks(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbo
         payloads = _build(ctx, sa, name)
         ctx.built(payloads)
         if name in ENCRYPTED:
-            reply, sa.iv = protect.encrypt_message(sa, EXCHANGE_MAIN, 0, payloads, _iv(sa))
+            reply, sa.iv = protect.encrypt_message(sa, EXCHANGE_MAIN, 0, payloads, phase1_next_iv(sa))
         else:
             reply = encode_message(Message(Header(sa.icookie, sa.rcookie, 0, EXCHANGE_MAIN),
                                            payloads))
