@@ -224,7 +224,7 @@ class CryptoService(EspDataPath):
                                     src=_dotted(packet.src), dst=_dotted(packet.dst),
                                     protocol=packet.protocol,
                                     map=f"{classifier.map_name} {rule.entry.sequence}",
-                                    peer=str(rule.entry.peers[0]))
+                                    peer=_dotted(rule.peer))
         return True
 
     def initiate_to(self, peer: str) -> None:
@@ -253,8 +253,11 @@ class CryptoService(EspDataPath):
                                         packet.dst, udp.dport))
 
     def _apply(self, out: Output) -> None:
+        pairs_changed = False
         for event in out.events:
             self._log(event)
+            if event.kind in PAIR_KINDS:
+                pairs_changed = True
         timers = self.timers
         for key in out.cancels:
             timers.cancel(key)
@@ -270,7 +273,7 @@ class CryptoService(EspDataPath):
                              hooks=False)
         if self.on_keys:
             self._export_keys(out)
-        if any(e.kind in PAIR_KINDS for e in out.events):
+        if pairs_changed:
             self._pairs_changed()
 
     def _pairs_changed(self) -> None:
@@ -322,7 +325,10 @@ class CryptoService(EspDataPath):
             entry = self._sa_by_serial.get(serial) or self._sa_entry(serial)
             if entry is not None:
                 record["icookie"] = entry.icookie
-                record["rcookie"] = entry.rcookie_text()
+                # entry.rcookie_text(), inlined: this runs for every engine event
+                rcookie = entry.sa.rcookie
+                record["rcookie"] = entry.rcookie_hex if rcookie is entry.rcookie \
+                    else entry.rcookie_text()
         self._events.emit_record(self.env.now, device.name, "ike", record)
         if serial and kind == "purge":
             self._sa_by_serial.pop(serial, None)

@@ -62,6 +62,7 @@ class IosDevice:
         # Lines printed while a command runs at the instant it started: on a console they come
         # after the command's echo (e.g. `clear crypto isakmp` and its debug lines).
         self._held: list[str] = []
+        self._stamp_memo: tuple[float, Any, str, str] | None = None
 
     @property
     def lab(self) -> Any:
@@ -82,6 +83,18 @@ class IosDevice:
             style = log_dialect(self.dialect).stamp
         return format_stamp(style, self.node.uptime(self.env.now))
 
+    def _stamps(self) -> tuple[str, str]:
+        """The debug and log timestamps now, formatted once per simulated instant (a message
+        and its events print many lines at one instant); the memo is keyed by the uptime and
+        the configuration object (``configure`` replaces it, never edits it in place)."""
+        key = (self.node.uptime(self.env.now), self.config)
+        memo = self._stamp_memo
+        if memo is not None and memo[0] == key[0] and memo[1] is key[1]:
+            return memo[2], memo[3]
+        debug, log = self.stamp("debug"), self.stamp("log")
+        self._stamp_memo = (key[0], key[1], debug, log)
+        return debug, log
+
     # -- console -----------------------------------------------------------------------------
     def exec(self, command: str) -> Generator[Any, Any, list[str]]:
         """Run one exec command on this console (commands on one console run one at a time)."""
@@ -100,7 +113,7 @@ class IosDevice:
         the ``service timestamps log`` one)."""
         if self.powered_off:
             return
-        debug, log = self.stamp("debug"), self.stamp("log")
+        debug, log = self._stamps()
         lines = [f"{log if text.startswith('%') else debug}: {text}" if stamped else text
                  for stamped, text in stamped_lines]
         if self.running is not None and self.running[1] == self.env.now:

@@ -9,7 +9,7 @@ own wording: ``% Invalid input detected``, ``% Ambiguous command``, ``% Incomple
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from ikesim.ios.net_commands import NET_COMMANDS
 from ikesim.ios.pki_commands import PKI_COMMANDS
@@ -82,6 +82,14 @@ def _supported_prefixes() -> frozenset[tuple[str, ...]]:
     return frozenset(path[:i] for path in COMMANDS for i in range(1, len(path) + 1))
 
 
+@lru_cache(maxsize=4096)   # bounded: the words are whatever a console types
+def _matches(prefix: tuple[str, ...], word: str) -> tuple[str, ...]:
+    """The keywords after ``prefix`` that the lower-case ``word`` abbreviates (only the exact
+    keyword when there is one): one scan per prefix and typed word."""
+    hits = tuple(w for w in _keywords_at(prefix) if w.startswith(word))
+    return (word,) if word in hits else hits
+
+
 def keywords_at(prefix: tuple[str, ...]) -> list[str]:
     """Every keyword IOS accepts after ``prefix``, supported or not: a typed word abbreviates
     one of these (public for the lab console's help, completion and caret errors)."""
@@ -114,11 +122,7 @@ def _parse_command(text: str) -> ExecCommand:
     for i, token in enumerate(tokens):
         if path in COMMANDS:
             return ExecCommand(COMMANDS[path], path, tokens[i:], text.strip())
-        options = _keywords_at(path)
-        hits = [w for w in options if w.startswith(token.lower())]
-        exact = [w for w in hits if w == token.lower()]
-        if exact:
-            hits = exact
+        hits = _matches(path, token.lower())
         if not hits:
             raise ExecError(f"% Invalid input detected at '^' marker: {token!r}")
         if len(hits) > 1:

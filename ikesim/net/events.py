@@ -98,7 +98,8 @@ class EventLog:
                     callback(queued)
         finally:
             self._delivering = False
-            self._pending.clear()
+            if self._pending:                # only when a subscriber raised mid-queue
+                self._pending.clear()
         return event
 
     def of_kind(self, kind: str) -> list[SimEvent]:
