@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-
-from cryptography import x509
+from typing import TYPE_CHECKING
 
 from ikesim.crypto import Skeyids, hash_i, hash_r, prf
 from ikesim.ike import identity as ids
@@ -36,8 +35,14 @@ from ikesim.isakmp import (
     SigPayload,
     payload_body,
 )
-from ikesim.pki import Credentials, sign_hash, verify_certificate, verify_hash
-from ikesim.pki.verify import name_text
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+    from ikesim.pki import Credentials
+
+# ikesim.pki (cryptography.x509) is imported when a signature is first built or checked: a lab
+# with pre-shared keys never loads it (start-up, issue 14).
 
 CERT_X509_SIGNATURE = 4        # RFC 2408 §3.9 certificate encoding
 RSA_SIG = "rsa-sig"
@@ -160,6 +165,8 @@ class RsaSigTask:
             ctx.emit(sa, "cert_invalid", peer=sa.peer, reason="no trusted CA", subject="",
                      serial=0, at=None)
             raise Reject("auth_failed", peer=sa.peer, method_id=3, reason="no trusted CA")
+        from ikesim.pki import verify_certificate, verify_hash
+
         at = pki.calendar(now)
         verdict = verify_certificate(bytes(cert.data), pki.trusted, at, int(ident.id_type),
                                      bytes(ident.data))
@@ -186,6 +193,9 @@ class RsaSigTask:
             # main mode's CERT_REQ follows KE and Ni (CertRequestTask); aggressive mode's AM1
             # ends with it (the auth task is built last there)
             return self._cert_requests(ctx, sa) if message == "AM1" else []
+        from ikesim.pki import sign_hash
+        from ikesim.pki.verify import name_text
+
         out: list[Payload] = []
         creds = self._choose(sa, pki)
         if creds is None:
@@ -211,6 +221,8 @@ class RsaSigTask:
     @staticmethod
     def _cert_requests(ctx: Context, sa: IsakmpSa) -> list[Payload]:
         """One CERT_REQ per trusted CA (RFC 2408 §3.10: the CA's DER subject)."""
+        from ikesim.pki.verify import name_text
+
         out: list[Payload] = []
         for ca in ctx.pki.trusted if ctx.pki is not None else []:
             out.append(CertRequestPayload(CERT_X509_SIGNATURE, ca.subject.public_bytes()))
@@ -237,6 +249,8 @@ class RsaSigTask:
 def _dn_text(ctx: Context, der: bytes) -> str:
     """The CA a CERT_REQ names, as text when it is one this router knows (``cryptography`` has
     no public parser for a bare DER name), else its hex."""
+    from ikesim.pki.verify import name_text
+
     for ca in ctx.pki.trusted if ctx.pki is not None else []:
         if ca.subject.public_bytes() == der:
             return name_text(ca.subject)

@@ -22,7 +22,9 @@ import datetime as dt
 from typing import Any
 
 from ikesim.ike.auth_rsa import RouterPki
-from ikesim.pki import CERT_ISSUED, LAB_EPOCH, enroll
+
+# ikesim.pki (cryptography.x509) is imported once a router has a trustpoint or a clock is read:
+# a lab with pre-shared keys never loads it (start-up, issue 14).
 
 
 def fqdn(config: Any) -> str:
@@ -36,17 +38,20 @@ def enrolled_trustpoints(config: Any) -> list[str]:
     return [name for name, tp in config.crypto.trustpoints.items() if tp.enrollment]
 
 
-def router_pki(name: str, config: Any, seed: int, *, clock_at_zero: dt.datetime = LAB_EPOCH,
+def router_pki(name: str, config: Any, seed: int, *, clock_at_zero: dt.datetime | None = None,
                enrolled: dt.datetime | None = None) -> RouterPki | None:
-    """The router's credentials for every enrolled trustpoint (None: it has none)."""
+    """The router's credentials for every enrolled trustpoint (None: it has none); the clock
+    reads ``clock_at_zero`` (default: ``ikesim.pki.LAB_EPOCH``) at t = 0."""
     points = enrolled_trustpoints(config)
     if not points:
         return None
+    from ikesim.pki import CERT_ISSUED, LAB_EPOCH, enroll
+
     trustpoints = config.crypto.trustpoints
     creds = tuple(enroll(seed, name, tp, fqdn(config), subject_name=trustpoints[tp].subject_name,
                          issued=CERT_ISSUED if trustpoints[tp].auto_enroll
                          else enrolled or CERT_ISSUED) for tp in points)
-    return RouterPki(creds, clock_at_zero)
+    return RouterPki(creds, clock_at_zero or LAB_EPOCH)
 
 
 class RouterPkiState:
@@ -55,15 +60,24 @@ class RouterPkiState:
 
     def __init__(self, device: Any, engine: Any, seed: int) -> None:
         self.device, self.engine, self.seed = device, engine, seed
-        self.clock_at_zero: dt.datetime = getattr(device, "clock_at_zero", None) or LAB_EPOCH
+        # the scenario's calendar at t = 0; None: the lab's (ikesim.pki.LAB_EPOCH), read lazily
+        self._clock_at_zero: dt.datetime | None = getattr(device, "clock_at_zero", None)
         self.enrolled: dt.datetime | None = getattr(device, "enrolled", None)
         self.pki: RouterPki | None = None
         self.refresh(device.config)
 
+    @property
+    def clock_at_zero(self) -> dt.datetime:
+        if self._clock_at_zero is None:
+            from ikesim.pki import LAB_EPOCH
+
+            self._clock_at_zero = LAB_EPOCH
+        return self._clock_at_zero
+
     def refresh(self, config: Any) -> None:
         config.crypto.local_fqdn = fqdn(config)
         self.pki = router_pki(self.device.name, config, self.seed,
-                              clock_at_zero=self.clock_at_zero, enrolled=self.enrolled)
+                              clock_at_zero=self._clock_at_zero, enrolled=self.enrolled)
         self.engine.set_pki(self.pki)
 
     def attach(self, engine: Any) -> None:
@@ -78,6 +92,6 @@ class RouterPkiState:
         """`clock set`: the calendar reads ``calendar`` at simulated time ``t``; returns the
         time it read before."""
         before = self.now(t)
-        self.clock_at_zero = calendar - dt.timedelta(seconds=t)
+        self._clock_at_zero = calendar - dt.timedelta(seconds=t)
         self.refresh(self.device.config)
         return before

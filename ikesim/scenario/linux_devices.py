@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from ikesim.ike.profiles import LINUX_PLATFORMS
-from ikesim.linux.config import device_config, load_linux
 from ikesim.scenario.files import read_config_file
 from ikesim.scenario.model import DeviceSpec
 from ikesim.scenario.values import Ctx, check_keys, mapping, parse_time, text_of
@@ -69,6 +68,8 @@ def linux_router(name: str, spec: Any, line: int, ctx: Ctx, base_dir: Path | Non
     if not isinstance(kernel_esp, bool):
         raise ctx.error("kernel_esp must be true or false", spec.value_line("kernel_esp"),
                         str(kernel_esp))
+    from ikesim.linux.config import device_config, load_linux  # only for Linux gateways
+
     linux = load_linux(name, platform, kernel_ipsec=kernel_esp, **read)
     config = device_config(linux)
     uptime = parse_time(spec.get("uptime", 0), ctx, spec.value_line("uptime"), "uptime")

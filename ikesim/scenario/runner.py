@@ -9,7 +9,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from fractions import Fraction
 from heapq import heappush
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import simpy
 from simpy.events import NORMAL
@@ -20,12 +20,14 @@ from ikesim.ios.crypto import CryptoService
 from ikesim.ios.device import IosDevice
 from ikesim.ios.net_syslog import net_syslog
 from ikesim.ios.reload import reload
-from ikesim.linux.daemon import IkeDaemon
-from ikesim.linux.device import LinuxDevice
 from ikesim.net.events import EventLog, SimEvent
 from ikesim.net.lab import Lab
 from ikesim.scenario import playback
 from ikesim.scenario.model import EventSpec, Scenario
+
+if TYPE_CHECKING:
+    # imported when a scenario has a strongSwan / libreswan gateway (start-up, issue 14)
+    from ikesim.linux.device import LinuxDevice
 
 
 @dataclass
@@ -59,6 +61,8 @@ class Runtime:
             else:
                 node = self.lab.add_host(spec.config, uptime=spec.uptime)
             if spec.linux is not None:       # strongSwan / libreswan gateway
+                from ikesim.linux.device import LinuxDevice
+
                 self.devices[spec.name] = LinuxDevice(self, name=spec.name,
                                                       platform=spec.platform,
                                                       linux=spec.linux, config=spec.config,
@@ -88,7 +92,9 @@ class Runtime:
 
     def _attach_crypto(self) -> None:
         for device in self.devices.values():
-            if isinstance(device, LinuxDevice):
+            if not isinstance(device, IosDevice):       # a LinuxDevice
+                from ikesim.linux.daemon import IkeDaemon
+
                 device.crypto = IkeDaemon(device, device.linux_config, seed=self.seed)
                 self.lab.env.process(device.crypto.start())
             elif device.kind == "router":
