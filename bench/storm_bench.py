@@ -39,19 +39,39 @@ _CRYPTO_FILES = ("/ikesim/crypto/", "/cryptography/", "/hashlib.py", "/hmac.py",
                  "bench/direct_floor.py")
 
 
-def _floor(group: int, n: int, quick: bool) -> float:
+class _Clock:
+    """Wall and CPU seconds of one measured stretch. On a shared machine a process waiting
+    for a core loses wall time but not CPU time, so the CPU ratio is the steadier figure."""
+
+    def __init__(self, wall: float = 0.0, cpu: float = 0.0) -> None:
+        self.wall, self.cpu = wall, cpu
+
+    @classmethod
+    def of(cls, fn: Callable[[], object]) -> _Clock:
+        wall, cpu = time.perf_counter(), time.process_time()
+        fn()
+        return cls(time.perf_counter() - wall, time.process_time() - cpu)
+
+    def __add__(self, other: _Clock) -> _Clock:
+        return _Clock(self.wall + other.wall, self.cpu + other.cpu)
+
+    def scaled(self, factor: float) -> _Clock:
+        return _Clock(self.wall * factor, self.cpu * factor)
+
+
+def _floor(group: int, n: int, quick: bool) -> _Clock:
     """Seconds the direct-library floor takes for ``n`` spokes."""
     sample = min(n, FLOOR_SAMPLE)
-    start = time.perf_counter()
-    for i in range(sample):
-        direct_floor.tunnel(group, i, quick=quick, echoes=ECHOES)
-    return (time.perf_counter() - start) * n / sample
+
+    def spokes() -> None:
+        for i in range(sample):
+            direct_floor.tunnel(group, i, quick=quick, echoes=ECHOES)
+
+    return _Clock.of(spokes).scaled(n / sample)
 
 
-def _timed(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+def _timed(fn: Callable[[], object]) -> _Clock:
+    return _Clock.of(fn)
 
 
 class _Outcome:
@@ -83,31 +103,33 @@ def _runtime(group: int, n: int, quick: bool, *, keep: bool) -> tuple[Runtime, _
     return Runtime(storm_scenario(group, n, quick=quick, echoes=ECHOES), events=events), outcome
 
 
-def _engine_time(group: int, n: int, quick: bool) -> float:
+def _engine_time(group: int, n: int, quick: bool) -> _Clock:
     storm = build_engine_storm(group, n)
     return _timed(lambda: run_engine_storm(storm, quick=quick, echoes=ECHOES))
 
 
 def measure_time(group: int, n: int, quick: bool, *, lab: bool = True) -> dict[str, float]:
+    """Wall-time figures (``*_s``, ``*_ratio``) and the same in CPU time (``*_cpu``)."""
     direct_floor.tunnel(group, 0, quick=quick, echoes=ECHOES)        # warm-up
     figures: dict[str, float] = {}
     before = _floor(group, n, quick)
     engine = _engine_time(group, n, quick)
-    after = _floor(group, n, quick)
-    floor = (before + after) / 2
-    figures.update(floor_s=floor, engine_s=engine, engine_ratio=engine / floor)
+    floor = (before + _floor(group, n, quick)).scaled(0.5)
+    figures.update(floor_s=floor.wall, engine_s=engine.wall, engine_ratio=engine.wall / floor.wall,
+                   engine_ratio_cpu=engine.cpu / floor.cpu)
     if lab:
         gc.collect()
-        start = time.perf_counter()
-        rt, outcome = _runtime(group, n, quick, keep=False)
-        build = time.perf_counter() - start
+        rt_outcome: list[tuple[Runtime, _Outcome]] = []
+        build = _timed(lambda: rt_outcome.append(_runtime(group, n, quick, keep=False)))
+        rt, outcome = rt_outcome[0]
         before = _floor(group, n, quick)
         run = _timed(rt.run)
-        after = _floor(group, n, quick)
+        floor_lab = (before + _floor(group, n, quick)).scaled(0.5)
         outcome.check(n, quick)
-        floor_lab = (before + after) / 2
-        figures.update(build_s=build, build_ms_per_router=build * 1e3 / (n + 2),
-                       lab_s=run, lab_ratio=run / floor_lab)
+        figures.update(build_s=build.wall, build_ms_per_router=build.wall * 1e3 / (n + 2),
+                       build_cpu_ms_per_router=build.cpu * 1e3 / (n + 2),
+                       lab_s=run.wall, lab_ratio=run.wall / floor_lab.wall,
+                       lab_ratio_cpu=run.cpu / floor_lab.cpu)
     return figures
 
 
@@ -180,6 +202,8 @@ def run(quick: bool = False) -> dict[str, float | int | str]:
                 key = _key(group, quick_mode, n)
                 figures[f"{key} engine_ratio"] = round(m["engine_ratio"], 3)
                 figures[f"{key} lab_ratio"] = round(m["lab_ratio"], 3)
+                figures[f"{key} engine/lab ratio (CPU time)"] = \
+                    f"{m['engine_ratio_cpu']:.3f} / {m['lab_ratio_cpu']:.3f}"
                 figures[f"{key} floor_s"] = round(m["floor_s"], 3)
                 figures[f"{key} build_ms_per_router"] = round(m["build_ms_per_router"], 3)
     small, large = sizes
