@@ -62,7 +62,7 @@ class IosDevice:
         # Lines printed while a command runs at the instant it started: on a console they come
         # after the command's echo (e.g. `clear crypto isakmp` and its debug lines).
         self._held: list[str] = []
-        self._stamp_memo: tuple[float, Any, str, str] | None = None
+        self._stamp_memo: tuple[float, Any, tuple[str, str], tuple[str, str]] | None = None
 
     @property
     def lab(self) -> Any:
@@ -75,24 +75,33 @@ class IosDevice:
     def stamp(self, kind: str = "debug") -> str:
         """The timestamp before a debug (``kind`` "debug") or syslog ("log") line, in the style
         of ``service timestamps debug|log …`` or, when unset, the platform's default."""
+        return format_stamp(self._style(kind), self.node.uptime(self.env.now))
+
+    def _style(self, kind: str) -> str:
         style = None
         configured = getattr(self.config, "timestamps", None)   # parsed by net/config.py
         if isinstance(configured, dict):
             style = configured.get(kind)
         if not isinstance(style, str) or not style:
             style = log_dialect(self.dialect).stamp
-        return format_stamp(style, self.node.uptime(self.env.now))
+        return style
 
     def _stamps(self) -> tuple[str, str]:
-        """The debug and log timestamps now, formatted once per simulated instant (a message
-        and its events print many lines at one instant); the memo is keyed by the uptime and
-        the configuration object (``configure`` replaces it, never edits it in place)."""
-        key = (self.node.uptime(self.env.now), self.config)
+        """The debug and log timestamps now: the styles resolved once per configuration
+        object (``configure`` replaces it, never edits it in place), the texts formatted once
+        per simulated instant (a message and its events print many lines at one instant)."""
+        uptime = self.node.uptime(self.env.now)
+        config = self.config
         memo = self._stamp_memo
-        if memo is not None and memo[0] == key[0] and memo[1] is key[1]:
-            return memo[2], memo[3]
-        debug, log = self.stamp("debug"), self.stamp("log")
-        self._stamp_memo = (key[0], key[1], debug, log)
+        if memo is not None and memo[1] is config:
+            if memo[0] == uptime:
+                return memo[3]
+            styles = memo[2]
+        else:
+            styles = (self._style("debug"), self._style("log"))
+        debug = format_stamp(styles[0], uptime)
+        log = debug if styles[1] == styles[0] else format_stamp(styles[1], uptime)
+        self._stamp_memo = (uptime, config, styles, (debug, log))
         return debug, log
 
     # -- console -----------------------------------------------------------------------------

@@ -265,7 +265,7 @@ class Device(Configurable):
             self.drop("interface-down", packet, iface)
             return False
         if (iface.arp and packet.dst >> 28 != 0xE
-                and not neighbour_answers(link.peer(iface), gateway)):
+                and not neighbour_answers(link.b if iface is link.a else link.a, gateway)):
             # IOS: "encapsulation failed" — nobody on the segment answers ARP for the gateway.
             self.drop("arp", packet, iface, gateway=int_to_ip(gateway))
             return False

@@ -159,8 +159,9 @@ class Interface:
             return False
         kind = self.kind
         if kind is PHYSICAL:
-            link = self.link
-            return link is not None and link.up and link.peer(self).admin_up
+            link = self.link     # link.peer(self), inlined: checked for every packet
+            return link is not None and link.up and \
+                (link.b if self is link.a else link.a).admin_up
         if kind is TUNNEL:
             return self.tunnel_up
         return True
