@@ -75,6 +75,11 @@ _ALGORITHMS: dict[str, Callable[[bytes], Any]] = {
 }
 
 
+# `modes` is a module cryptography wraps for its deprecations: every attribute read of it is a
+# Python-level __getattr__, so the mode class is read once.
+_CBC = modes.CBC
+
+
 def _algorithm(spec: CipherSpec, key: bytes) -> Any:
     if len(key) != spec.key_len:
         raise CryptoError(f"{spec.name} key must be {spec.key_len} octets, got {len(key)}")
@@ -97,7 +102,7 @@ def encrypt_cbc(name: str, key: bytes, iv: bytes, plaintext: bytes) -> bytes:
     """CBC-encrypt; the plaintext must already be padded to a block multiple (see pad_zero)."""
     spec = CIPHERS.get(name) or get_cipher(name)
     _check(spec, iv, plaintext, "plaintext")
-    enc = Cipher(_algorithm(spec, key), modes.CBC(iv)).encryptor()
+    enc = Cipher(_algorithm(spec, key), _CBC(iv)).encryptor()
     return enc.update(plaintext) + enc.finalize()
 
 
@@ -105,7 +110,7 @@ def decrypt_cbc(name: str, key: bytes, iv: bytes, ciphertext: bytes) -> bytes:
     """CBC-decrypt; raises CryptoError if the ciphertext is not a block multiple."""
     spec = CIPHERS.get(name) or get_cipher(name)
     _check(spec, iv, ciphertext, "ciphertext")
-    dec = Cipher(_algorithm(spec, key), modes.CBC(iv)).decryptor()
+    dec = Cipher(_algorithm(spec, key), _CBC(iv)).decryptor()
     return dec.update(ciphertext) + dec.finalize()
 
 
