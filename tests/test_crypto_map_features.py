@@ -10,6 +10,10 @@ import ipaddress
 from pathlib import Path
 
 from crypto_labs import CATALOGUE, ISAKMP, Ran, blocks, lab_text, router, run_path, run_text
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ikesim.ios.config import parse_config
 
 ACL1 = "access-list 101 permit ip 172.16.1.0 0.0.0.255 172.16.2.0 0.0.0.255"
 ACL2 = "access-list 101 permit ip 172.16.2.0 0.0.0.255 172.16.1.0 0.0.0.255"
@@ -258,3 +262,18 @@ def test_bad_crypto_combinations_are_file_line_errors_or_ignored_as_on_ios(
                                     "255.255.255.0\n crypto map M\n")
     result = CliRunner().invoke(main, ["run", str(tmp_path / "lab.yaml")])
     assert result.exit_code == 0, result.output
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(1, 65535), min_size=1, max_size=30))
+def test_crypto_map_entries_sorted_by_sequence_in_any_typed_order(seqs: list[int]) -> None:
+    """Entries are kept in sequence order whatever order they are typed in; an entry typed again
+    is the same entry (its first line and set peer kept), never a duplicate."""
+    lines = []
+    for k, seq in enumerate(seqs):
+        lines += [f"crypto map M {seq} ipsec-isakmp", f" set peer 10.0.{k // 250}.{k % 250 + 1}"]
+    entries = parse_config("\n".join(lines)).crypto.maps["M"]
+    assert [e.sequence for e in entries] == sorted(set(seqs))
+    first_line = {seq: 2 * seqs.index(seq) + 1 for seq in seqs}
+    assert [e.line for e in entries] == [first_line[e.sequence] for e in entries]
+    assert all(len(e.peers) == seqs.count(e.sequence) for e in entries)

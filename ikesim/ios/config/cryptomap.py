@@ -5,6 +5,8 @@ transform-set``, ``set pfs``, ``set security-association lifetime``, ``set isakm
 
 from __future__ import annotations
 
+import bisect
+
 from ikesim.ike.policy import CryptoMapEntry
 from ikesim.ios.config.accepted import catalogue_line
 from ikesim.ios.config.catalogue import Accept, Unmodelled
@@ -35,15 +37,21 @@ def crypto_map(st: ParserState, cur: Cursor, *, dynamic: bool = False) -> Mode |
             dynamic_map = cur.word()
             cur.opt_kw(("discover",))
     cur.end()
+    # entries stay sorted by sequence; one typed after the last (the usual order) is appended
+    # without a scan, so a map of N entries is read in O(N), not O(N^2) (issue 14)
     entries = (crypto.dynamic_maps if dynamic else crypto.maps).setdefault(name, [])
-    for entry in entries:
-        if entry.sequence == seq:
-            entry.dynamic_map = dynamic_map
-            return ("cmap", entry)
+    if entries and entries[-1].sequence >= seq:
+        for entry in entries:
+            if entry.sequence == seq:
+                entry.dynamic_map = dynamic_map
+                return ("cmap", entry)
     entry = CryptoMapEntry(map_name=name, sequence=seq, line=st.lineno, dynamic_map=dynamic_map)
-    entries.append(entry)
-    entries.sort(key=lambda e: e.sequence)
+    bisect.insort(entries, entry, key=_sequence)
     return ("cmap", entry)
+
+
+def _sequence(entry: CryptoMapEntry) -> int:
+    return entry.sequence
 
 
 def no_crypto_map(st: ParserState, cur: Cursor, *, dynamic: bool = False) -> None:
