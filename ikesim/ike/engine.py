@@ -106,11 +106,13 @@ class IsakmpEngine:
         return out
 
     @_served
-    def initiate(self, now: float, local: int, peer: int, profile: str | None = None) -> Output:
+    def initiate(self, now: float, local: int, peer: int, profile: str | None = None, *,
+                 replace: bool = False) -> Output:
         """Start phase 1 towards ``peer`` unless an SA to it exists (then do nothing): main
-        mode, or aggressive mode when configured (``aggressive.start``)."""
+        mode, or aggressive mode when configured (``aggressive.start``). ``replace``: a new
+        SA next to the live one (pluto's EVENT_SA_REPLACE, ikesim.linux.rekey)."""
         out = self._begin()
-        aggressive.start(self._ctx, now, local, peer, profile)
+        aggressive.start(self._ctx, now, local, peer, profile, replace=replace)
         return out
 
     @_served

@@ -142,7 +142,8 @@ def protected_notify(ctx: Context, now: float, sa: IsakmpSa, row: Transition,
     for p in msg.payloads:
         if isinstance(p, NotificationPayload):
             _log_notify(ctx, sa, p)
-            _quick_mode_refused(ctx, sa, p)
+            if ctx.profile.qm_refusal_ends_exchange:
+                _quick_mode_refused(ctx, sa, p)
             _responder_lifetime(ctx, now, sa, p)
     _done(ctx, sa, msg)
     ctx.internal(sa, sa.internal, INFO_NOTIFY)
@@ -153,7 +154,8 @@ def _responder_lifetime(ctx: Context, now: float, sa: IsakmpSa,
     """RESPONDER-LIFETIME (RFC 2407 §4.6.3.1) for this ISAKMP SA: use the responder's
     (shorter) lifetime from now on (trace 07: "restart ike sa timer to 3600 secs")."""
     if (int(notify.notify_type) != NotifyType.RESPONDER_LIFETIME
-            or int(notify.protocol) != PROTO_ISAKMP or sa.negotiated is None):
+            or int(notify.protocol) != PROTO_ISAKMP or sa.negotiated is None
+            or not ctx.profile.responder_lifetime_honoured):
         return
     data = bytes(notify.data)
     try:

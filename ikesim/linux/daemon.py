@@ -30,6 +30,7 @@ from ikesim.ipsec.sa import Proxy
 from ikesim.linux.config import LinuxConfig, phase2_policies
 from ikesim.linux.config.build import find_secret
 from ikesim.linux.log import LogState, View, format_event
+from ikesim.linux.rekey import Replacer
 
 if TYPE_CHECKING:
     from ikesim.ike.engine import Output
@@ -68,6 +69,9 @@ class IkeDaemon(CryptoService):
         self.up: set[str] = set()                 # connections "supposed to remain up"
         self._revive_delay: dict[str, float] = {}
         self.stopped = False
+        # pluto replaces its SAs before they expire (ikesim.linux.rekey); charon's IKEv1 timers
+        # are its configuration's (the log's "scheduling rekeying in …")
+        self.replacer = Replacer(self, seed) if cfg.daemon == "libreswan" else None
         self._install_linux_hooks()
 
     # -- policies and traffic --------------------------------------------------------------
@@ -132,6 +136,10 @@ class IkeDaemon(CryptoService):
                                                       policy, policy.proxies[0]))
         return found
 
+    def initiate_replacement(self, local: int, peer: int) -> None:
+        """A new Main Mode next to the live ISAKMP SA with ``peer`` (pluto's replacement)."""
+        self._apply(self.engine.initiate(self.env.now, local, peer, replace=True))
+
     def start(self) -> Generator[Any, Any, None]:
         """``start_action = start`` / ``auto=start`` children come up when the daemon does."""
         yield self.env.timeout(0)
@@ -171,6 +179,8 @@ class IkeDaemon(CryptoService):
                                     sa=event.sa_serial, **fields)
         for watch in list(self.watchers):
             watch(event)
+        if self.replacer is not None:
+            self.replacer.on_event(event, self.env.now)
         if self.listeners:
             lines = format_event(self.cfg.daemon, self.view, self.log_state, event,
                                  self.env.now)

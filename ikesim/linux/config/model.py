@@ -80,6 +80,7 @@ class Connection:
     retransmit_interval: float | None = None
     retransmit_timeout: float | None = None
     auto: str = ""                        # libreswan auto= (add, start, ondemand, route, ignore)
+    rekey_margin: int = 540               # libreswan rekeymargin= (seconds before replacing)
     line: int = 0
 
 

@@ -67,14 +67,20 @@ def parsed(x: Ctx) -> list[str]:
         out.append(line(x, "CFG", f"  candidate \"{conn.name}\", match: 1/1/3100 "
                                    "(me/other/ike)"))
     if message == "MM5" and conn is not None:
+        # main_mode.c process_r() MM_AUTH: the peer config lookup by the received ID. The
+        # lines wait for the outcome: a mismatch prints its own lookup (id_mismatch)
         ident = str(conn.remote_id) if conn.remote_id else x.ip("peer")
-        out += [line(x, "CFG", f"looking for pre-shared key peer configs matching "
-                                f"{local(x)}...{x.ip('peer')}[{ident}]"),
-                line(x, "CFG", f"  candidate \"{conn.name}\", match: 1/20/3100 "
-                                "(me/other/ike)"),
-                line(x, "CFG", f"selected peer config \"{conn.name}\"")]
+        x.state.peer_config[x.serial] = [
+            line(x, "CFG", f"looking for pre-shared key peer configs matching "
+                           f"{local(x)}...{x.ip('peer')}[{ident}]"),
+            line(x, "CFG", f"  candidate \"{conn.name}\", match: 1/20/3100 (me/other/ike)"),
+            line(x, "CFG", f"selected peer config \"{conn.name}\"")]
         x.state.names[x.serial] = conn.name
     return out
+
+
+def _peer_config(x: Ctx) -> list[str]:
+    return x.state.peer_config.pop(x.serial, [])
 
 
 def _vendors_received(x: Ctx) -> list[str]:
@@ -185,13 +191,15 @@ def tx(x: Ctx) -> list[str]:
 def phase1_complete(x: Ctx) -> list[str]:
     st = x.state
     held, st.held = st.held, []
+    found = _peer_config(x)
     conn = x.view.conn_for(x.get("peer"))
     rekey, over = (14400, 1440) if conn is None else (conn.ike_lifetime * 10 // 11,
                                                       conn.ike_lifetime // 11)
     jitter = (x.serial * 2654435761) % (over + 1)     # rand_time: a fixed per-SA draw
     mine = (str(conn.local_id) if conn is not None and conn.local_id else local(x))
     theirs = str(conn.remote_id) if conn is not None and conn.remote_id else x.ip("peer")
-    return [line(x, "IKE", f"IKE_SA {sa_name(x)} established between {local(x)}[{mine}]..."
+    return found + [line(x, "IKE", f"IKE_SA {sa_name(x)} established between "
+                                   f"{local(x)}[{mine}]..."
                             f"{x.ip('peer')}[{theirs}]"),
             line(x, "IKE", f"IKE_SA {sa_name(x)} state change: CONNECTING => ESTABLISHED"),
             line(x, "IKE", f"scheduling rekeying in {rekey - jitter}s"),
@@ -199,7 +207,7 @@ def phase1_complete(x: Ctx) -> list[str]:
 
 
 def delete(x: Ctx) -> list[str]:
-    reason, out = x.text("reason"), _flush(x)
+    reason, out = x.text("reason"), _peer_config(x) + _flush(x)
     if reason.startswith("death by retransmission"):
         out += [line(x, "IKE", f"giving up after {x.state.retransmits.get(x.serial, 0)} "
                                 "retransmits"),
@@ -231,6 +239,8 @@ def id_mismatch(x: Ctx) -> list[str]:
     if x.text("role") == "I":
         return [line(x, "IKE", f"IDir '{x.text('received')}' does not match to "
                                 f"'{x.text('expected')}'")]
+    x.state.peer_config.pop(x.serial, None)
+    x.state.names[x.serial] = ""        # no peer config: the IKE_SA stays unnamed
     conn = x.view.conn_for(x.get("peer"))
     out = [line(x, "CFG", f"looking for pre-shared key peer configs matching {local(x)}..."
                            f"{x.ip('peer')}[{x.text('received')}]")]
@@ -247,8 +257,8 @@ def no_psk(x: Ctx) -> list[str]:
 def bad_message(x: Ctx) -> list[str]:
     reason = x.text("reason")
     if "HASH" in reason or "hash" in reason:
-        return [line(x, "IKE", "calculated HASH does not match HASH payload")]
-    return [line(x, "IKE", f"message verification failed ({reason})")]
+        return _peer_config(x) + [line(x, "IKE", "calculated HASH does not match HASH payload")]
+    return _peer_config(x) + [line(x, "IKE", f"message verification failed ({reason})")]
 
 
 HANDLERS: dict[str, Handler] = {
