@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ikesim.ike.sa import QM_IDLE
 from ikesim.linux import names
+from ikesim.linux.log.charon_base import ike_timers
 
 if TYPE_CHECKING:
     from ikesim.ike.sa import IsakmpSa
@@ -60,8 +61,12 @@ def swanctl_list_sas(device: LinuxDevice) -> list[str]:
             out.append(f"  {enc}/{rest}")
         if established and sa.established_at is not None:
             ago = int(now - sa.established_at)
-            rekey = int(sa.negotiated.lifetime * 10 / 11) if sa.negotiated else 0
-            out.append(f"  established {ago}s ago, rekeying in {max(0, rekey - ago)}s")
+            # charon's own schedule, not the negotiated lifetime (ike_sa.c set_state())
+            rekey, reauth, _ = ike_timers(conn, sa.serial)
+            when = f", rekeying in {max(0, rekey - ago)}s" if rekey else ""
+            if reauth:
+                when += f", reauth in {max(0, reauth - ago)}s"
+            out.append(f"  established {ago}s ago{when}")
             out += _children(device, sa)
         else:
             out += ["  active:  ISAKMP_VENDOR ISAKMP_CERT_PRE MAIN_MODE ISAKMP_CERT_POST "

@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ikesim.linux import names
-from ikesim.linux.log.charon_base import exchange, ike_proposals, line, local, sa_name
+from ikesim.linux.log.charon_base import (
+    exchange,
+    ike_proposals,
+    ike_timers,
+    line,
+    local,
+    sa_name,
+)
 from ikesim.linux.log.charon_child import CHILD_HANDLERS
 from ikesim.linux.log.common import Ctx
 
@@ -193,17 +200,20 @@ def phase1_complete(x: Ctx) -> list[str]:
     held, st.held = st.held, []
     found = _peer_config(x)
     conn = x.view.conn_for(x.get("peer"))
-    rekey, over = (14400, 1440) if conn is None else (conn.ike_lifetime * 10 // 11,
-                                                      conn.ike_lifetime // 11)
-    jitter = (x.serial * 2654435761) % (over + 1)     # rand_time: a fixed per-SA draw
+    rekey, reauth, maximum = ike_timers(conn, x.serial)
     mine = (str(conn.local_id) if conn is not None and conn.local_id else local(x))
     theirs = str(conn.remote_id) if conn is not None and conn.remote_id else x.ip("peer")
-    return found + [line(x, "IKE", f"IKE_SA {sa_name(x)} established between "
-                                   f"{local(x)}[{mine}]..."
-                            f"{x.ip('peer')}[{theirs}]"),
-            line(x, "IKE", f"IKE_SA {sa_name(x)} state change: CONNECTING => ESTABLISHED"),
-            line(x, "IKE", f"scheduling rekeying in {rekey - jitter}s"),
-            line(x, "IKE", f"maximum IKE_SA lifetime {rekey - jitter + over}s")] + held
+    out = found + [
+        line(x, "IKE", f"IKE_SA {sa_name(x)} established between {local(x)}[{mine}]..."
+                       f"{x.ip('peer')}[{theirs}]"),
+        line(x, "IKE", f"IKE_SA {sa_name(x)} state change: CONNECTING => ESTABLISHED")]
+    if rekey:
+        out.append(line(x, "IKE", f"scheduling rekeying in {rekey}s"))
+    if reauth:
+        out.append(line(x, "IKE", f"scheduling reauthentication in {reauth}s"))
+    if maximum:
+        out.append(line(x, "IKE", f"maximum IKE_SA lifetime {maximum}s"))
+    return out + held
 
 
 def delete(x: Ctx) -> list[str]:
@@ -215,11 +225,27 @@ def delete(x: Ctx) -> list[str]:
     old = "ESTABLISHED" if x.text("state") == "QM_IDLE" else "CONNECTING"
     if x.serial in x.state.deleting:
         old = "DELETING"
+    if x.serial in x.state.peer_deleted and old == "ESTABLISHED":
+        # isakmp_delete.c process_r(): the peer's DELETE for this IKE_SA
+        conn = x.view.conn_for(x.get("peer"))
+        mine = str(conn.local_id) if conn is not None and conn.local_id else local(x)
+        theirs = str(conn.remote_id) if conn is not None and conn.remote_id else x.ip("peer")
+        out += [line(x, "IKE", f"received DELETE for IKE_SA {sa_name(x)}"),
+                line(x, "IKE", f"deleting IKE_SA {sa_name(x)} between {local(x)}[{mine}]..."
+                               f"{x.ip('peer')}[{theirs}]"),
+                line(x, "IKE", f"IKE_SA {sa_name(x)} state change: ESTABLISHED => DELETING")]
+        old = "DELETING"
     out.append(line(x, "IKE", f"IKE_SA {sa_name(x)} state change: {old} => DESTROYING"))
     for spi in x.state.larval.pop(x.serial, []):
         out += [line(x, "KNL", f"deleting SAD entry with SPI {spi:08x}"),
                 line(x, "KNL", f"deleted SAD entry with SPI {spi:08x}")]
     return out
+
+
+def peer_delete(x: Ctx) -> list[str]:
+    """The engine's mark of a DELETE from the peer (informational.peer_delete)."""
+    x.state.peer_deleted.add(x.serial)
+    return []
 
 
 def half_open_timeout(x: Ctx) -> list[str]:
@@ -268,5 +294,5 @@ HANDLERS: dict[str, Handler] = {
     "phase1_complete": phase1_complete, "delete": delete,
     "half_open_timeout": half_open_timeout, "notify_rx": notify_rx,
     "id_mismatch": id_mismatch, "no_psk": no_psk, "bad_message": bad_message,
-    **CHILD_HANDLERS,
+    "no_keepalives": peer_delete, **CHILD_HANDLERS,
 }

@@ -77,6 +77,7 @@ class LogState:
     larval: dict[int, list[int]] = field(default_factory=dict)  # responder SPIs not installed
     peer_deleted: set[int] = field(default_factory=set)       # SAs the peer deleted
     replacing: dict[int, int] = field(default_factory=dict)   # peer -> ISAKMP SA replaced
+    lifetimes: dict[int, tuple[int, int]] = field(default_factory=dict)  # QM offer: s, bytes
     reqids: dict[str, int] = field(default_factory=dict)
     thread: int = 0
     lines: int = 0
