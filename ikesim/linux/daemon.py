@@ -194,7 +194,8 @@ class IkeDaemon(CryptoService):
             self._peer_deleted.add(event.sa_serial)
         if event.kind == "delete":
             self._maybe_revive(event)
-            if self.cfg.daemon == "strongswan" and event.sa_serial in self._peer_deleted:
+            if self.cfg.daemon == "strongswan" and event.sa_serial in self._peer_deleted \
+                    and event.fields.get("reason") == "No reason":
                 # charon: the IKEv1 IKE_SA goes with its CHILD_SAs, kernel SAs included, and
                 # nothing is re-established without close_action (5.9.8 isakmp_delete.c
                 # process_r() "received DELETE for IKE_SA", ike_sa.c reestablish(); run A

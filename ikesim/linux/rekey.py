@@ -17,6 +17,8 @@ replace #1").
 IPsec SAs are rekeyed by the engine's own schedule (ike/ipsec_sas.py); their replacement time is
 computed here for ``ipsec status`` only.
 """
+# guess: the negotiated IPsec lifetime is taken to be pluto's own (the engine keeps each side's
+# configured IPsec lifetime; what IOS answers in QM2 to a longer offer is in no capture here).
 
 from __future__ import annotations
 

@@ -225,7 +225,7 @@ def delete(x: Ctx) -> list[str]:
     old = "ESTABLISHED" if x.text("state") == "QM_IDLE" else "CONNECTING"
     if x.serial in x.state.deleting:
         old = "DELETING"
-    if x.serial in x.state.peer_deleted and old == "ESTABLISHED":
+    if x.serial in x.state.peer_deleted and old == "ESTABLISHED" and reason == "No reason":
         # isakmp_delete.c process_r(): the peer's DELETE for this IKE_SA
         conn = x.view.conn_for(x.get("peer"))
         mine = str(conn.local_id) if conn is not None and conn.local_id else local(x)

@@ -203,7 +203,7 @@ def delete(x: Ctx) -> list[str]:
         # STF_FAIL_v1N: "we act as if this message never happened" (ikev1.c
         # complete_v1_state_transition()): the notification is the only line
         return []
-    if x.serial in st.peer_deleted:
+    if x.serial in st.peer_deleted and reason == "No reason":   # the peer's DELETE
         out.append(_line(x, number, f"received Delete SA payload: self-deleting ISAKMP State "
                                     f"#{number}"))
     notify = "sending" if reason == "No reason" and state.endswith(("I4", "R3")) else "NOT sending"
