@@ -28,7 +28,7 @@ FAULTS = ("libreswan-strongswan-proposal-mismatch", "libreswan-strongswan-id-mis
           "ios-libreswan-lifetime-mismatch", "strongswan-ios-missing-route")
 LABS = [MIXED / f"{name}.yaml" for name in FAULTS] + \
     [MIXED / f"{name}-fixed.yaml" for name in FAULTS] + \
-    [MIXED / "libreswan-strongswan-healthy.yaml"]
+    [MIXED / "libreswan-strongswan-healthy.yaml", MIXED / "ios15-libreswan-lifetime.yaml"]
 
 
 def _run(name: str) -> str:

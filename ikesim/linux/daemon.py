@@ -250,6 +250,13 @@ class IkeDaemon(CryptoService):
         self.log([f"\"{name}\": initiating connection '{name}' with serial $1 which received a "
                   "Delete/Notify but must remain up per local policy"])
         self.initiate_child(name)
+        # the connection is initiated afresh (revival.c → initiate_connection()): a new
+        # ISAKMP SA even while IPsec SAs of the old one still live (then no quick mode waits)
+        conn = next((c for c in self.cfg.connections if c.name == name), None)
+        if conn is not None and conn.remote_addrs and conn.local_addrs:
+            peer = int(conn.remote_addrs[0].network_address)
+            if self.engine.established_sa(peer) is None and not self.engine.half_open(peer):
+                self._apply(self.engine.initiate(self.env.now, int(conn.local_addrs[0]), peer))
 
 
 def _covers(proxy: Proxy, src: int, dst: int) -> bool:
