@@ -80,6 +80,8 @@ def test_each_daemon_refuses_a_proposal_in_its_own_words() -> None:
         "sending notification NO_PROPOSAL_CHOSEN to 11.11.11.2:500"]
     # pluto keeps the refused responder state: no "deleting state" for it (STF_FAIL_v1N)
     assert '"gw2" #2: deleting state' not in text
+    # its notify goes out before any key exists, with message ID 0 (v1_MAINMODE_MSGID)
+    assert "<gw1|6> parsed INFORMATIONAL_V1 request 0 [ N(NO_PROP) ]" in text
 
 
 def test_pluto_ignores_a_protected_refusal_and_keeps_resending_qm1() -> None:

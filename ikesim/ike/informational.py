@@ -56,6 +56,8 @@ def notify_plain(ctx: Context, sa: IsakmpSa | None, header: Header, local: int, 
     """Unprotected informational notification (RFC 2408 §3.14), e.g. NO_PROPOSAL_CHOSEN."""
     rcookie = sa.rcookie if sa is not None else header.rcookie
     mid = ctx.message_id()
+    if ctx.profile.plain_notify_zero_msgid:
+        mid = 0
     payloads: list[Payload] = [NotificationPayload(code, PROTO_ISAKMP)]
     ctx.built(payloads)
     data = encode_message(Message(Header(header.icookie, rcookie, 0, EXCHANGE_INFO, 0, mid),

@@ -117,6 +117,9 @@ class Profile:
     # it and keeps resending QM1 (libreswan 4.10 ikev1.c informational(): "received and
     # ignored notification payload").
     qm_refusal_ends_exchange: bool = True
+    # Message ID of an unprotected notify: random (IOS, charon) or 0 (pluto: libreswan 4.10
+    # ikev1_main.c send_v1_notification_from_state(), v1_MAINMODE_MSGID before the keys exist).
+    plain_notify_zero_msgid: bool = False
 
     def __post_init__(self) -> None:
         if self.dialect not in DIALECT_NAMES:
@@ -199,7 +202,8 @@ PROFILES["libreswan"] = Profile(
     # "deleting state (STATE_MAIN_R3) … and sending notification" (run D rt2)
     delete_echo=True,
     ike_attribute_order="pluto", esp_attribute_order="pluto", first_transform_number=0,
-    install_failure="silent", qm_refusal_ends_exchange=False, **_DAEMON)
+    install_failure="silent", qm_refusal_ends_exchange=False, plain_notify_zero_msgid=True,
+    **_DAEMON)
 
 # The platforms a scenario may name (`platform:`): the IOS releases above.
 IOS_PLATFORMS: tuple[str, ...] = ("ios12", "ios124", "ios15", "iosxe")
