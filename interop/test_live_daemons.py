@@ -12,9 +12,11 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from interop.configs import INSIDE
 from interop.harness import live_run
 
 HERE = Path(__file__).resolve().parent
@@ -28,11 +30,19 @@ SLACK = 0.5
 # pluto's (retransmit-interval 500 ms doubling, retransmit-timeout 60 s): MM1 resent 0.5, 1,
 # 2, 4, 8, 16, 32 s after the first, given up at 64 s (run E)
 PLUTO_SCHEDULE = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
-LABS = {  # key: (scenario, daemon, SAs listed at)
-    "charon": ("scenarios/linux/live/ios-charon.yaml", "charon", (4.0,)),
-    "charon-noroute": ("scenarios/linux/live/ios-charon-noroute.yaml", "charon", (10.0,)),
-    "pluto": ("scenarios/linux/live/ios-pluto.yaml", "pluto", (4.0,)),
-    "pluto-noroute": ("scenarios/linux/live/ios-pluto-noroute.yaml", "pluto", (10.0,)),
+# real pings from charon's inside address to PC2 behind RT2, once both SAs are in place
+PINGS = 5
+PING = ("ping", "-n", "-c", str(PINGS), "-i", "0.5", "-W", "3", "-I", INSIDE, "172.16.2.2")
+LABS: dict[str, dict[str, Any]] = {  # key: live_run's arguments
+    "charon": {"scenario": "scenarios/linux/live/ios-charon.yaml", "list_at": (4.0,)},
+    "charon-noroute": {"scenario": "scenarios/linux/live/ios-charon-noroute.yaml",
+                       "list_at": (10.0,)},
+    "charon-esp": {"scenario": "scenarios/linux/live/ios-charon-esp.yaml", "libipsec": True,
+                   "commands": ((5.0, PING),), "list_at": (12.0,)},
+    "pluto": {"scenario": "scenarios/linux/live/ios-pluto.yaml", "daemon": "pluto",
+              "list_at": (4.0,)},
+    "pluto-noroute": {"scenario": "scenarios/linux/live/ios-pluto-noroute.yaml",
+                      "daemon": "pluto", "list_at": (10.0,)},
 }
 
 
@@ -40,9 +50,9 @@ LABS = {  # key: (scenario, daemon, SAs listed at)
 def runs():
     """Every live run at once, each in its own namespace: the longest lasts 175 s."""
     with ThreadPoolExecutor(max_workers=len(LABS)) as pool:
-        futures = {key: pool.submit(live_run, lab, "127.0.1.1", "127.0.2.2", tag=key,
-                                    daemon=daemon, list_at=at)
-                   for key, (lab, daemon, at) in LABS.items()}
+        futures = {key: pool.submit(live_run, local="127.0.1.1", remote="127.0.2.2", tag=key,
+                                    **kwargs)
+                   for key, kwargs in LABS.items()}
         done = {key: future.result() for key, future in futures.items()}
     yield done
     for run in done.values():            # the daemons' configurations and logs
@@ -113,6 +123,36 @@ def test_charon_gives_up_when_ios_has_no_route_back(runs) -> None:
     assert "ESTABLISHED" not in run.sas[10.0]
 
 
+def test_pings_cross_charon_libipsec_and_ios_as_udp_encapsulated_esp(runs) -> None:
+    """Real ICMP echoes from charon's inside address reach PC2 through RT2 and come back: charon
+    (kernel-libipsec, encap = yes) and RT2 float to 4500 (RFC 3947), the CHILD_SA is
+    TUNNEL-in-UDP on both sides and each counts the echoes one way and the replies the other."""
+    run = runs["charon-esp"]
+    assert run.ikesim_rc == 0, run.ikesim_err
+    pinged = run.outputs[5.0]
+    assert f"{PINGS} packets transmitted, {PINGS} received, 0% packet loss" in pinged, pinged
+    assert len(re.findall(r"^64 bytes from 172\.16\.2\.2: icmp_seq=\d+ ttl=63 ", pinged,
+                          re.M)) == PINGS, pinged
+    listed = run.sas[12.0]
+    assert re.search(r"local  '127\.0\.1\.1' @ 127\.0\.1\.1\[14500\]\s+"
+                     r"remote '127\.0\.2\.2' @ 127\.0\.2\.2\[4500\]", listed), listed
+    assert re.search(r"net: #\d+, reqid \d+, INSTALLED, TUNNEL-in-UDP, "
+                     r"ESP:3DES_CBC/HMAC_SHA1_96", listed), listed
+    counted = re.findall(r"^\s+(in|out) [0-9a-f]{8},\s+(\d+) bytes,\s+(\d+) packets", listed,
+                         re.M)
+    assert [(way, int(packets)) for way, _, packets in counted] == \
+        [("in", PINGS), ("out", PINGS)], listed
+    # libipsec opened each reply itself (UDP-encapsulated ESP from RT2's port 4500)
+    assert len(_stamped(run.log, r"parsed ESP header with SPI [0-9a-f]{8} \[seq \d+\]")) \
+        == PINGS, "\n".join(run.log[-40:])
+    out = run.ikesim_out
+    assert "encaps is 3 (Tunnel-UDP)" in out and "current_peer 127.0.1.1 port 14500" in out
+    assert f"#pkts encaps: {PINGS}, #pkts encrypt: {PINGS}, #pkts digest: {PINGS}" in out, out
+    assert f"#pkts decaps: {PINGS}, #pkts decrypt: {PINGS}, #pkts verify: {PINGS}" in out, out
+    assert out.count("in use settings ={Tunnel UDP-Encaps, }") == 2, out[-3000:]
+    assert "Session status: UP-ACTIVE" in out
+
+
 def test_pluto_completes_main_mode_with_ios(runs) -> None:
     run = runs["pluto"]
     assert run.ikesim_rc == 0, run.ikesim_err
@@ -147,8 +187,9 @@ def test_pluto_gives_up_when_ios_has_no_route_back(runs) -> None:
 
 @pytest.mark.parametrize("daemon", ["charon", "pluto"])
 def test_missing_daemon_is_a_clear_error(daemon: str) -> None:
-    done = subprocess.run([sys.executable, str(HERE / "harness.py"), "--preflight", daemon],
+    done = subprocess.run([sys.executable, "-m", "interop.harness", "--preflight", daemon],
                           capture_output=True, text=True, timeout=30, check=False,
+                          cwd=HERE.parent,
                           env={"IKESIM_CHARON": "/nonexistent/charon",
                                "IKESIM_LIBRESWAN": "/nonexistent", "PATH": "/usr/bin:/bin"})
     assert done.returncode == 2
