@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -41,6 +42,8 @@ SWANCTL = os.environ.get("IKESIM_SWANCTL", "swanctl")
 LIBRESWAN = Path(os.environ.get("IKESIM_LIBRESWAN", ROOT / "build" / "libreswan")).resolve()
 PLUTO_LIBEXEC = LIBRESWAN / "usr" / "libexec" / "ipsec"
 LIBIPSEC = CHARON.parent / "plugins" / "libstrongswan-kernel-libipsec.so"
+# IKESIM_INTEROP_KEEP=1: keep each run's folder (configurations, daemon logs) for inspection
+KEEP = os.environ.get("IKESIM_INTEROP_KEEP", "") not in ("", "0")
 
 
 class HarnessError(Exception):
@@ -108,6 +111,27 @@ def _run(*argv: str, timeout: float = 20, env: dict[str, str] | None = None
                           check=False)
 
 
+def _remove_namespace(name: str) -> None:
+    """Kill every process in namespace ``name`` (the daemons, ikesim, ping), then remove it."""
+    for pid in _run("ip", "netns", "pids", name).stdout.split():
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(pid), 9)
+    _run("ip", "netns", "del", name)
+
+
+def sweep_stale_namespaces() -> list[str]:
+    """Remove the namespaces a killed run left behind (SIGKILL, a CI timeout: no ``finally``
+    ran): ours are named after the pid of the run that made them, gone when it is gone."""
+    removed = []
+    for line in _run("ip", "netns", "list").stdout.splitlines():
+        m = re.match(r"(ikesim-interop-(\d+)-\S+)", line)
+        if m is None or Path(f"/proc/{m.group(2)}").exists():
+            continue
+        _remove_namespace(m.group(1))
+        removed.append(m.group(1))
+    return removed
+
+
 @contextlib.contextmanager
 def namespace(tag: str) -> Iterator[str]:
     name = f"ikesim-interop-{os.getpid()}-{tag}"
@@ -118,10 +142,7 @@ def namespace(tag: str) -> Iterator[str]:
         _run("ip", "-n", name, "link", "set", "lo", "up")
         yield name
     finally:
-        for pid in _run("ip", "netns", "pids", name).stdout.split():
-            with contextlib.suppress(ProcessLookupError, ValueError):
-                os.kill(int(pid), 9)
-        _run("ip", "netns", "del", name)
+        _remove_namespace(name)
 
 
 def _ip(ns: str, *commands: tuple[str, ...]) -> None:
@@ -231,6 +252,20 @@ def live_run(scenario: str, local: str, remote: str, *, tag: str, daemon: str = 
     (its output in ``LiveRun.outputs``); return when ikesim and the commands have finished."""
     preflight(daemon)
     folder = Path(tempfile.mkdtemp(prefix=f"ikesim-interop-{tag}-"))
+    try:
+        return _live_run(folder, scenario, local, remote, tag=tag, daemon=daemon,
+                         initiate_at=initiate_at, list_at=list_at, commands=commands,
+                         libipsec=libipsec, limit=limit)
+    except BaseException:
+        if not KEEP:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _live_run(folder: Path, scenario: str, local: str, remote: str, *, tag: str, daemon: str,
+              initiate_at: float | None, list_at: tuple[float, ...],
+              commands: tuple[tuple[float, tuple[str, ...]], ...], libipsec: bool,
+              limit: float) -> LiveRun:
     starter = functools.partial(charon, libipsec=libipsec) if daemon == "charon" else pluto
     with namespace(tag) as ns, starter(ns, folder, local, remote) as real:
         run = LiveRun(folder, ns, real.log)
