@@ -295,6 +295,10 @@ def test_15_packet_lines_carry_ports_and_global():
     rx = ev("rx", 1, 1001, peer=RT2, state="MM_KEY_EXCH", role="I", new_sa=False, exchange=2,
             message_id=0, sport=4500, dport=500)
     assert format_event("15", rx) == [
+        (True, "ISAKMP (1001): received packet from 11.11.11.2 dport 500 sport 4500 Global "
+               "(I) MM_KEY_EXCH")]
+    # 12.4T kept the "0:" of the old form (trace 07, pastebin f10e82144); 15.x dropped it (14)
+    assert format_event("12.4", rx) == [
         (True, "ISAKMP (0:1001): received packet from 11.11.11.2 dport 500 sport 4500 Global "
                "(I) MM_KEY_EXCH")]
     new = ev("rx", 0, 0, peer=RT1, state="MM_NO_STATE", role="R", new_sa=True, exchange=2,
@@ -352,9 +356,9 @@ def test_15_initiator_death_by_retransmission():
     assert got == [
         (True, "ISAKMP:(0): beginning Main Mode exchange"),
         (True, "ISAKMP:(0): retransmitting phase 1 MM_NO_STATE..."),
-        (True, "ISAKMP (0:0): incrementing error counter on sa, attempt 1 of 5: retransmit "
+        (True, "ISAKMP (0): incrementing error counter on sa, attempt 1 of 5: retransmit "
                "phase 1"),
-        (True, "ISAKMP (0:0): incrementing error counter on sa: retransmit phase 1"),
+        (True, "ISAKMP (0): incrementing error counter on sa: retransmit phase 1"),
         (True, "ISAKMP:(0): retransmitting phase 1 MM_NO_STATE"),
         (True, "ISAKMP:(0):peer does not do paranoid keepalives."),
         (False, ""),

@@ -31,7 +31,7 @@ def texts(dialect: str, kind: str, **fields) -> list[str]:
 def test_trace_14_lines_in_the_15_dialect() -> None:
     dump = texts("15", "id_payload", sent=False, next_payload=13, id_type=2, address=0,
                  identity="srx110c2821", protocol=0, port=0, length=29)
-    assert dump == ["ISAKMP (0:0): ID payload ", "\tnext-payload : 13", "\ttype         : 2 ",
+    assert dump == ["ISAKMP (0): ID payload ", "\tnext-payload : 13", "\ttype         : 2 ",
                     "\tFQDN name    : srx110c2821 ", "\tprotocol     : 0 ",
                     "\tport         : 0 ", "\tlength       : 29"]
     assert texts("15", "psk_hostname_missing", identity="srx110c2821") == [

@@ -25,7 +25,6 @@ class Capture:
     transcribed: bool = False    # a human transcription (spacing and typos not evidence)
     truncated: bool = False      # the public copy ends mid-line
     collapsed: bool = False      # the public copy collapsed the whitespace of the block
-    short_prefix: bool = False   # the release prints "ISAKMP (0):" for 15.x's "ISAKMP (0:0):"
     covered: str = ""            # empty = ikesim has the features; else what is missing
     target: float = 0.90
     differs: str = ""            # what still differs, and why (the fidelity page)
@@ -61,9 +60,9 @@ CAPTURES: tuple[Capture, ...] = (
     Capture(
         "07", "07_policy-mismatch-one-policy-then-match_plus_phase2-pfs-mismatch_initiator_"
         "ios-new.txt",
-        "IOS 15.x initiator: first policy rejected, second accepted, RESPONDER-LIFETIME, then "
+        "IOS 12.4T/15.x initiator: first policy rejected, second accepted, RESPONDER-LIFETIME, then "
         "quick mode refused for PFS, phase 1 deleted and main mode started again",
-        "scenarios/fidelity/07-ios15-pfs-refusal-initiator.yaml", "R1",
+        "scenarios/fidelity/07-ios124-pfs-refusal-initiator.yaml", "R1",
         differs="The write-up's peer sends, besides what ikesim's model of it sends, a fourth "
                 "vendor ID IOS does not identify (\"hash mismatch\") and NAT-D payloads in MM4 "
                 "and an unknown payload type 17 in MM6; it also sends its ID with port 0. The "
@@ -85,7 +84,7 @@ CAPTURES: tuple[Capture, ...] = (
     Capture(
         "14", "14_aggressive-mode-fqdn-identity-keylookup_responder_ios-new.txt",
         "IOS 15.x responder to a Juniper SRX in aggressive mode with an FQDN identity",
-        "scenarios/fidelity/14-ios15-aggressive-fqdn-responder.yaml", "J2C", short_prefix=True,
+        "scenarios/fidelity/14-ios15-aggressive-fqdn-responder.yaml", "J2C",
         differs="The peer is a Juniper SRX; an IOS router stands in for it. The SRX's second "
                 "vendor ID, which IOS reads as \"Unity/DPD but major 201\", is not one IOS "
                 "sends (the stand-in's VIDs are DPD, \"another IOS box\" and XAUTH). The "
@@ -93,11 +92,7 @@ CAPTURES: tuple[Capture, ...] = (
                 "continuation lines do not count; of them ikesim prints next-payload 13, type "
                 "2 and the FQDN name alike, while the SRX sent its identity with protocol 0, "
                 "port 0 (IOS sends 17, 500) and a length of 29 for an 11-character name "
-                "(ikesim: 19). This release prints the old-form prefix without \"0:\" "
-                "(\"ISAKMP (0): received packet\", \"ISAKMP (0): ID payload\"), trace 07's "
-                "15.x \"ISAKMP (0:0):\"; ikesim's 15 dialect follows 07 and the two forms are "
-                "compared as one for this capture. The address was masked in the public copy "
-                "(86.183.x.y)."),
+                "(ikesim: 19). The address was masked in the public copy (86.183.x.y)."),
     Capture(
         "16-A", "16_show-crypto-isakmp-sa-layouts_ios-old-new-xe_and_asa.txt",
         "show crypto isakmp sa, IOS 12.2 (dst src state conn-id slot)",

@@ -66,8 +66,7 @@ def debug_lines(lines: list[str]) -> list[str]:
     return out
 
 
-def normalise(line: str, *, table: bool = False, transcribed: bool = False,
-              short_prefix: bool = False) -> str:
+def normalise(line: str, *, table: bool = False, transcribed: bool = False) -> str:
     """One line, with what legitimately differs between a lab and a write-up made equal."""
     text = _STAMP.sub("", line, count=1).rstrip()
     text = re.sub(r"^[\t ]+", "\t", text)          # indentation of a continuation line
@@ -80,10 +79,6 @@ def normalise(line: str, *, table: bool = False, transcribed: bool = False,
     if table:
         text = " ".join(text.split())
         text = _TABLE_CONN.sub(r"\1 <conn>", text)
-    if short_prefix:
-        # A 15.x release that prints IOS's old-form prefix without "0:" ("ISAKMP (0): ID
-        # payload", trace 14) where trace 07's prints "ISAKMP (0:0):": compared as one form.
-        text = re.sub(r"^ISAKMP \(0:([0C])\)", r"ISAKMP (\1)", text)
     if transcribed:
         # A human transcription of a video (trace 12): spacing after the prefix and the
         # transcriber's "attrs"/"match" for IOS's "atts"/"matching" are not evidence.

@@ -60,8 +60,7 @@ def real_lines(capture: Capture, traces: Path = TRACES) -> list[str]:
     if capture.select:
         lines = [line for line in lines if re.search(capture.select, line)]
     return [text for text in (normalise(line, table=capture.kind == "show",
-                                        transcribed=capture.transcribed,
-                                        short_prefix=capture.short_prefix) for line in lines)
+                                        transcribed=capture.transcribed) for line in lines)
             if text.strip()]
 
 
@@ -96,8 +95,7 @@ def our_lines(capture: Capture, consoles: dict[str, Console]) -> list[str]:
                    if cmd == capture.command and abs(start - capture.at) < 1e-6]
         lines = list(outputs[0]) if outputs else []
     return [text for text in (normalise(line, table=capture.kind == "show",
-                                        transcribed=capture.transcribed,
-                                        short_prefix=capture.short_prefix) for line in lines)
+                                        transcribed=capture.transcribed) for line in lines)
             if text.strip()]
 
 

@@ -1,7 +1,7 @@
 """The IOS debug dialects as data: every difference between 12.2, 12.4T, 15.x and IOS-XE output
 that the formatters need is a field here, so that a handler is written once for all dialects.
 
-Sources (``../shared/fidelity``): 12.2 = the seed and trace 01; 15.x = traces 07 and 14;
+Sources (``../shared/fidelity``): 12.2 = the seed and trace 01; 12.4T/15.x = traces 07 and 14;
 IOS-XE = traces 04, 05 and 12; the ``show crypto isakmp sa`` layouts = trace 16. ``{c}`` in a
 prefix is the SA's conn-id as the dialect shows it.
 """
@@ -17,6 +17,8 @@ class Dialect:
     sa: str                 # per-SA lines: "ISAKMP (0:{c}): " | "ISAKMP:({c}):" | "ISAKMP: ({c}):"
     spaced: bool            # 15.x keeps a leading blank before some messages (" processing …")
     rx: str                 # "received packet" lines
+    old: str                # lines in IOS's old "ISAKMP (…): " form (ID payload dump, error
+                            # counter, NAT-D verdict): "(0:N)" on 12.2/12.4T, "(N)" on 15.x
     tx: str                 # "sending packet" lines
     error: str              # error lines (IOS-XE: "ISAKMP-ERROR: ({c}):")
     bare: str               # lines IOS prints without an SA number ("ISAKMP: local port …")
@@ -46,6 +48,7 @@ class Dialect:
 
 _IOS12 = Dialect(
     name="12.2", sa="ISAKMP (0:{c}): ", spaced=False, rx="ISAKMP (0:{c}): ",
+    old="ISAKMP (0:{c}): ",
     tx="ISAKMP (0:{c}): ", error="ISAKMP (0:{c}): ", bare="ISAKMP: ", attr="ISAKMP:      ",
     vpi_attr="ISAKMP:      ", vpi_tail="", ports=False, ipv4_line=False, fsm=False,
     fsm_tail="", signed_mids=True, pad_states=False, split_sa_doing=False, auth_status="",
@@ -53,9 +56,10 @@ _IOS12 = Dialect(
     ipsec_table="12.2", stamp="uptime")
 
 # guess: 15.x prints "Sending an IKE IPv4 Packet." after each packet as IOS-XE does (04, 05);
-# trace 07, from an older 15.x, does not show it.
+# trace 07, from an older release, does not show it.
 _IOS15 = Dialect(
-    name="15", sa="ISAKMP:({c}):", spaced=True, rx="ISAKMP (0:{c}): ", tx="ISAKMP:({c}):",
+    name="15", sa="ISAKMP:({c}):", spaced=True, rx="ISAKMP ({c}): ", old="ISAKMP ({c}): ",
+    tx="ISAKMP:({c}):",
     error="ISAKMP:({c}):", bare="ISAKMP: ", attr="ISAKMP:      ", vpi_attr="ISAKMP:      ",
     vpi_tail=" ", ports=True, ipv4_line=True, fsm=True, fsm_tail=" ", signed_mids=True,
     pad_states=True, split_sa_doing=False, auth_status="inline", lifetime_detail=False,
@@ -66,10 +70,18 @@ DIALECT_TABLE: dict[str, Dialect] = {
     "12.2": _IOS12,
     # 12.4T: the 15.x debug text (ios-facts §1 "IOS 12.4T / 15.x") with the 12.4 table that
     # still has a slot column (trace 16 B, "IPv4 Crypto ISAKMP SA … conn-id slot status").
-    "12.4": replace(_IOS15, name="12.4", table="12.4"),
+    # The old-form lines ("received packet", "ID payload", error counter) print "(0:N)" in
+    # trace 07 and in pastebin.com/f10e82144 (a 2009 paste, before 15.0: "ISAKMP (0:2064):
+    # received packet" among "ISAKMP:(2064):" lines), "(N)" in trace 14 (pastebin.com/RUAaXDyE,
+    # with 15.x's peer_handle lines) and in Cisco TAC's "General IPsec Troubleshooting" deck
+    # ("ISAKMP (0): received packet from 1.1.1.102 dport 500 sport 500 Global (I) MM_NO_STATE").
+    # guess: the "0:" went with 15.0 (no source names the release): 12.4T keeps it, 15.x not.
+    "12.4": replace(_IOS15, name="12.4", table="12.4", rx="ISAKMP (0:{c}): ",
+                    old="ISAKMP (0:{c}): "),
     "15": _IOS15,
     "xe": Dialect(
         name="xe", sa="ISAKMP: ({c}):", spaced=False, rx="ISAKMP-PAK: ({c}):",
+        old="ISAKMP: ({c}):",
         tx="ISAKMP-PAK: ({c}):", error="ISAKMP-ERROR: ({c}):", bare="ISAKMP: ({c}):",
         attr="ISAKMP: ({c}):      ", vpi_attr="ISAKMP:      ", vpi_tail=" ", ports=True,
         ipv4_line=True, fsm=True, fsm_tail=" ",

@@ -31,7 +31,7 @@ def _nat_detect(x: Ctx) -> list[Line]:
     verdict = NAT_VERDICTS.get(x.text("result"))
     lines = [x.sa(f"received payload type {x.num('payload_type', 8)}")]
     if verdict is not None:
-        # guess: 15.x/12.4T print the verdict in the old "ISAKMP (0:N): " form (as its ID
+        # guess: 15.x/12.4T print the verdict in the old "ISAKMP (…): " form (as their ID
         # lines); only IOS-XE captures (04, 05) show these lines.
         lines.append(x.old(verdict))
     return lines

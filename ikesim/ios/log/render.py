@@ -161,10 +161,11 @@ class Ctx:
         return self._line(self.d.bare, text, False, cid)
 
     def old(self, text: str) -> Line:
-        """Lines 12.2 and 15.x print in the old ``ISAKMP (0:N): `` form."""
+        """Lines 12.2/12.4T print in the old ``ISAKMP (0:N): `` form, 15.x as ``ISAKMP (N): ``
+        (``Dialect.old``); IOS-XE as its per-SA lines."""
         if self.d.name == "xe":
             return self.sa(text)
-        return (True, f"ISAKMP (0:{self.cid}): {text}")
+        return (True, self.d.prefix(self.d.old, self.cid) + text)
 
     @staticmethod
     def raw(text: str) -> Line:
