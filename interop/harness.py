@@ -5,7 +5,10 @@ removed afterwards, on addresses in 127.0.0.0/8 only: nothing leaves the namespa
 charon runs with a configuration generated here (strongswan.conf: its own ports 10500/14500 so
 that ikesim can bind the simulated routers' 127.0.x.y:500/4500, its vici socket and log in the
 run's folder; a private /run for its fixed pid file), loads a swanctl.conf with swanctl, and is
-told to initiate; the checks read ``swanctl --list-sas``, charon's log and ikesim's transcript.
+told to initiate (or waits: the lab initiates); the checks read ``swanctl --list-sas``, charon's
+log and ikesim's transcript. With ``libipsec`` charon does ESP in user space (kernel-libipsec,
+a TUN device, UDP encapsulation forced: interop/configs.py) for an inside address on a veth,
+and commands run in the namespace at given times (``ping``) carry real traffic through it.
 
 pluto (libreswan conflicts with the strongSwan packages: the Makefile unpacks Debian's package
 under build/libreswan) skips loopback interfaces, so its address 127.0.1.1/32 sits on a veth
@@ -157,7 +160,7 @@ def _in_ns(ns: str, *argv: str) -> list[str]:
 
 
 def _wait_for(path: Path, proc: subprocess.Popen[bytes], what: str, out: Path) -> None:
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30       # generous: a loaded machine starts slowly
     while not path.exists():
         if proc.poll() is not None or time.monotonic() > deadline:
             raise HarnessError(f"{what} did not start: "
