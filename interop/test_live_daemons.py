@@ -199,7 +199,8 @@ def test_pings_cross_charon_libipsec_and_ios_as_udp_encapsulated_esp(runs) -> No
     assert f"#pkts encaps: {PINGS}, #pkts encrypt: {PINGS}, #pkts digest: {PINGS}" in out, out
     assert f"#pkts decaps: {PINGS}, #pkts decrypt: {PINGS}, #pkts verify: {PINGS}" in out, out
     assert out.count("in use settings ={Tunnel UDP-Encaps, }") == 2, out[-3000:]
-    assert "Session status: UP-ACTIVE" in out
+    assert "Session status: UP-ACTIVE\nPeer: 127.0.1.1 port 14500\n" in out, out[-1500:]
+    assert "  IKE SA: local 127.0.2.2/4500 remote 127.0.1.1/14500 Active\n" in out
 
 
 def test_charon_responds_to_ios_through_a_pat_and_carries_its_pings(runs) -> None:
