@@ -1,8 +1,10 @@
 """Real strongSwan charon and libreswan pluto against simulated IOS routers (``make interop``,
-issue 15): main mode (and quick mode as far as the kernel allows) completes, and with the seed's
-fault the real daemon retransmits on its own schedule and gives up while the simulated RT2 sits
-in MM_SA_SETUP and deletes by "death by retransmission P1". These tests fail, never skip, when
-a daemon or a tool is missing."""
+issue 15): main mode (and quick mode as far as the kernel allows) completes, with the daemon as
+initiator or as responder; with the seed's fault the real daemon retransmits on its own schedule
+and gives up while the simulated RT2 sits in MM_SA_SETUP and deletes by "death by retransmission
+P1"; and real pings cross charon's userspace ESP (kernel-libipsec) and the simulated router as
+UDP-encapsulated ESP, both ways. These tests fail, never skip, when a daemon or a tool is
+missing."""
 
 from __future__ import annotations
 
