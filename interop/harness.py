@@ -123,8 +123,9 @@ def _remove_namespace(name: str) -> None:
 
 
 def sweep_stale_namespaces() -> list[str]:
-    """Remove the namespaces a killed run left behind (SIGKILL, a CI timeout: no ``finally``
-    ran): ours are named after the pid of the run that made them, gone when it is gone."""
+    """Remove the namespaces (with their processes) and run folders a killed run left behind
+    (SIGKILL, a CI timeout: no ``finally`` ran): ours are named after the pid of the run that
+    made them, gone when it is gone (IKESIM_INTEROP_KEEP: folders stay)."""
     removed = []
     for line in _run("ip", "netns", "list").stdout.splitlines():
         m = re.match(r"(ikesim-interop-(\d+)-\S+)", line)
@@ -132,6 +133,11 @@ def sweep_stale_namespaces() -> list[str]:
             continue
         _remove_namespace(m.group(1))
         removed.append(m.group(1))
+    for folder in Path(tempfile.gettempdir()).glob("ikesim-interop-*"):
+        m = re.match(r"ikesim-interop-(\d+)-", folder.name)
+        if m is not None and not KEEP and not Path(f"/proc/{m.group(1)}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(str(folder))
     return removed
 
 
@@ -254,7 +260,7 @@ def live_run(scenario: str, local: str, remote: str, *, tag: str, daemon: str = 
     ``list_at`` times; start each of ``commands`` (time, argv) in the namespace at its time
     (its output in ``LiveRun.outputs``); return when ikesim and the commands have finished."""
     preflight(daemon)
-    folder = Path(tempfile.mkdtemp(prefix=f"ikesim-interop-{tag}-"))
+    folder = Path(tempfile.mkdtemp(prefix=f"ikesim-interop-{os.getpid()}-{tag}-"))
     try:
         return _live_run(folder, scenario, local, remote, tag=tag, daemon=daemon,
                          initiate_at=initiate_at, list_at=list_at, commands=commands,

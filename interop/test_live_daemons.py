@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -300,22 +301,26 @@ def test_missing_daemon_is_a_clear_error(daemon: str) -> None:
 
 
 def test_stale_namespaces_of_a_killed_run_are_removed() -> None:
-    """A run killed without its ``finally`` (SIGKILL, a CI timeout) leaves its namespace and
-    the processes in it; the next run removes them, and leaves a live run's alone."""
+    """A run killed without its ``finally`` (SIGKILL, a CI timeout) leaves its namespace, the
+    processes in it and its folder; the next run removes them, and leaves a live run's alone."""
     dead = subprocess.Popen(["true"])                     # a pid that no longer runs
     dead.wait()
     stale, alive = f"ikesim-interop-{dead.pid}-stale", f"ikesim-interop-{os.getpid()}-alive"
     for name in (stale, alive):
         subprocess.run(["ip", "netns", "add", name], check=True, timeout=20)
+    left = Path(tempfile.mkdtemp(prefix=f"ikesim-interop-{dead.pid}-charon-"))
+    (left / "charon.log").write_text("a killed run's log\n")
     sleeper = subprocess.Popen(["ip", "netns", "exec", stale, "sleep", "300"])
     try:
         removed = sweep_stale_namespaces()
         assert stale in removed and alive not in removed
+        assert (str(left) in removed and not left.exists()) or KEEP
         listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True,
                                 check=True).stdout
         assert stale not in listed and alive in listed
         assert sleeper.wait(timeout=20) == -9                # killed with its namespace
     finally:
         sleeper.kill()
+        shutil.rmtree(left, ignore_errors=True)
         for name in (stale, alive):
             subprocess.run(["ip", "netns", "del", name], capture_output=True, check=False)
