@@ -89,10 +89,12 @@ def arm_retransmit(ctx: Context, now: float, sa: IsakmpSa) -> None:
 
 
 # ---------------------------------------------------------------------- starting
-def start(ctx: Context, now: float, local: int, peer: int, profile: str | None = None) -> None:
-    """Start phase 1 towards ``peer`` unless an SA to it exists: aggressive mode when this
-    router is configured to initiate it (and it is not disabled), main mode otherwise."""
-    if ctx.sadb.has_live(peer) or not ctx.crypto.policies:
+def start(ctx: Context, now: float, local: int, peer: int, profile: str | None = None, *,
+          replace: bool = False) -> None:
+    """Start phase 1 towards ``peer`` unless an SA to it exists (or ``replace``): aggressive
+    mode when this router is configured to initiate it (and it is not disabled), main mode
+    otherwise."""
+    if (ctx.sadb.has_live(peer) and not replace) or not ctx.crypto.policies:
         return
     plan = aggressive_plan(ctx.crypto, local, peer, profile)
     if plan is not None:
@@ -103,7 +105,7 @@ def start(ctx: Context, now: float, local: int, peer: int, profile: str | None =
         # aggressive-mode settings ("Can not start Aggressive mode, trying Main mode.", IOS
         # 12.4T debug at pastebin.com/f67de1fb5).
         ctx.emit(None, "aggressive_disabled", peer=peer, role="I")
-    main_mode.initiate(ctx, now, local, peer, profile)
+    main_mode.initiate(ctx, now, local, peer, profile, replace=replace)
 
 
 def initiate(ctx: Context, now: float, local: int, peer: int, plan: AggressivePlan) -> None:

@@ -83,7 +83,7 @@ def _receive(ctx: Context, now: float, data: bytes, src: int, sport: int, dst: i
             aggressive.new_responder(ctx, now, header, data, src, sport, dst, dport, rx)
             return
         ctx.emit(None, "unknown_sa", peer=src, reason="invalid cookie")
-        if exchange != EXCHANGE_INFO:   # never answer an informational (no ping-pong)
+        if exchange != EXCHANGE_INFO and ctx.profile.unknown_sa_notify:   # (no ping-pong)
             notify_plain(ctx, None, header, dst, dport, src, sport, NotifyType.INVALID_COOKIE)
         return
     ctx.emit(sa, "rx", peer=src, state=sa.shown_state, role=sa.role, new_sa=False, **rx)

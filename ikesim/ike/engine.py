@@ -106,11 +106,13 @@ class IsakmpEngine:
         return out
 
     @_served
-    def initiate(self, now: float, local: int, peer: int, profile: str | None = None) -> Output:
+    def initiate(self, now: float, local: int, peer: int, profile: str | None = None, *,
+                 replace: bool = False) -> Output:
         """Start phase 1 towards ``peer`` unless an SA to it exists (then do nothing): main
-        mode, or aggressive mode when configured (``aggressive.start``)."""
+        mode, or aggressive mode when configured (``aggressive.start``). ``replace``: a new
+        SA next to the live one (pluto's EVENT_SA_REPLACE, ikesim.linux.rekey)."""
         out = self._begin()
-        aggressive.start(self._ctx, now, local, peer, profile)
+        aggressive.start(self._ctx, now, local, peer, profile, replace=replace)
         return out
 
     @_served
@@ -139,15 +141,18 @@ class IsakmpEngine:
         return out
 
     @_served
-    def clear_ipsec(self, now: float, peer: int | None = None) -> Output:
+    def clear_ipsec(self, now: float, peer: int | None = None, *,
+                    notify_peer: bool = True) -> Output:
         """`clear crypto sa [peer A]`: the IPsec SA pairs (to ``peer``) expire now, reason
         "clear", and the peer is told with a protected IPsec DELETE per SPI (the next
-        interesting packet negotiates new ones)."""
+        interesting packet negotiates new ones). ``notify_peer=False``: no DELETE (charon's
+        CHILD_SAs going with an IKE_SA the peer deleted, ikesim.linux.daemon)."""
         out = self._begin()
         for pair in list(self._ctx.phase2.pairs()):
             if not pair.deleted and (peer is None or pair.peer == peer):
                 ipsec_sas.expire(self._ctx, pair, "clear")
-                info.send_ipsec_delete(self._ctx, pair)
+                if notify_peer:
+                    info.send_ipsec_delete(self._ctx, pair)
         return out
 
     @_served

@@ -56,6 +56,8 @@ def notify_plain(ctx: Context, sa: IsakmpSa | None, header: Header, local: int, 
     """Unprotected informational notification (RFC 2408 §3.14), e.g. NO_PROPOSAL_CHOSEN."""
     rcookie = sa.rcookie if sa is not None else header.rcookie
     mid = ctx.message_id()
+    if ctx.profile.plain_notify_zero_msgid:
+        mid = 0
     payloads: list[Payload] = [NotificationPayload(code, PROTO_ISAKMP)]
     ctx.built(payloads)
     data = encode_message(Message(Header(header.icookie, rcookie, 0, EXCHANGE_INFO, 0, mid),
@@ -142,7 +144,8 @@ def protected_notify(ctx: Context, now: float, sa: IsakmpSa, row: Transition,
     for p in msg.payloads:
         if isinstance(p, NotificationPayload):
             _log_notify(ctx, sa, p)
-            _quick_mode_refused(ctx, sa, p)
+            if ctx.profile.qm_refusal_ends_exchange:
+                _quick_mode_refused(ctx, sa, p)
             _responder_lifetime(ctx, now, sa, p)
     _done(ctx, sa, msg)
     ctx.internal(sa, sa.internal, INFO_NOTIFY)
@@ -153,7 +156,8 @@ def _responder_lifetime(ctx: Context, now: float, sa: IsakmpSa,
     """RESPONDER-LIFETIME (RFC 2407 §4.6.3.1) for this ISAKMP SA: use the responder's
     (shorter) lifetime from now on (trace 07: "restart ike sa timer to 3600 secs")."""
     if (int(notify.notify_type) != NotifyType.RESPONDER_LIFETIME
-            or int(notify.protocol) != PROTO_ISAKMP or sa.negotiated is None):
+            or int(notify.protocol) != PROTO_ISAKMP or sa.negotiated is None
+            or not ctx.profile.responder_lifetime_honoured):
         return
     data = bytes(notify.data)
     try:

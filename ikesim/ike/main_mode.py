@@ -81,12 +81,12 @@ def arm_retransmit(ctx: Context, now: float, sa: IsakmpSa) -> None:
 
 # ---------------------------------------------------------------------- starting
 def initiate(ctx: Context, now: float, local: int, peer: int,
-             profile: str | None = None) -> None:
+             profile: str | None = None, *, replace: bool = False) -> None:
     """Start main mode towards ``peer`` unless an SA to it exists (then do nothing). The key
     comes from the ISAKMP ``profile`` of the crypto map entry (or IPsec profile) that wants
     the SA, when it has one (Cisco TAC document 117259: the initiator uses that profile's
     keyrings), and from the keyrings that apply to the ``local`` address."""
-    if ctx.sadb.has_live(peer) or not ctx.crypto.policies:
+    if (ctx.sadb.has_live(peer) and not replace) or not ctx.crypto.policies:
         return
     key = ctx.psk_for(peer, local, profile)
     if key is None and not ctx.uses("rsa-sig"):

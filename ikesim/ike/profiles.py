@@ -103,6 +103,23 @@ class Profile:
     # An error notify (type < 16384) received while phase 1 is being set up ends it (charon
     # informational.c: "only critical during main mode"); IOS and pluto keep retransmitting.
     error_notify_deletes: bool = False
+    # A message for an ISAKMP SA we do not know is answered with INVALID-COOKIE (IOS); charon
+    # drops it without a word (5.9.8 process_message_job.c: no IKE_SA checked out, only the
+    # ALERT_INVALID_IKE_SPI bus alert of ike_sa_manager.c).
+    unknown_sa_notify: bool = True
+    # A RESPONDER-LIFETIME notify (RFC 2407 §4.6.3.1) shortens our ISAKMP SA (IOS, trace 07:
+    # "restart ike sa timer"); charon and pluto ignore it (5.9.8 informational.c: "received %N
+    # notify" and nothing else; libreswan 4.10 ikev1.c informational(): "received and ignored
+    # notification payload").
+    responder_lifetime_honoured: bool = True
+    # A protected NO_PROPOSAL_CHOSEN / INVALID_ID notify carrying our QM1's SPI ends that quick
+    # mode (IOS deletes the node; charon informational.c cancel_quick_mode()); pluto ignores
+    # it and keeps resending QM1 (libreswan 4.10 ikev1.c informational(): "received and
+    # ignored notification payload").
+    qm_refusal_ends_exchange: bool = True
+    # Message ID of an unprotected notify: random (IOS, charon) or 0 (pluto: libreswan 4.10
+    # ikev1_main.c send_v1_notification_from_state(), v1_MAINMODE_MSGID before the keys exist).
+    plain_notify_zero_msgid: bool = False
 
     def __post_init__(self) -> None:
         if self.dialect not in DIALECT_NAMES:
@@ -164,13 +181,14 @@ PROFILES: dict[str, Profile] = {
 # A, B (strongSwan 5.9.8) and D, E (libreswan 4.10), and the daemons' sources cited per field.
 _DAEMON = dict(dialect="12.2", conn_id_scheme="serial", purge_delay=0.0, id_protocol=0, id_port=0,
                lifetime_rule="accept-offered", responder_retransmits=False, nonce_length=32,
-               qm_refusal_deletes_phase1=False, payload_events=True)
+               qm_refusal_deletes_phase1=False, payload_events=True,
+               responder_lifetime_honoured=False)
 PROFILES["strongswan"] = Profile(
     # task_manager_v1.c: retransmit_timeout 4 s × retransmit_base 1.8^n, retransmit_tries 5,
     # "giving up after 5 retransmits" at 165.06 s (run B); half_open_timeout 30 s
     name="strongswan", retransmit_interval=4.0, retransmit_backoff=1.8, retransmit_limit=5,
     half_open_timeout=30.0, vendor_ids="strongswan", initial_contact=True,
-    id_mismatch_initiator_deletes=True, error_notify_deletes=True,
+    id_mismatch_initiator_deletes=True, error_notify_deletes=True, unknown_sa_notify=False,
     esp_attribute_order="charon", pad_full_block=True, install_failure="notify", **_DAEMON)
 PROFILES["libreswan"] = Profile(
     # retransmit-interval 500 ms, doubling from the second retransmit, retransmit-timeout
@@ -184,7 +202,8 @@ PROFILES["libreswan"] = Profile(
     # "deleting state (STATE_MAIN_R3) … and sending notification" (run D rt2)
     delete_echo=True,
     ike_attribute_order="pluto", esp_attribute_order="pluto", first_transform_number=0,
-    install_failure="silent", **_DAEMON)
+    install_failure="silent", qm_refusal_ends_exchange=False, plain_notify_zero_msgid=True,
+    **_DAEMON)
 
 # The platforms a scenario may name (`platform:`): the IOS releases above.
 IOS_PLATFORMS: tuple[str, ...] = ("ios12", "ios124", "ios15", "iosxe")

@@ -30,6 +30,7 @@ from ikesim.ipsec.sa import Proxy
 from ikesim.linux.config import LinuxConfig, phase2_policies
 from ikesim.linux.config.build import find_secret
 from ikesim.linux.log import LogState, View, format_event
+from ikesim.linux.rekey import Replacer
 
 if TYPE_CHECKING:
     from ikesim.ike.engine import Output
@@ -67,7 +68,11 @@ class IkeDaemon(CryptoService):
         self.watchers: list[Callable[[IkeEvent], None]] = []   # initiations awaiting an outcome
         self.up: set[str] = set()                 # connections "supposed to remain up"
         self._revive_delay: dict[str, float] = {}
+        self._peer_deleted: set[int] = set()      # ISAKMP SAs the peer deleted
         self.stopped = False
+        # pluto replaces its SAs before they expire (ikesim.linux.rekey); charon's IKEv1 timers
+        # are its configuration's (the log's "scheduling rekeying in …")
+        self.replacer = Replacer(self, seed) if cfg.daemon == "libreswan" else None
         self._install_linux_hooks()
 
     # -- policies and traffic --------------------------------------------------------------
@@ -132,6 +137,10 @@ class IkeDaemon(CryptoService):
                                                       policy, policy.proxies[0]))
         return found
 
+    def initiate_replacement(self, local: int, peer: int) -> None:
+        """A new Main Mode next to the live ISAKMP SA with ``peer`` (pluto's replacement)."""
+        self._apply(self.engine.initiate(self.env.now, local, peer, replace=True))
+
     def start(self) -> Generator[Any, Any, None]:
         """``start_action = start`` / ``auto=start`` children come up when the daemon does."""
         yield self.env.timeout(0)
@@ -171,6 +180,8 @@ class IkeDaemon(CryptoService):
                                     sa=event.sa_serial, **fields)
         for watch in list(self.watchers):
             watch(event)
+        if self.replacer is not None:
+            self.replacer.on_event(event, self.env.now)
         if self.listeners:
             lines = format_event(self.cfg.daemon, self.view, self.log_state, event,
                                  self.env.now)
@@ -179,8 +190,19 @@ class IkeDaemon(CryptoService):
                 lines.append(f"{self.log_state.thread:02d}[NET] error writing to socket: "
                              "Network is unreachable")
             self.log(lines)
+        if event.kind == "no_keepalives":          # the engine's mark of the peer's DELETE
+            self._peer_deleted.add(event.sa_serial)
         if event.kind == "delete":
             self._maybe_revive(event)
+            if self.cfg.daemon == "strongswan" and event.sa_serial in self._peer_deleted \
+                    and event.fields.get("reason") == "No reason":
+                # charon: the IKEv1 IKE_SA goes with its CHILD_SAs, kernel SAs included, and
+                # nothing is re-established without close_action (5.9.8 isakmp_delete.c
+                # process_r() "received DELETE for IKE_SA", ike_sa.c reestablish(); run A
+                # rt2: "deleting SAD entry" after "DELETING => DESTROYING")
+                peer = event.fields.get("peer")
+                if isinstance(peer, int):
+                    self._apply(self.engine.clear_ipsec(self.env.now, peer, notify_peer=False))
 
     def log(self, lines: list[str]) -> None:
         if lines:
@@ -228,6 +250,13 @@ class IkeDaemon(CryptoService):
         self.log([f"\"{name}\": initiating connection '{name}' with serial $1 which received a "
                   "Delete/Notify but must remain up per local policy"])
         self.initiate_child(name)
+        # the connection is initiated afresh (revival.c → initiate_connection()): a new
+        # ISAKMP SA even while IPsec SAs of the old one still live (then no quick mode waits)
+        conn = next((c for c in self.cfg.connections if c.name == name), None)
+        if conn is not None and conn.remote_addrs and conn.local_addrs:
+            peer = int(conn.remote_addrs[0].network_address)
+            if self.engine.established_sa(peer) is None and not self.engine.half_open(peer):
+                self._apply(self.engine.initiate(self.env.now, int(conn.local_addrs[0]), peer))
 
 
 def _covers(proxy: Proxy, src: int, dst: int) -> bool:

@@ -38,15 +38,17 @@ _ESP_INTEG_BITS = {"esp-md5-hmac": 128, "esp-sha-hmac": 160, "esp-sha256-hmac": 
 PAYLOAD_SHORT = {"SA": "SA", "KE": "KE", "NONCE": "No", "ID": "ID", "HASH": "HASH",
                  "DELETE": "D", "CERT": "CERT", "CERT_REQ": "CRQ", "SIG": "SIG",
                  "NatDPayload": "NAT-D", "NatDDraftPayload": "NAT-D"}
-# notify_type_short_names (strongSwan) for the IKEv1 notifies ikesim sends or reads
+# notify_type_short_names (strongSwan) for the IKEv1 notifies ikesim sends or reads. 5.9.8 has
+# no name for RESPONDER-LIFETIME (24576, RFC 2407 §4.6.3.1): notify_payload.c's tables jump
+# from NO_PPK_AUTH to INITIAL_CONTACT_IKEV1 (24578), and enum.c enum_printf_hook() prints an
+# unnamed value as "(24576)".
 NOTIFY_SHORT = {1: "INVAL_PL", 4: "INVAL_COOKIE", 14: "NO_PROP", 18: "INVAL_ID",
                 24: "AUTH_FAILED", 23: "INVAL_HASH", 11: "INVAL_COOKIE",
-                24576: "RESP_LIFE", 24577: "REPLAY", 24578: "INITIAL_CONTACT",
+                24576: "(24576)", 24577: "(24577)", 24578: "INITIAL_CONTACT",
                 36136: "DPD", 36137: "DPD_ACK"}
 NOTIFY_LONG = {14: "NO_PROPOSAL_CHOSEN", 18: "INVALID_ID_INFORMATION",
                24: "AUTHENTICATION_FAILED", 4: "INVALID_COOKIE", 23: "INVALID_HASH_INFORMATION",
-               1: "INVALID_PAYLOAD_TYPE", 24576: "RESPONDER_LIFETIME",
-               24578: "INITIAL_CONTACT"}
+               1: "INVALID_PAYLOAD_TYPE", 24576: "(24576)", 24578: "INITIAL_CONTACT"}
 # isakmp_vendor.c descriptions by ikesim's vendor catalogue name
 CHARON_VENDOR = {"xauth": "XAuth", "dpd": "DPD", "unity": "Cisco Unity",
                  "frag-strongswan": "FRAGMENTATION", "frag": "FRAGMENTATION",

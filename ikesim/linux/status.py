@@ -7,10 +7,11 @@ list_conns.c; run A's swanctl-list-sas.txt), ``ipsec status`` and ``ipsec whack
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ikesim.ike.sa import QM_IDLE
 from ikesim.linux import names
+from ikesim.linux.log.charon_base import ike_timers
 
 if TYPE_CHECKING:
     from ikesim.ike.sa import IsakmpSa
@@ -60,8 +61,12 @@ def swanctl_list_sas(device: LinuxDevice) -> list[str]:
             out.append(f"  {enc}/{rest}")
         if established and sa.established_at is not None:
             ago = int(now - sa.established_at)
-            rekey = int(sa.negotiated.lifetime * 10 / 11) if sa.negotiated else 0
-            out.append(f"  established {ago}s ago, rekeying in {max(0, rekey - ago)}s")
+            # charon's own schedule, not the negotiated lifetime (ike_sa.c set_state())
+            rekey, reauth, _ = ike_timers(conn, sa.serial)
+            when = f", rekeying in {max(0, rekey - ago)}s" if rekey else ""
+            if reauth:
+                when += f", reauth in {max(0, reauth - ago)}s"
+            out.append(f"  established {ago}s ago{when}")
             out += _children(device, sa)
         else:
             out += ["  active:  ISAKMP_VENDOR ISAKMP_CERT_PRE MAIN_MODE ISAKMP_CERT_POST "
@@ -114,42 +119,78 @@ def swanctl_list_conns(device: LinuxDevice) -> list[str]:
 
 
 def ipsec_status(device: LinuxDevice) -> list[str]:
-    """The connection and state parts of ``ipsec status`` (run D's whack-status.txt)."""
+    """The connection and state parts of ``ipsec status`` (run D's whack-status.txt; the
+    IPsec state and "esp." lines as libreswan 4.10's test suite prints them, e.g.
+    testing/pluto/*/west.console.txt: "STATE_QUICK_I2 (IPsec SA established); REPLACE in Ns;
+    newest; eroute owner; ISAKMP SA #1; idle;")."""
     svc = device.daemon_service
     out = ["000 Connection list:", "000  "]
-    numbers = svc.log_state.sa_serial
+    numbers, now = svc.log_state.sa_serial, device.env.now
+    pairs = [p for p in svc.engine.ipsec_pairs() if not p.deleted]
     for conn in svc.cfg.connections:
         child = conn.children[0] if conn.children else None
         right = conn.remote_addrs[0].network_address if conn.remote_addrs else "%any"
+        mine = [p for p in pairs if any(ipaddress.IPv4Address(p.peer) in n
+                                        for n in conn.remote_addrs)]
+        newest_ipsec = max((_qm_number(svc, p) for p in mine), default=0)
         if child is not None:
+            routing = "erouted" if newest_ipsec else "prospective erouted" \
+                if child.start_action == "trap" else "unrouted"
             out.append(f"000 \"{conn.name}\": {child.local_ts[0]}==={conn.local_addrs[0]}..."
-                       f"{right}==={child.remote_ts[0]}; unrouted; eroute owner: #0")
+                       f"{right}==={child.remote_ts[0]}; {routing}; eroute owner: "
+                       f"#{newest_ipsec}")
         newest = max((numbers.get(sa.serial, 0) for sa in svc.engine.sas()
                       if not sa.deleted and sa.state == QM_IDLE), default=0)
-        out.append(f"000 \"{conn.name}\":   newest ISAKMP SA: #{newest}; newest IPsec SA: #0;")
+        out.append(f"000 \"{conn.name}\":   newest ISAKMP SA: #{newest}; newest IPsec SA: "
+                   f"#{newest_ipsec};")
         if conn.proposals:
             p = conn.proposals[0]
             algos = names.pluto_ike(p.encryption, p.hash, p.group).split()
             out.append(f"000 \"{conn.name}\":   IKE algorithms: "
                        f"{algos[1][7:].rsplit('_', 1)[0]}-{algos[2][6:]}-{algos[3][6:]}")
     out += ["000  ", f"000 Total IPsec connections: loaded {len(svc.cfg.connections)}, "
-            f"active {sum(1 for p in svc.engine.ipsec_pairs() if not p.deleted)}", "000  ",
+            f"active {len(pairs)}", "000  ",
             "000 State Information: DDoS cookies not required, Accepting new IKE connections"]
     sas = [sa for sa in svc.engine.sas() if not sa.deleted]
     half = sum(1 for sa in sas if sa.state != QM_IDLE)
     out += [f"000 IKE SAs: total({len(sas)}), half-open({half}), open(0), "
             f"authenticated({len(sas) - half}), anonymous(0)",
-            f"000 IPsec SAs: total({len(svc.engine.ipsec_pairs())}), authenticated(0), "
+            f"000 IPsec SAs: total({len(pairs)}), authenticated({len(pairs)}), "
             "anonymous(0)", "000  "]
+    replacer = svc.replacer
+    rows: list[tuple[int, str]] = []
     for sa in sas:
         conn = _conn(device, sa.peer)
         number = numbers.get(sa.serial, sa.serial)
         state = svc.log_state.states.get(number, "")
         what = "(IKE SA established)" if sa.state == QM_IDLE else "(sent MI1, expecting MR1)" \
             if sa.role == "I" else "(sent MR1, expecting MI2)"
-        out.append(f"000 #{number}: \"{conn.name if conn else '?'}\":{sa.peer_port} {state} "
-                   f"{what}; newest; idle;")
-    return out
+        at = replacer.ike_at.get(sa.serial) if replacer is not None else None
+        when = f" REPLACE in {max(0, int(at - now))}s;" if at is not None else ""
+        rows.append((number, f"000 #{number}: \"{conn.name if conn else '?'}\":{sa.peer_port} "
+                             f"{state} {what};{when} newest;"
+                             f"{' lastdpd=-1s(seq in:0 out:0);' if sa.state == QM_IDLE else ''}"
+                             " idle;"))
+    for pair in pairs:
+        conn, number = _conn(device, pair.peer), _qm_number(svc, pair)
+        name = conn.name if conn else "?"
+        state = svc.log_state.states.get(number, "STATE_QUICK_I2")
+        at = replacer.ipsec_at.get(pair.outbound.spi) if replacer is not None else None
+        when = f" REPLACE in {max(0, int(at - now))}s;" if at is not None else ""
+        p1 = numbers.get(pair.isakmp_serial, pair.isakmp_serial)
+        rows.append((number, f"000 #{number}: \"{name}\":500 {state} (IPsec SA established);"
+                             f"{when} newest; eroute owner; ISAKMP SA #{p1}; idle;"))
+        rows.append((number, f"000 #{number}: \"{name}\" esp.{pair.outbound.spi:x}@"
+                             f"{_ip(pair.peer)} esp.{pair.inbound.spi:x}@{_ip(pair.local)} "
+                             f"tun.0@{_ip(pair.peer)} tun.0@{_ip(pair.local)} Traffic: "
+                             f"ESPin={pair.inbound.octets}B ESPout={pair.outbound.octets}B "
+                             "ESPmax=2^63B "))
+    return out + [text for _, text in sorted(rows, key=lambda r: r[0])]
+
+
+def _qm_number(svc: Any, pair: Any) -> int:
+    """pluto's #N of the quick mode that made ``pair`` (0 when the log did not see it)."""
+    return svc.log_state.qm_serial.get((pair.isakmp_serial, pair.message_id), 0)
 
 
 def trafficstatus(device: LinuxDevice) -> list[str]:

@@ -183,6 +183,8 @@ def _conn(name: str, line: int, values: dict[str, tuple[str, int]],
         life = _seconds(get("salifetime", get("keylife", get("lifetime", "8h")[0])[0])[0]
                         or "8h")
         tries = int(get("keyingtries", "0")[0] or "0")
+        # ipsec.conf(5) rekeymargin, default 9m (pluto_constants.h SA_REPLACEMENT_MARGIN_DEFAULT)
+        conn.rekey_margin = _seconds(get("rekeymargin", "9m")[0] or "9m")
         interval, at_i = get("retransmit-interval")
         if interval is not None:
             # ipsec.conf(5): "retransmit-interval=" is in milliseconds unless a unit is given

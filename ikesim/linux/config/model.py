@@ -63,6 +63,17 @@ class Child:
     line: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class CharonTimers:
+    """strongSwan's IKE_SA timers in seconds (swanctl.conf(5) rekey_time, reauth_time,
+    over_time, rand_time); 0 = off."""
+
+    rekey: int = 14400
+    reauth: int = 0
+    over: int = 1440
+    rand: int = 1440
+
+
 @dataclass(slots=True)
 class Connection:
     name: str
@@ -80,6 +91,8 @@ class Connection:
     retransmit_interval: float | None = None
     retransmit_timeout: float | None = None
     auto: str = ""                        # libreswan auto= (add, start, ondemand, route, ignore)
+    rekey_margin: int = 540               # libreswan rekeymargin= (seconds before replacing)
+    timers: CharonTimers = field(default_factory=CharonTimers)   # strongSwan
     line: int = 0
 
 

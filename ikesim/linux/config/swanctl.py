@@ -16,6 +16,7 @@ from ikesim.linux.config.model import (
     ID_FQDN,
     ID_IPV4_ADDR,
     ID_USER_FQDN,
+    CharonTimers,
     Child,
     Connection,
     Identity,
@@ -170,7 +171,11 @@ class _Reader:
         # over_time defaults to 10 % of rekey/reauth (swanctl.conf(5)); MM1 offers
         # (reauth or rekey) + over_time (main_mode.c build_i())
         base = reauth or rekey
-        conn.ike_lifetime = base + self._time(sec, "over_time", base // 10)
+        over = self._time(sec, "over_time", base // 10)
+        conn.ike_lifetime = base + over
+        # charon's own IKE_SA timers (ike_sa.c set_state(): "scheduling rekeying in", "maximum
+        # IKE_SA lifetime"); rand_time defaults to over_time (swanctl.conf(5))
+        conn.timers = CharonTimers(rekey, reauth, over, self._time(sec, "rand_time", over))
         conn.keyingtries = self._time(sec, "keyingtries", 1)
         for side in ("local", "remote"):
             auth_sections = [n for n in sec.order if n == side or n.startswith(side + "-")]

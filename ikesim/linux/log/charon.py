@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ikesim.linux import names
-from ikesim.linux.log.charon_base import exchange, ike_proposals, line, local, sa_name
+from ikesim.linux.log.charon_base import (
+    exchange,
+    ike_proposals,
+    ike_timers,
+    line,
+    local,
+    sa_name,
+)
 from ikesim.linux.log.charon_child import CHILD_HANDLERS
 from ikesim.linux.log.common import Ctx
 
@@ -67,14 +74,20 @@ def parsed(x: Ctx) -> list[str]:
         out.append(line(x, "CFG", f"  candidate \"{conn.name}\", match: 1/1/3100 "
                                    "(me/other/ike)"))
     if message == "MM5" and conn is not None:
+        # main_mode.c process_r() MM_AUTH: the peer config lookup by the received ID. The
+        # lines wait for the outcome: a mismatch prints its own lookup (id_mismatch)
         ident = str(conn.remote_id) if conn.remote_id else x.ip("peer")
-        out += [line(x, "CFG", f"looking for pre-shared key peer configs matching "
-                                f"{local(x)}...{x.ip('peer')}[{ident}]"),
-                line(x, "CFG", f"  candidate \"{conn.name}\", match: 1/20/3100 "
-                                "(me/other/ike)"),
-                line(x, "CFG", f"selected peer config \"{conn.name}\"")]
+        x.state.peer_config[x.serial] = [
+            line(x, "CFG", f"looking for pre-shared key peer configs matching "
+                           f"{local(x)}...{x.ip('peer')}[{ident}]"),
+            line(x, "CFG", f"  candidate \"{conn.name}\", match: 1/20/3100 (me/other/ike)"),
+            line(x, "CFG", f"selected peer config \"{conn.name}\"")]
         x.state.names[x.serial] = conn.name
     return out
+
+
+def _peer_config(x: Ctx) -> list[str]:
+    return x.state.peer_config.pop(x.serial, [])
 
 
 def _vendors_received(x: Ctx) -> list[str]:
@@ -185,21 +198,26 @@ def tx(x: Ctx) -> list[str]:
 def phase1_complete(x: Ctx) -> list[str]:
     st = x.state
     held, st.held = st.held, []
+    found = _peer_config(x)
     conn = x.view.conn_for(x.get("peer"))
-    rekey, over = (14400, 1440) if conn is None else (conn.ike_lifetime * 10 // 11,
-                                                      conn.ike_lifetime // 11)
-    jitter = (x.serial * 2654435761) % (over + 1)     # rand_time: a fixed per-SA draw
+    rekey, reauth, maximum = ike_timers(conn, x.serial)
     mine = (str(conn.local_id) if conn is not None and conn.local_id else local(x))
     theirs = str(conn.remote_id) if conn is not None and conn.remote_id else x.ip("peer")
-    return [line(x, "IKE", f"IKE_SA {sa_name(x)} established between {local(x)}[{mine}]..."
-                            f"{x.ip('peer')}[{theirs}]"),
-            line(x, "IKE", f"IKE_SA {sa_name(x)} state change: CONNECTING => ESTABLISHED"),
-            line(x, "IKE", f"scheduling rekeying in {rekey - jitter}s"),
-            line(x, "IKE", f"maximum IKE_SA lifetime {rekey - jitter + over}s")] + held
+    out = found + [
+        line(x, "IKE", f"IKE_SA {sa_name(x)} established between {local(x)}[{mine}]..."
+                       f"{x.ip('peer')}[{theirs}]"),
+        line(x, "IKE", f"IKE_SA {sa_name(x)} state change: CONNECTING => ESTABLISHED")]
+    if rekey:
+        out.append(line(x, "IKE", f"scheduling rekeying in {rekey}s"))
+    if reauth:
+        out.append(line(x, "IKE", f"scheduling reauthentication in {reauth}s"))
+    if maximum:
+        out.append(line(x, "IKE", f"maximum IKE_SA lifetime {maximum}s"))
+    return out + held
 
 
 def delete(x: Ctx) -> list[str]:
-    reason, out = x.text("reason"), _flush(x)
+    reason, out = x.text("reason"), _peer_config(x) + _flush(x)
     if reason.startswith("death by retransmission"):
         out += [line(x, "IKE", f"giving up after {x.state.retransmits.get(x.serial, 0)} "
                                 "retransmits"),
@@ -207,11 +225,27 @@ def delete(x: Ctx) -> list[str]:
     old = "ESTABLISHED" if x.text("state") == "QM_IDLE" else "CONNECTING"
     if x.serial in x.state.deleting:
         old = "DELETING"
+    if x.serial in x.state.peer_deleted and old == "ESTABLISHED" and reason == "No reason":
+        # isakmp_delete.c process_r(): the peer's DELETE for this IKE_SA
+        conn = x.view.conn_for(x.get("peer"))
+        mine = str(conn.local_id) if conn is not None and conn.local_id else local(x)
+        theirs = str(conn.remote_id) if conn is not None and conn.remote_id else x.ip("peer")
+        out += [line(x, "IKE", f"received DELETE for IKE_SA {sa_name(x)}"),
+                line(x, "IKE", f"deleting IKE_SA {sa_name(x)} between {local(x)}[{mine}]..."
+                               f"{x.ip('peer')}[{theirs}]"),
+                line(x, "IKE", f"IKE_SA {sa_name(x)} state change: ESTABLISHED => DELETING")]
+        old = "DELETING"
     out.append(line(x, "IKE", f"IKE_SA {sa_name(x)} state change: {old} => DESTROYING"))
     for spi in x.state.larval.pop(x.serial, []):
         out += [line(x, "KNL", f"deleting SAD entry with SPI {spi:08x}"),
                 line(x, "KNL", f"deleted SAD entry with SPI {spi:08x}")]
     return out
+
+
+def peer_delete(x: Ctx) -> list[str]:
+    """The engine's mark of a DELETE from the peer (informational.peer_delete)."""
+    x.state.peer_deleted.add(x.serial)
+    return []
 
 
 def half_open_timeout(x: Ctx) -> list[str]:
@@ -231,13 +265,13 @@ def id_mismatch(x: Ctx) -> list[str]:
     if x.text("role") == "I":
         return [line(x, "IKE", f"IDir '{x.text('received')}' does not match to "
                                 f"'{x.text('expected')}'")]
-    conn = x.view.conn_for(x.get("peer"))
-    out = [line(x, "CFG", f"looking for pre-shared key peer configs matching {local(x)}..."
-                           f"{x.ip('peer')}[{x.text('received')}]")]
-    if conn is not None:
-        out.append(line(x, "CFG", f"  candidate \"{conn.name}\", match: 1/1/3100 "
-                                   "(me/other/ike)"))
-    return out + [line(x, "IKE", "no peer config found")]
+    x.state.peer_config.pop(x.serial, None)
+    x.state.names[x.serial] = ""        # no peer config: the IKE_SA stays unnamed
+    # backend_manager.c create_peer_cfg_enumerator(): a config whose remote identity does not
+    # match is skipped without a "candidate" line
+    return [line(x, "CFG", f"looking for pre-shared key peer configs matching {local(x)}..."
+                           f"{x.ip('peer')}[{x.text('received')}]"),
+            line(x, "IKE", "no peer config found")]
 
 
 def no_psk(x: Ctx) -> list[str]:
@@ -247,8 +281,8 @@ def no_psk(x: Ctx) -> list[str]:
 def bad_message(x: Ctx) -> list[str]:
     reason = x.text("reason")
     if "HASH" in reason or "hash" in reason:
-        return [line(x, "IKE", "calculated HASH does not match HASH payload")]
-    return [line(x, "IKE", f"message verification failed ({reason})")]
+        return _peer_config(x) + [line(x, "IKE", "calculated HASH does not match HASH payload")]
+    return _peer_config(x) + [line(x, "IKE", f"message verification failed ({reason})")]
 
 
 HANDLERS: dict[str, Handler] = {
@@ -258,5 +292,5 @@ HANDLERS: dict[str, Handler] = {
     "phase1_complete": phase1_complete, "delete": delete,
     "half_open_timeout": half_open_timeout, "notify_rx": notify_rx,
     "id_mismatch": id_mismatch, "no_psk": no_psk, "bad_message": bad_message,
-    **CHILD_HANDLERS,
+    "no_keepalives": peer_delete, **CHILD_HANDLERS,
 }

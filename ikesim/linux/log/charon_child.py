@@ -90,20 +90,52 @@ def _offered(x: Ctx) -> str:
     return names.charon_esp(cipher, auth, group)
 
 
+def _lifetimes(x: Ctx) -> tuple[int, int]:
+    """The SA's life in seconds and bytes as charon reads them (5.9.8 proposal_substructure.c:
+    no seconds attribute means 28800 s, "default to 8 hours, RFC 2407"; bytes = 1000 × the
+    kilobytes attribute)."""
+    kind, seconds, kilobytes = "seconds", 28800, 0
+    for pair in x.get("attributes") if isinstance(x.get("attributes"), list) else []:
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            continue
+        if pair[0] == "life_type":
+            kind = str(pair[1])
+        elif pair[0] == "life_duration":
+            value = pair[1]
+            number = int.from_bytes(value, "big") if isinstance(value, bytes) else value
+            if isinstance(number, int) and not isinstance(number, bool):
+                if kind == "seconds":
+                    seconds = number
+                else:
+                    kilobytes = number
+    return seconds, 1000 * kilobytes
+
+
 def ipsec_proposal_check(x: Ctx) -> list[str]:
     seen = x.state.received.setdefault(-x.serial, [])
     offered = _offered(x)
     if offered not in seen:
         seen.append(offered)
+    x.state.lifetimes[x.serial] = _lifetimes(x)
     return [line(x, "CFG", "selecting proposal:")]
 
 
 def ipsec_atts_acceptable(x: Ctx) -> list[str]:
     seen = x.state.received.pop(-x.serial, [])
-    return [line(x, "CFG", "  proposal matches"),
-            line(x, "CFG", f"received proposals: {', '.join(seen)}"),
-            line(x, "CFG", f"configured proposals: {_configured(x)}"),
-            line(x, "CFG", f"selected proposal: {seen[-1] if seen else '?'}")]
+    out = [line(x, "CFG", "  proposal matches"),
+           line(x, "CFG", f"received proposals: {', '.join(seen)}"),
+           line(x, "CFG", f"configured proposals: {_configured(x)}"),
+           line(x, "CFG", f"selected proposal: {seen[-1] if seen else '?'}")]
+    # quick_mode.c apply_lifetimes(): the peer's values are logged and echoed; the kernel SAs
+    # keep the child's own (child_sa.c install(): config->get_lifetime())
+    seconds, lifebytes = x.state.lifetimes.pop(x.serial, (0, 0))
+    child = _any_child(x)
+    if child is not None and seconds and seconds != child.life_time:
+        out.append(line(x, "IKE", f"received {seconds}s lifetime, configured "
+                                  f"{child.life_time}s"))
+    if child is not None and lifebytes:
+        out.append(line(x, "IKE", f"received {lifebytes} lifebytes, configured 0"))
+    return out
 
 
 def ipsec_atts_not_acceptable(x: Ctx) -> list[str]:
@@ -200,6 +232,18 @@ def qm_delete(x: Ctx) -> list[str]:
     return []
 
 
+def ipsec_sa_expired(x: Ctx) -> list[str]:
+    """The kernel SAs of a CHILD_SA destroyed with its IKE_SA (run A rt2: "deleting SAD entry
+    with SPI …", "deleted SAD entry with SPI …")."""
+    if x.text("reason") != "clear":
+        return []
+    out = []
+    for spi in (x.num("inbound_spi"), x.num("outbound_spi")):
+        out += [line(x, "KNL", f"deleting SAD entry with SPI {spi:08x}"),
+                line(x, "KNL", f"deleted SAD entry with SPI {spi:08x}")]
+    return out
+
+
 CHILD_HANDLERS: dict[str, Callable[[Ctx], list[str]]] = {
     "spi_allocated": spi_allocated, "qm_request": qm_request,
     "ipsec_proposal_check": ipsec_proposal_check,
@@ -207,5 +251,5 @@ CHILD_HANDLERS: dict[str, Callable[[Ctx], list[str]]] = {
     "ipsec_atts_not_acceptable": ipsec_atts_not_acceptable,
     "qm_sa_not_acceptable": qm_sa_not_acceptable, "ipsec_sa_created": ipsec_sa_created,
     "ipsec_install_failed": ipsec_install_failed, "notify_tx": notify_tx,
-    "qm_delete": qm_delete,
+    "qm_delete": qm_delete, "ipsec_sa_expired": ipsec_sa_expired,
 }

@@ -62,18 +62,22 @@ class LogState:
     received: dict[int, list[str]] = field(default_factory=dict)  # proposals seen per SA
     pending: list[str] = field(default_factory=list)           # lines awaiting the SA
     held: list[str] = field(default_factory=list)              # lines awaiting phase 1
+    peer_config: dict[int, list[str]] = field(default_factory=dict)  # MM5 lookup, if it works
     roles: dict[int, str] = field(default_factory=dict)
     states: dict[int, str] = field(default_factory=dict)       # pluto STATE_* per #serial
     serial: int = 0                                            # pluto #N counter
     sa_serial: dict[int, int] = field(default_factory=dict)    # IKE SA serial -> pluto #N
     qm_serial: dict[tuple[int, int], int] = field(default_factory=dict)
     qm_created: dict[tuple[int, int], float] = field(default_factory=dict)
+    qm_last: dict[int, int] = field(default_factory=dict)      # IKE SA serial -> newest QM #N
     qm_proxy: dict[tuple[int, int], tuple[Any, Any]] = field(default_factory=dict)
     spis: dict[tuple[int, int], int] = field(default_factory=dict)
     child_ids: int = 0
     deleting: set[int] = field(default_factory=set)           # SAs whose DELETE we sent
     larval: dict[int, list[int]] = field(default_factory=dict)  # responder SPIs not installed
     peer_deleted: set[int] = field(default_factory=set)       # SAs the peer deleted
+    replacing: dict[int, int] = field(default_factory=dict)   # peer -> ISAKMP SA replaced
+    lifetimes: dict[int, tuple[int, int]] = field(default_factory=dict)  # QM offer: s, bytes
     reqids: dict[str, int] = field(default_factory=dict)
     thread: int = 0
     lines: int = 0

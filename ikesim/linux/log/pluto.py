@@ -12,6 +12,8 @@ from ikesim.linux import names
 from ikesim.linux.log.common import Ctx, seconds_text
 
 Handler = Callable[[Ctx], list[str]]
+_PRF = {"md5": ("HMAC_MD5", 16), "sha": ("HMAC_SHA1", 20), "sha256": ("HMAC_SHA2_256", 32),
+        "sha384": ("HMAC_SHA2_384", 48), "sha512": ("HMAC_SHA2_512", 64)}
 _SENT = {("I", 1): "sent Main Mode request", ("I", 2): "sent Main Mode I2",
          ("I", 3): "sent Main Mode I3", ("R", 1): "sent Main Mode R1",
          ("R", 2): "sent Main Mode R2"}
@@ -39,11 +41,15 @@ def _sa(x: Ctx) -> int:
 
 
 def _qm(x: Ctx, *, new: bool = False) -> int:
-    st, key = x.state, (x.serial, x.num("message_id"))
+    st = x.state
+    if "message_id" not in x.fields and not new and x.serial in st.qm_last:
+        return st.qm_last[x.serial]     # IPsec SA events name the ISAKMP SA only
+    key = (x.serial, x.num("message_id"))
     if new or key not in st.qm_serial:
         st.serial += 1
         st.qm_serial[key] = st.serial
         st.qm_created[key] = x.now
+    st.qm_last[x.serial] = st.qm_serial[key]
     return st.qm_serial[key]
 
 
@@ -62,6 +68,11 @@ def sa_created(x: Ctx) -> list[str]:
     st.roles[x.serial], st.created[x.serial] = x.text("role"), x.now
     role = x.text("role")
     st.states[number] = "STATE_MAIN_I1" if role == "I" else "STATE_MAIN_R0"
+    old = st.replacing.pop(x.get("peer"), None) if role == "I" else None
+    if old is not None and old in st.sa_serial:
+        # ikev1_main.c main_outI1(): "initiating IKEv1 Main Mode connection to replace #%lu"
+        return [_line(x, number, "initiating IKEv1 Main Mode connection to replace "
+                                 f"#{st.sa_serial[old]}")]
     return [_line(x, number, "initiating IKEv1 Main Mode connection" if role == "I"
                   else "responding to Main Mode")]
 
@@ -75,11 +86,29 @@ def psk_found(x: Ctx) -> list[str]:
     st.seq[-x.serial] = 1
     conn = x.view.conn_for(x.get("peer"))
     length = x.view.psk_lengths.get(conn.name, 99) if conn is not None else 99
-    if length >= 10:
+    # the PRF's FIPS minimum is half its key size (crypt_prf.c crypt_prf_fips_key_size_min(),
+    # ike_alg_sha1.c / ike_alg_sha2.c names and sizes)
+    prf, key_size = _PRF.get(conn.proposals[0].hash if conn and conn.proposals else "sha",
+                             ("HMAC_SHA1", 20))
+    if length >= key_size // 2:
         return []
     return [_line(x, _sa(x), f"WARNING: connection {conn.name if conn else '?'} PSK length of "
-                             f"{length} bytes is too short for HMAC_SHA1 PRF in FIPS mode (10 "
-                             "bytes required)")]
+                             f"{length} bytes is too short for {prf} PRF in FIPS mode "
+                             f"({key_size // 2} bytes required)")]
+
+
+def policy_not_acceptable(x: Ctx) -> list[str]:
+    """No offered transform is acceptable (ikev1_spdb_struct.c parse_isakmp_sa_body())."""
+    return [_line(x, _sa(x), "no acceptable Oakley Transform")]
+
+
+def notify_tx(x: Ctx) -> list[str]:
+    """ikev1_main.c send_v1_notification(): "sending [encrypted ]notification NAME to
+    ADDR:PORT", encrypted once the ISAKMP SA has its keys (IS_V1_ISAKMP_ENCRYPTED)."""
+    state = x.state.states.get(_sa(x), "")
+    clear = state in ("", "STATE_MAIN_R0", "STATE_MAIN_R1", "STATE_MAIN_I1", "STATE_MAIN_I2")
+    return [_line(x, _sa(x), f"sending {'' if clear else 'encrypted '}notification "
+                             f"{x.text('notify_type')} to {x.ip('peer')}:500")]
 
 
 def _send_error(x: Ctx, number: int, where: str) -> list[str]:
@@ -170,7 +199,11 @@ def delete(x: Ctx) -> list[str]:
     elif reason == "half open timeout":
         out.append(_line(x, number, "deleting incomplete state after "
                                     f"{seconds_text(x.get('timeout') or 60)} seconds"))
-    if x.serial in st.peer_deleted:
+    elif reason == "Phase1 SA policy proposal not accepted":
+        # STF_FAIL_v1N: "we act as if this message never happened" (ikev1.c
+        # complete_v1_state_transition()): the notification is the only line
+        return []
+    if x.serial in st.peer_deleted and reason == "No reason":   # the peer's DELETE
         out.append(_line(x, number, f"received Delete SA payload: self-deleting ISAKMP State "
                                     f"#{number}"))
     notify = "sending" if reason == "No reason" and state.endswith(("I4", "R3")) else "NOT sending"
@@ -253,9 +286,25 @@ def ipsec_sa_created(x: Ctx) -> list[str]:
 
 
 def notify_rx(x: Ctx) -> list[str]:
-    return [_line(x, _sa(x), f"ignoring informational payload {x.text('notify_type')}, "
-                             f"msgid=00000000, length=12")] \
-        if x.state.states.get(_sa(x), "").startswith("STATE_MAIN") else []
+    """ikev1.c process_packet_tail() ignores the notifies it does not handle ("ignoring
+    informational payload …", length 12 + the SPI: INITIAL-CONTACT carries the two cookies,
+    charon main_mode.c); informational() ignores RESPONDER-LIFETIME with its own line: the
+    SA keeps pluto's own lifetime (ikev1.c EVENT_SA_REPLACE: min(ikelifetime, negotiated))."""
+    code, number = x.num("notify_code"), _sa(x)
+    state = x.state.states.get(number, "")
+    # after phase 1 every notify comes in a protected informational exchange, which
+    # informational() handles after the payload loop
+    protected = state in ("STATE_MAIN_I4", "STATE_MAIN_R3")
+    ignored = [_line(x, number, "received and ignored notification payload: "
+                                f"{'IPSEC_RESPONDER_LIFETIME' if code == 24576 else x.text('notify_type')}")]
+    if code == 24576:
+        return ignored
+    length = 12 + (16 if code == 24578 else 4 if x.num("protocol") == 3 else 0)
+    seen = [_line(x, number, f"ignoring informational payload {x.text('notify_type')}, "
+                             f"msgid=00000000, length={length}")]
+    if not state.startswith("STATE_MAIN"):
+        return []
+    return seen + (ignored if protected else [])
 
 
 def id_mismatch(x: Ctx) -> list[str]:
@@ -276,5 +325,6 @@ HANDLERS: dict[str, Handler] = {
     "qm_retransmit": qm_retransmit, "delete": delete, "qm_begin": qm_begin,
     "qm_request": qm_request, "ipsec_install_failed": ipsec_install_failed,
     "qm_delete": qm_delete, "ipsec_sa_created": ipsec_sa_created, "notify_rx": notify_rx,
-    "id_mismatch": id_mismatch,
+    "id_mismatch": id_mismatch, "policy_not_acceptable": policy_not_acceptable,
+    "notify_tx": notify_tx,
 }
