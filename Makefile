@@ -110,15 +110,19 @@ lint: $(STAMP_TEST)
 # Debian's libreswan under build/libreswan (it conflicts with the strongSwan packages: only its
 # libraries are installed); exits 2 with one line when a daemon is still missing.
 LIBRESWAN_DIR := build/libreswan
+# charon's userspace ESP (kernel-libipsec, in libcharon-extra-plugins) carries the ping test
+LIBIPSEC_PLUGIN := /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so
 LIBRESWAN_LIBS := libnss3-tools libcurl3-nss libevent-core-2.1-7 libevent-pthreads-2.1-7 \
 	libldns3 libunbound8 libnspr4 libnss3 libcap-ng0
 interop: $(STAMP_TEST)
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  if ! command -v swanctl >/dev/null 2>&1 || [ ! -x /usr/lib/ipsec/charon ] \
+	      || [ ! -f $(LIBIPSEC_PLUGIN) ] || ! command -v ping >/dev/null 2>&1 \
 	      || ! command -v certutil >/dev/null 2>&1; then \
 	    echo "installing strongSwan and libreswan's libraries (Debian packages) for interop"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	      strongswan-charon strongswan-swanctl iproute2 $(LIBRESWAN_LIBS) >/dev/null; \
+	      strongswan-charon strongswan-swanctl libcharon-extra-plugins iproute2 iputils-ping \
+	      $(LIBRESWAN_LIBS) >/dev/null; \
 	  fi; \
 	  if [ ! -x $(LIBRESWAN_DIR)/usr/libexec/ipsec/pluto ]; then \
 	    echo "unpacking Debian's libreswan into $(LIBRESWAN_DIR)"; \
@@ -127,7 +131,7 @@ interop: $(STAMP_TEST)
 	    dpkg -x build/libreswan-deb/libreswan_*.deb $(LIBRESWAN_DIR); \
 	  fi; \
 	fi
-	IKESIM_LIBRESWAN=$(LIBRESWAN_DIR) $(BIN)/python interop/harness.py --preflight
+	IKESIM_LIBRESWAN=$(LIBRESWAN_DIR) $(BIN)/python -m interop.harness --preflight
 	IKESIM_LIBRESWAN=$(LIBRESWAN_DIR) $(BIN)/python -m pytest interop -p no:cacheprovider
 
 clean:

@@ -5,7 +5,10 @@ removed afterwards, on addresses in 127.0.0.0/8 only: nothing leaves the namespa
 charon runs with a configuration generated here (strongswan.conf: its own ports 10500/14500 so
 that ikesim can bind the simulated routers' 127.0.x.y:500/4500, its vici socket and log in the
 run's folder; a private /run for its fixed pid file), loads a swanctl.conf with swanctl, and is
-told to initiate; the checks read ``swanctl --list-sas``, charon's log and ikesim's transcript.
+told to initiate (or waits: the lab initiates); the checks read ``swanctl --list-sas``, charon's
+log and ikesim's transcript. With ``libipsec`` charon does ESP in user space (kernel-libipsec,
+a TUN device, UDP encapsulation forced: interop/configs.py) for an inside address on a veth,
+and commands run in the namespace at given times (``ping``) carry real traffic through it.
 
 pluto (libreswan conflicts with the strongSwan packages: the Makefile unpacks Debian's package
 under build/libreswan) skips loopback interfaces, so its address 127.0.1.1/32 sits on a veth
@@ -13,14 +16,16 @@ inside the namespace; ``listen=`` keeps it on that address (ports 500/4500). Its
 found under the fixed /usr/libexec/ipsec: a private mount namespace binds the unpacked ones
 there. Its NSS database, configuration, secrets and control socket are in the run's folder.
 
-As a program: ``python interop/harness.py --preflight [charon|pluto]`` exits 2 with one line
+As a program: ``python -m interop.harness --preflight [charon|pluto]`` exits 2 with one line
 when a daemon or tool is missing or when we are not root (and 0 otherwise).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,15 +36,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from interop.configs import INSIDE, libreswan_conf, strongswan_conf, swanctl_conf
+
 ROOT = Path(__file__).resolve().parent.parent
 IKESIM = Path(sys.executable).with_name("ikesim")
 CHARON = Path(os.environ.get("IKESIM_CHARON", "/usr/lib/ipsec/charon"))
 SWANCTL = os.environ.get("IKESIM_SWANCTL", "swanctl")
 LIBRESWAN = Path(os.environ.get("IKESIM_LIBRESWAN", ROOT / "build" / "libreswan")).resolve()
 PLUTO_LIBEXEC = LIBRESWAN / "usr" / "libexec" / "ipsec"
-CHARON_PORT, CHARON_NATT_PORT = 10500, 14500     # the live: section's ports
-PLUGINS = ("random nonce openssl aes sha1 sha2 md5 hmac gmp kernel-netlink socket-default "
-           "vici")
+LIBIPSEC = CHARON.parent / "plugins" / "libstrongswan-kernel-libipsec.so"
+# IKESIM_INTEROP_KEEP=1: keep each run's folder (configurations, daemon logs) for inspection
+KEEP = os.environ.get("IKESIM_INTEROP_KEEP", "") not in ("", "0")
 
 
 class HarnessError(Exception):
@@ -55,7 +62,12 @@ def preflight(daemon: str = "charon") -> None:
         if not (CHARON.is_file() and os.access(CHARON, os.X_OK)):
             raise HarnessError(f"the strongSwan daemon is missing: no executable {CHARON} "
                                "(apt-get install strongswan-charon strongswan-swanctl)")
-        tools = ((SWANCTL, "strongswan-swanctl"),)
+        if not LIBIPSEC.is_file():
+            raise HarnessError(f"strongSwan's kernel-libipsec plugin is missing: no {LIBIPSEC} "
+                               "(apt-get install libcharon-extra-plugins)")
+        if not Path("/dev/net/tun").exists():
+            raise HarnessError("/dev/net/tun is missing (kernel-libipsec needs a TUN device)")
+        tools = ((SWANCTL, "strongswan-swanctl"), ("ping", "iputils-ping"))
     else:
         pluto = PLUTO_LIBEXEC / "pluto"
         if not (pluto.is_file() and os.access(pluto, os.X_OK)):
@@ -67,100 +79,6 @@ def preflight(daemon: str = "charon") -> None:
             raise HarnessError(f"{tool} is missing (apt-get install {package})")
     if not IKESIM.is_file():
         raise HarnessError(f"ikesim is not installed next to {sys.executable} (make test)")
-
-
-def strongswan_conf(folder: Path) -> str:
-    return f"""charon {{
-  load = {PLUGINS}
-  port = {CHARON_PORT}
-  port_nat_t = {CHARON_NATT_PORT}
-  install_routes = no
-  plugins {{
-    vici {{
-      socket = unix://{folder}/charon.vici
-    }}
-  }}
-  filelog {{
-    run {{
-      path = {folder}/charon.log
-      time_format = %s
-      time_add_ms = yes
-      ike_name = yes
-      default = 1
-      ike = 2
-      net = 2
-      flush_line = yes
-    }}
-  }}
-}}
-swanctl {{
-  load = pem pkcs1 x509 revocation constraints pubkey openssl random
-}}
-"""
-
-
-def swanctl_conf(local: str, remote: str, secret: str = "cisco123") -> str:
-    """The initiator's connection: rt1's of ../shared/fidelity/linux run A, on loopback."""
-    return f"""connections {{
-    vpn {{
-        version = 1
-        aggressive = no
-        local_addrs = {local}
-        remote_addrs = {remote}
-        proposals = 3des-sha1-modp1024
-        encap = no
-        dpd_delay = 0s
-        local {{
-            auth = psk
-            id = {local}
-        }}
-        remote {{
-            auth = psk
-            id = {remote}
-        }}
-        children {{
-            net {{
-                local_ts = 172.16.1.0/24
-                remote_ts = 172.16.2.0/24
-                esp_proposals = 3des-sha1
-                mode = tunnel
-                start_action = none
-            }}
-        }}
-    }}
-}}
-secrets {{
-    ike-peer {{
-        id-a = {local}
-        id-b = {remote}
-        secret = "{secret}"
-    }}
-}}
-"""
-
-
-def libreswan_conf(local: str, remote: str) -> str:
-    """rt1's conn of ../shared/fidelity/linux run D (MODP1536: Debian's build has no
-    MODP1024; IKEv1 needs ikev1-policy=accept), on loopback."""
-    return f"""config setup
-    ikev1-policy=accept
-    listen={local}
-
-conn vpn
-    ikev2=no
-    authby=secret
-    left={local}
-    leftid={local}
-    leftsubnet=172.16.1.0/24
-    right={remote}
-    rightid={remote}
-    rightsubnet=172.16.2.0/24
-    ike=3des-sha1;modp1536
-    esp=3des-sha1
-    pfs=no
-    keyingtries=1
-    auto=add
-"""
 
 
 @dataclass
@@ -182,6 +100,7 @@ class LiveRun:
     ikesim_err: str = ""
     ikesim_rc: int | None = None
     sas: dict[float, str] = field(default_factory=dict)    # lab time -> the daemon's SAs
+    outputs: dict[float, str] = field(default_factory=dict)  # lab time -> a command's output
 
     @property
     def log(self) -> list[str]:
@@ -195,6 +114,33 @@ def _run(*argv: str, timeout: float = 20, env: dict[str, str] | None = None
                           check=False)
 
 
+def _remove_namespace(name: str) -> None:
+    """Kill every process in namespace ``name`` (the daemons, ikesim, ping), then remove it."""
+    for pid in _run("ip", "netns", "pids", name).stdout.split():
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(pid), 9)
+    _run("ip", "netns", "del", name)
+
+
+def sweep_stale_namespaces() -> list[str]:
+    """Remove the namespaces (with their processes) and run folders a killed run left behind
+    (SIGKILL, a CI timeout: no ``finally`` ran): ours are named after the pid of the run that
+    made them, gone when it is gone (IKESIM_INTEROP_KEEP: folders stay)."""
+    removed = []
+    for line in _run("ip", "netns", "list").stdout.splitlines():
+        m = re.match(r"(ikesim-interop-(\d+)-\S+)", line)
+        if m is None or Path(f"/proc/{m.group(2)}").exists():
+            continue
+        _remove_namespace(m.group(1))
+        removed.append(m.group(1))
+    for folder in Path(tempfile.gettempdir()).glob("ikesim-interop-*"):
+        m = re.match(r"ikesim-interop-(\d+)-", folder.name)
+        if m is not None and not KEEP and not Path(f"/proc/{m.group(1)}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(str(folder))
+    return removed
+
+
 @contextlib.contextmanager
 def namespace(tag: str) -> Iterator[str]:
     name = f"ikesim-interop-{os.getpid()}-{tag}"
@@ -205,10 +151,14 @@ def namespace(tag: str) -> Iterator[str]:
         _run("ip", "-n", name, "link", "set", "lo", "up")
         yield name
     finally:
-        for pid in _run("ip", "netns", "pids", name).stdout.split():
-            with contextlib.suppress(ProcessLookupError, ValueError):
-                os.kill(int(pid), 9)
-        _run("ip", "netns", "del", name)
+        _remove_namespace(name)
+
+
+def _ip(ns: str, *commands: tuple[str, ...]) -> None:
+    for argv in commands:
+        done = _run("ip", "-n", ns, *argv)
+        if done.returncode != 0:
+            raise HarnessError(f"ip {' '.join(argv)} failed: {done.stderr.strip()}")
 
 
 def _in_ns(ns: str, *argv: str) -> list[str]:
@@ -216,7 +166,7 @@ def _in_ns(ns: str, *argv: str) -> list[str]:
 
 
 def _wait_for(path: Path, proc: subprocess.Popen[bytes], what: str, out: Path) -> None:
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30       # generous: a loaded machine starts slowly
     while not path.exists():
         if proc.poll() is not None or time.monotonic() > deadline:
             raise HarnessError(f"{what} did not start: "
@@ -234,10 +184,17 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def charon(ns: str, folder: Path, local: str, remote: str) -> Iterator[Daemon]:
-    """charon in ``ns`` with a private /run, its connection loaded."""
-    (folder / "strongswan.conf").write_text(strongswan_conf(folder))
-    (folder / "swanctl.conf").write_text(swanctl_conf(local, remote))
+def charon(ns: str, folder: Path, local: str, remote: str, *, libipsec: bool = False
+           ) -> Iterator[Daemon]:
+    """charon in ``ns`` with a private /run, its connection loaded; with ``libipsec``, ESP in
+    user space (kernel-libipsec, UDP encapsulation forced) for the inside address
+    :data:`INSIDE` on a veth (no dummy driver here)."""
+    if libipsec:
+        _ip(ns, ("link", "add", "inside0", "type", "veth", "peer", "name", "inside1"),
+            ("addr", "add", f"{INSIDE}/24", "dev", "inside0"), ("link", "set", "inside0", "up"),
+            ("link", "set", "inside1", "up"))
+    (folder / "strongswan.conf").write_text(strongswan_conf(folder, libipsec=libipsec))
+    (folder / "swanctl.conf").write_text(swanctl_conf(local, remote, encap=libipsec))
     env = dict(os.environ, STRONGSWAN_CONF=str(folder / "strongswan.conf"))
     vici = f"unix://{folder}/charon.vici"
     out = folder / "charon.out"
@@ -261,12 +218,9 @@ def charon(ns: str, folder: Path, local: str, remote: str) -> Iterator[Daemon]:
 @contextlib.contextmanager
 def pluto(ns: str, folder: Path, local: str, remote: str) -> Iterator[Daemon]:
     """pluto in ``ns``: ``local`` on a veth (pluto ignores lo), its conn added at start."""
-    for argv in (("link", "add", "lsw0", "type", "veth", "peer", "name", "lsw1"),
-                 ("addr", "add", f"{local}/32", "dev", "lsw0"),
-                 ("link", "set", "lsw0", "up"), ("link", "set", "lsw1", "up")):
-        done = _run("ip", "-n", ns, *argv)
-        if done.returncode != 0:
-            raise HarnessError(f"ip {' '.join(argv)} failed: {done.stderr.strip()}")
+    _ip(ns, ("link", "add", "lsw0", "type", "veth", "peer", "name", "lsw1"),
+        ("addr", "add", f"{local}/32", "dev", "lsw0"),
+        ("link", "set", "lsw0", "up"), ("link", "set", "lsw1", "up"))
     (folder / "nss").mkdir()
     (folder / "run").mkdir()
     made = _run("certutil", "-N", "-d", f"sql:{folder / 'nss'}", "--empty-password")
@@ -298,14 +252,30 @@ def pluto(ns: str, folder: Path, local: str, remote: str) -> Iterator[Daemon]:
 
 
 def live_run(scenario: str, local: str, remote: str, *, tag: str, daemon: str = "charon",
-             initiate_at: float = 1.0, list_at: tuple[float, ...] = (),
+             initiate_at: float | None = 1.0, list_at: tuple[float, ...] = (),
+             commands: tuple[tuple[float, tuple[str, ...]], ...] = (), libipsec: bool = False,
              limit: float = 300) -> LiveRun:
     """Run ``scenario`` live against a real ``daemon`` ("charon" or "pluto") initiating at
-    ``initiate_at`` s of lab time; list its SAs at the ``list_at`` times; return when ikesim
-    has finished."""
+    ``initiate_at`` s of lab time (None: never, the lab initiates); list its SAs at the
+    ``list_at`` times; start each of ``commands`` (time, argv) in the namespace at its time
+    (its output in ``LiveRun.outputs``); return when ikesim and the commands have finished."""
     preflight(daemon)
-    folder = Path(tempfile.mkdtemp(prefix=f"ikesim-interop-{tag}-"))
-    starter = charon if daemon == "charon" else pluto
+    folder = Path(tempfile.mkdtemp(prefix=f"ikesim-interop-{os.getpid()}-{tag}-"))
+    try:
+        return _live_run(folder, scenario, local, remote, tag=tag, daemon=daemon,
+                         initiate_at=initiate_at, list_at=list_at, commands=commands,
+                         libipsec=libipsec, limit=limit)
+    except BaseException:
+        if not KEEP:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _live_run(folder: Path, scenario: str, local: str, remote: str, *, tag: str, daemon: str,
+              initiate_at: float | None, list_at: tuple[float, ...],
+              commands: tuple[tuple[float, tuple[str, ...]], ...], libipsec: bool,
+              limit: float) -> LiveRun:
+    starter = functools.partial(charon, libipsec=libipsec) if daemon == "charon" else pluto
     with namespace(tag) as ns, starter(ns, folder, local, remote) as real:
         run = LiveRun(folder, ns, real.log)
         lab = subprocess.Popen(_in_ns(ns, str(IKESIM), "run", "--live", "--progress", "never",
@@ -326,14 +296,20 @@ def live_run(scenario: str, local: str, remote: str, *, tag: str, daemon: str = 
         writer = threading.Thread(target=lambda: output.extend(lab.stdout), daemon=True)  # type: ignore[arg-type]
         writer.start()
         initiate = None
+        started: dict[float, subprocess.Popen[str]] = {}
         try:
             if not ready.wait(60):
                 raise HarnessError("ikesim run --live did not start: " + "".join(errors)[-400:])
             begun = time.monotonic()           # the lab's time 0 (ikesim syncs after binding)
             pending = sorted(list_at)
+            queued = sorted(commands)
             while lab.poll() is None:
                 now = time.monotonic() - begun
-                if initiate is None and now >= initiate_at:
+                if queued and now >= queued[0][0]:
+                    at, argv = queued.pop(0)
+                    started[at] = subprocess.Popen(_in_ns(ns, *argv), stdout=subprocess.PIPE,
+                                                   stderr=subprocess.STDOUT, text=True)
+                if initiate is None and initiate_at is not None and now >= initiate_at:
                     initiate = subprocess.Popen(_in_ns(ns, *real.initiate),
                                                 stdout=subprocess.DEVNULL,
                                                 stderr=subprocess.DEVNULL, env=real.env)
@@ -354,13 +330,19 @@ def live_run(scenario: str, local: str, remote: str, *, tag: str, daemon: str = 
             if initiate is not None and initiate.poll() is None:
                 initiate.kill()
                 initiate.wait()
+            for at, proc in started.items():
+                try:
+                    run.outputs[at] = proc.communicate(timeout=30)[0]
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    run.outputs[at] = proc.communicate()[0] + "\n(killed after 30 s)"
     return run
 
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] != "--preflight" or len(argv) > 2 or \
             (len(argv) == 2 and argv[1] not in ("charon", "pluto")):
-        print("usage: harness.py --preflight [charon|pluto]", file=sys.stderr)
+        print("usage: python -m interop.harness --preflight [charon|pluto]", file=sys.stderr)
         return 2
     try:
         for daemon in argv[1:] or ["charon", "pluto"]:

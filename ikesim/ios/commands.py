@@ -236,10 +236,10 @@ def _show_crypto_session(device: IosDevice, cmd: ExecCommand) -> list[str]:
     def status(peer: int) -> str:
         return engine.phase1_status(peer) if engine is not None else "none"
 
-    def local(peer: int) -> int | None:
+    def local(peer: int) -> tuple[int, int, int] | None:
         live = [sa for sa in (engine.sas() if engine is not None else [])
                 if sa.peer == peer and not sa.deleted]
-        return live[-1].local if live else None
+        return (live[-1].local, live[-1].local_port, live[-1].peer_port) if live else None
 
     return show_crypto_session(_ipsec_flows(device), status, local)
 

@@ -165,17 +165,24 @@ def show_crypto_session_detail(flows: list[Any], ike_sa: Callable[[int], Any],
             lines.append(f"Profile: {prof}")
         if up:
             lines.append(f"Uptime: {_uptime(now - sa.established_at)}")
+        # after NAT-T the SA's ports: 4500 and the peer's floated one, capability N (a
+        # CSR1000's session detail, Microsoft Learn, ExpressRoute: site-to-site VPN over
+        # Microsoft peering; the code legend above)
+        local_port = getattr(sa, "local_port", 500) if sa is not None else 500
+        peer_port = getattr(sa, "peer_port", 500) if sa is not None else 500
+        natt = getattr(getattr(sa, "natt", None), "floated", False) is True
         lines += [f"Session status: {status:<14}",
-                  f"Peer: {_ip(peer)} port 500 fvrf: (none) ivrf: (none)",
+                  f"Peer: {_ip(peer)} port {peer_port} fvrf: (none) ivrf: (none)",
                   f"      Phase1_id: {_ip(peer)}", "      Desc: (none)", "  Session ID: 0  "]
         if sa is not None:
             state = "Active" if up else "Inactive"
-            lines.append(f"  IKEv1 SA: local {_ip(sa.local)}/500 remote {_ip(peer)}/500 "
-                         f"{state} ")
+            lines.append(f"  IKEv1 SA: local {_ip(sa.local)}/{local_port} remote {_ip(peer)}/"
+                         f"{peer_port} {state} ")
             neg = getattr(sa, "negotiated", None)
             left = hms(sa.established_at + neg.lifetime - now) if up and neg is not None \
                 else "00:00:00"
-            lines.append(f"          Capabilities:(none) connid:{conn_id(sa)} lifetime:{left}")
+            caps = "N" if natt else "(none)"
+            lines.append(f"          Capabilities:{caps} connid:{conn_id(sa)} lifetime:{left}")
         for flow in group:
             p = flow.proxy
             proto = "ip" if p.protocol == 0 else str(p.protocol)

@@ -172,8 +172,12 @@ def show_crypto_ipsec_sa(dialect: str, now: float, flow_list: list[Flow]) -> lis
 
 
 def show_crypto_session(flow_list: list[Flow], ike_status: Callable[[int], str],
-                        ike_local: Callable[[int], int | None]) -> list[str]:
-    """`show crypto session` (12.3T+/15.x layout): one entry per interface and peer."""
+                        ike_local: Callable[[int], tuple[int, int, int] | None]) -> list[str]:
+    """`show crypto session` (12.3T+/15.x layout): one entry per interface and peer.
+    ``ike_local(peer)``: the live IKE SA's (local address, local port, peer port), or None. The
+    ports are the SA's: 4500 and the peer's floated port after NAT-T (a CSR1000's "Peer: ... port
+    4500" and "local 10.1.10.50/4500 remote .../4500", Microsoft Learn, ExpressRoute: site-to-site
+    VPN over Microsoft peering)."""
     lines = ["Crypto session current status", ""]
     seen: dict[tuple[str, int], list[Flow]] = {}
     for flow in flow_list:
@@ -187,12 +191,14 @@ def show_crypto_session(flow_list: list[Flow], ike_status: Callable[[int], str],
             status = "UP-NO-IKE"
         else:
             status = "DOWN-NEGOTIATING" if ike == "negotiating" else "DOWN"
+        ends = ike_local(peer)
         lines += [f"Interface: {iface}", f"Session status: {status}",
-                  f"Peer: {_ip(peer)} port 500"]
-        local = ike_local(peer)
-        if local is not None:
+                  f"Peer: {_ip(peer)} port {ends[2] if ends else 500}"]
+        if ends is not None:
+            local, local_port, peer_port = ends
             state = "Active" if ike == "established" else "Inactive"
-            lines.append(f"  IKE SA: local {_ip(local)}/500 remote {_ip(peer)}/500 {state}")
+            lines.append(f"  IKE SA: local {_ip(local)}/{local_port} remote {_ip(peer)}/"
+                         f"{peer_port} {state}")
         for f in group:
             p = f.proxy
             proto = "ip" if p.protocol == 0 else str(p.protocol)
