@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .attributes import decode_attributes, encode_attributes
+from .chain import encode_chain, walk_chain
 from .constants import GENERIC_HEADER_LEN, NotifyType
 from .errors import IsakmpDecodeError
+from .head import Head, HeadPart, compile_head
 
 Values = dict[str, Any]
 MALFORMED = NotifyType.PAYLOAD_MALFORMED
-_GENERIC_HEADER = struct.Struct("!BBH")   # NextPayload, RESERVED, Payload Length (§3.2)
 
 
 @dataclass(slots=True)
@@ -50,6 +51,10 @@ class Field:
     def fixed_size(self) -> int:
         """Octets this field always occupies."""
         return 0
+
+    def head_part(self) -> HeadPart | None:
+        """This field as part of a compiled run of fixed-size leading fields, if it can be."""
+        return None
 
     def encode(self, obj: Any, out: bytearray) -> None:
         raise NotImplementedError
@@ -85,6 +90,10 @@ class UInt(Field):
     def fixed_size(self) -> int:
         return self.size
 
+    def head_part(self) -> HeadPart:
+        return HeadPart(self.size, self.name, self.name, valid=self.valid, notify=self.notify,
+                        at_key=self.name)
+
     def encode(self, obj: Any, out: bytearray) -> None:
         value = getattr(obj, self.name)
         if type(value) is int and 0 <= value < self._limit:    # the usual case
@@ -114,6 +123,9 @@ class Reserved(Field):
     def fixed_size(self) -> int:
         return self.size
 
+    def head_part(self) -> HeadPart:
+        return HeadPart(self.size, "#reserved", reserved=True)
+
     def encode(self, obj: Any, out: bytearray) -> None:
         out += bytes(self.size)
 
@@ -140,6 +152,9 @@ class SizeOf(Field):
     @property
     def fixed_size(self) -> int:
         return self.size
+
+    def head_part(self) -> HeadPart:
+        return HeadPart(self.size, self._key, self.target, length=True, at_key=self._key)
 
     def encode(self, obj: Any, out: bytearray) -> None:
         out += _pack_uint(len(getattr(obj, self.target)), self.size, self._what)
@@ -290,7 +305,11 @@ class Chain(Field):
 
 @dataclass
 class Spec:
-    """A payload (or proposal/transform) description: its class, type and fields."""
+    """A payload (or proposal/transform) description: its class, type and fields.
+
+    The description is compiled once: the leading fixed-size fields into one ``struct``
+    (``head.Head``), the rest kept as bound field methods; a body that is one ``Raw`` taking
+    the rest of the payload (KE, nonce, hash, vendor ID ...) is a slice."""
 
     cls: type
     ptype: int
@@ -302,9 +321,41 @@ class Spec:
         self._produces = tuple(f.produces for f in self.fields if f.produces is not None)
         # bound once: the codec's inner loops call these for every payload
         self._encoders = tuple(f.encode for f in self.fields if not isinstance(f, Check))
-        self._decoders = tuple(f.decode for f in self.fields)
+        parts: list[HeadPart] = []
+        for f in self.fields:
+            part = f.head_part()
+            if part is None:
+                break
+            parts.append(part)
+        self._head: Head | None = compile_head(parts)
+        tail = self.fields[len(parts):]
+        self._tail_encoders = tuple(f.encode for f in tail if not isinstance(f, Check))
+        self._tail_decoders = tuple(f.decode for f in tail)
+        self._needs_at = any(isinstance(f, (Check, Items, Chain)) for f in tail)
+        sized = {f.target for f in self.fields if isinstance(f, SizeOf)}
+        rest = tail[0] if len(tail) == 1 else None
+        # the name of a last Raw that takes the rest of the body, when that is all the tail is
+        self._rest: str | None = rest.name if (
+            type(rest) is Raw and rest.fixed is None and rest.name not in sized) else None
 
     def encode(self, obj: Any) -> bytes:
+        rest = self._rest
+        if rest is not None and self._head is None:
+            value = getattr(obj, rest)
+            if type(value) is bytes:
+                return value
+        if self._head is not None:
+            try:
+                out = bytearray(self._head.encode(obj))
+            except (struct.error, TypeError):    # the fields say which one and why
+                return self._encode_fields(obj)
+        else:
+            out = bytearray()
+        for encode in self._tail_encoders:
+            encode(obj, out)
+        return bytes(out)
+
+    def _encode_fields(self, obj: Any) -> bytes:
         out = bytearray()
         for encode in self._encoders:
             encode(obj, out)
@@ -315,52 +366,22 @@ class Spec:
         if end - pos < self.min_body:
             raise IsakmpDecodeError(base + pos - 2, f"{self.cls.__name__} length "
                                     f"{end - pos + GENERIC_HEADER_LEN} is too short", MALFORMED)
-        r = Reader(data, pos, end, base)
-        values: Values = {}
-        for decode in self._decoders:
-            decode(r, values)
-        if r.pos != r.end:
-            raise IsakmpDecodeError(r.offset, f"extra octets in {self.cls.__name__}", MALFORMED)
+        head = self._head
+        if head is None:
+            values: Values = {}
+            start = pos
+        else:
+            values = head.decode(data, pos, base)
+            start = pos + head.size
+        if self._rest is not None:
+            values[self._rest] = bytes(data[start:end])
+        else:
+            r = Reader(data, start, end, base)
+            if head is not None and self._needs_at:
+                r.at = head.offsets(base + pos)
+            for decode in self._tail_decoders:
+                decode(r, values)
+            if r.pos != r.end:
+                raise IsakmpDecodeError(r.offset, f"extra octets in {self.cls.__name__}",
+                                        MALFORMED)
         return self.cls(**{name: values[name] for name in self._produces})
-
-
-def encode_chain(items: list[tuple[int, bytes]]) -> bytes:
-    """Chain (type, body) pairs with generic headers (RFC 2408 §3.2)."""
-    out = bytearray()
-    for i, (_, body) in enumerate(items):
-        nxt = items[i + 1][0] if i + 1 < len(items) else 0
-        length = GENERIC_HEADER_LEN + len(body)
-        if length > 0xFFFF:
-            raise ValueError(f"payload length {length} exceeds 65535")
-        out += _GENERIC_HEADER.pack(nxt, 0, length)
-        out += body
-    return bytes(out)
-
-
-def walk_chain(data: bytes, pos: int, end: int, base: int, first_type: int, type_at: int,
-               accept: Callable[[int], bool], bad_type_notify: int,
-               context: str) -> tuple[list[tuple[int, int, int]], int]:
-    """Follow generic headers from ``pos`` until NextPayload 0.
-
-    Returns ([(type, body_start, body_end)], position after the last payload). ``type_at`` is
-    the index of the octet that announced ``first_type`` (for the error offset).
-    """
-    spans: list[tuple[int, int, int]] = []
-    ptype = first_type
-    while ptype != 0:
-        if not accept(ptype):
-            raise IsakmpDecodeError(base + type_at, f"unexpected payload type {ptype} {context}",
-                                    bad_type_notify)
-        if end - pos < GENERIC_HEADER_LEN:
-            raise IsakmpDecodeError(base + pos, "truncated generic payload header", MALFORMED)
-        nxt, reserved, length = _GENERIC_HEADER.unpack_from(data, pos)
-        if reserved:
-            raise IsakmpDecodeError(base + pos + 1, "reserved field not zero", MALFORMED)
-        if length < GENERIC_HEADER_LEN:
-            raise IsakmpDecodeError(base + pos + 2, f"payload length {length} < 4", MALFORMED)
-        if length > end - pos:
-            raise IsakmpDecodeError(base + pos + 2,
-                                    f"payload length {length} runs past the end", MALFORMED)
-        spans.append((ptype, pos + GENERIC_HEADER_LEN, pos + length))
-        type_at, pos, ptype = pos, pos + length, nxt
-    return spans, pos
