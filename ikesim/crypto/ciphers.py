@@ -80,6 +80,24 @@ _ALGORITHMS: dict[str, Callable[[bytes], Any]] = {
 _CBC = modes.CBC
 
 
+# Algorithm objects (immutable key holders) by (cipher, key): an SA's key is used for every
+# message it protects, so its key checks run once. Bounded: emptied when full.
+_KEYED: dict[tuple[str, bytes], Any] = {}
+_KEYED_MAX = 1024
+
+
+def _keyed(spec: CipherSpec, key: bytes) -> Any:
+    try:
+        return _KEYED[spec.name, key]
+    except (KeyError, TypeError):      # TypeError: an unhashable key (bytearray) is not kept
+        algorithm = _algorithm(spec, key)
+    if type(key) is bytes:
+        if len(_KEYED) >= _KEYED_MAX:
+            _KEYED.clear()
+        _KEYED[spec.name, key] = algorithm
+    return algorithm
+
+
 def _algorithm(spec: CipherSpec, key: bytes) -> Any:
     if len(key) != spec.key_len:
         raise CryptoError(f"{spec.name} key must be {spec.key_len} octets, got {len(key)}")
@@ -101,16 +119,18 @@ def _check(spec: CipherSpec, iv: bytes, data: bytes, what: str) -> None:
 def encrypt_cbc(name: str, key: bytes, iv: bytes, plaintext: bytes) -> bytes:
     """CBC-encrypt; the plaintext must already be padded to a block multiple (see pad_zero)."""
     spec = CIPHERS.get(name) or get_cipher(name)
-    _check(spec, iv, plaintext, "plaintext")
-    enc = Cipher(_algorithm(spec, key), _CBC(iv)).encryptor()
+    if len(iv) != spec.block_size or len(plaintext) % spec.block_size:
+        _check(spec, iv, plaintext, "plaintext")
+    enc = Cipher(_keyed(spec, key), _CBC(iv)).encryptor()
     return enc.update(plaintext) + enc.finalize()
 
 
 def decrypt_cbc(name: str, key: bytes, iv: bytes, ciphertext: bytes) -> bytes:
     """CBC-decrypt; raises CryptoError if the ciphertext is not a block multiple."""
     spec = CIPHERS.get(name) or get_cipher(name)
-    _check(spec, iv, ciphertext, "ciphertext")
-    dec = Cipher(_algorithm(spec, key), _CBC(iv)).decryptor()
+    if len(iv) != spec.block_size or len(ciphertext) % spec.block_size:
+        _check(spec, iv, ciphertext, "ciphertext")
+    dec = Cipher(_keyed(spec, key), _CBC(iv)).decryptor()
     return dec.update(ciphertext) + dec.finalize()
 
 

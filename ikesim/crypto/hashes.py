@@ -6,6 +6,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+try:  # the C function behind hmac.digest (CPython's OpenSSL module), without its Python frame
+    from _hashlib import hmac_digest as _hmac_digest
+except ImportError:  # pragma: no cover - a Python built without OpenSSL
+    _hmac_digest = hmac.digest
+
 from ikesim.crypto.errors import CryptoError
 
 HASH_NAMES: tuple[str, ...] = ("md5", "sha1", "sha256", "sha384", "sha512")
@@ -44,4 +49,4 @@ def hash_(hash_name: str, data: bytes) -> bytes:
 
 def prf(hash_name: str, key: bytes, data: bytes) -> bytes:
     """prf(key, data) = HMAC-<hash>(key, data) (RFC 2409 §5), in one call to OpenSSL."""
-    return hmac.digest(key, data, _ALIASES.get(hash_name) or normalize_hash_name(hash_name))
+    return _hmac_digest(key, data, _ALIASES.get(hash_name) or normalize_hash_name(hash_name))

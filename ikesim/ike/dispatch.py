@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ikesim.ike.context import Context, Reject
-from ikesim.ike.messages import describe_payloads, payload_name
+from ikesim.ike.messages import describe_payloads, payload_names
 from ikesim.ike.sa import IsakmpSa
 from ikesim.ike.transitions import Transition, payload_problem
 from ikesim.isakmp import Header, Payload
@@ -43,7 +43,7 @@ def report(ctx: Context, sa: IsakmpSa, rej: Reject) -> None:
 def dispatch(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbound,
              actions: Mapping[str, Action]) -> bool:
     """Check ``msg`` against ``row`` and run its action; True when the action completed."""
-    problem = payload_problem(row, [payload_name(p) for p in msg.payloads])
+    problem = payload_problem(row, payload_names(msg.payloads))
     if problem is not None:
         ctx.emit(sa, "bad_message", peer=sa.peer, reason=f"{row.message}: {problem}")
         return False

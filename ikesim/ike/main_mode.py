@@ -20,7 +20,7 @@ from ikesim.ike.informational import notify_plain
 from ikesim.ike.messages import (
     IKE_PORT,
     first_payload_body,
-    payload_name,
+    payload_names,
     phase1_sa_shape,
     plain_payloads,
 )
@@ -135,7 +135,7 @@ def new_responder(ctx: Context, now: float, header: Header, data: bytes, src: in
         return
     row = lookup(NEW, "R", "MM1", False)
     assert row is not None
-    problem = payload_problem(row, [payload_name(p) for p in payloads])
+    problem = payload_problem(row, payload_names(payloads))
     if problem is not None:            # checked before an SA exists: a bad MM1 leaves none
         ctx.emit(None, "bad_message", peer=src, reason=f"MM1: {problem}")
         return

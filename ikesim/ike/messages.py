@@ -51,6 +51,11 @@ def payload_name(p: Payload) -> str:
     return PAYLOAD_NAMES[type(p)]
 
 
+def payload_names(payloads: list[Payload]) -> list[str]:
+    """``payload_name`` of each payload, in order (one call per message, not per payload)."""
+    return list(map(PAYLOAD_NAMES.__getitem__, map(type, payloads)))
+
+
 def describe_payloads(payloads: list[Payload]) -> list[str]:
     """A message's payloads for the ``payload_events`` profiles, in order: the payload names
     above, ``VENDOR:<hex>`` for a vendor ID and ``NOTIFY:<type>`` for a notification (the

@@ -24,7 +24,7 @@ joins these tables as new rows.
 
 from __future__ import annotations
 
-from collections import Counter
+import sys
 from dataclasses import dataclass
 from functools import cache
 
@@ -173,16 +173,26 @@ def has_encrypted_row(exchange: str, state: str, role: str) -> bool:
                and _matches(t.role, role) for t in TRANSITIONS)
 
 
+@cache
+def _payload_limits(t: Transition) -> dict[str, int]:
+    """How many of each payload row ``t`` admits (a repeatable one: any number)."""
+    limits = {name: t.required.count(name) + t.optional.count(name)
+              for name in (*t.required, *t.optional)}
+    limits.update(dict.fromkeys(t.repeatable, sys.maxsize))
+    return limits
+
+
 def payload_problem(t: Transition, names: list[str]) -> str | None:
     """Why the payloads ``names`` (in message order) do not fit row ``t``; None when they do."""
-    counts = Counter(names)
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
     for name in t.required:
-        if counts[name] == 0:
+        if name not in counts:
             return f"missing {name} payload"
+    limits = _payload_limits(t)
     for name, n in counts.items():
-        if name in t.repeatable:
-            continue
-        allowed = t.required.count(name) + t.optional.count(name)
+        allowed = limits.get(name, 0)
         if allowed == 0:
             return f"unexpected {name} payload"
         if n > allowed:

@@ -15,12 +15,12 @@ _GENERIC_HEADER = struct.Struct("!BBH")   # NextPayload, RESERVED, Payload Lengt
 def encode_chain(items: list[tuple[int, bytes]]) -> bytes:
     """Chain (type, body) pairs with generic headers (RFC 2408 §3.2)."""
     out = bytearray()
+    pack, last = _GENERIC_HEADER.pack, len(items) - 1
     for i, (_, body) in enumerate(items):
-        nxt = items[i + 1][0] if i + 1 < len(items) else 0
         length = GENERIC_HEADER_LEN + len(body)
         if length > 0xFFFF:
             raise ValueError(f"payload length {length} exceeds 65535")
-        out += _GENERIC_HEADER.pack(nxt, 0, length)
+        out += pack(items[i + 1][0] if i < last else 0, 0, length)
         out += body
     return bytes(out)
 
