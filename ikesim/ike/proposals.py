@@ -104,7 +104,7 @@ def display_attributes(transform: Transform) -> list[list[Any]]:
         if octets and (t == ATTR_LIFE_DURATION or t not in ATTR_NAMES):
             value: Any = bytes(a.value)
         else:
-            v = int(a.int_value)
+            v = a.value if type(a.value) is int else int(a.int_value)   # TV: the int itself
             names = VALUE_NAMES.get(t)
             value = names.get(v, v) if names is not None else v
         out.append([name, value])
@@ -128,7 +128,8 @@ class Offer:
         life_type = LIFE_SECONDS
         life: int | None = None
         for a in transform.attributes:
-            t, v = int(a.type), int(a.int_value)
+            t = int(a.type)
+            v = a.value if type(a.value) is int else int(a.int_value)   # TV: the int itself
             if t == ATTR_LIFE_TYPE:
                 life_type = v
             elif t == ATTR_LIFE_DURATION:

@@ -172,7 +172,7 @@ def parse_offer(t: Transform) -> EspOffer:
     display: list[list[Any]] = []
     for a in t.attributes:
         kind = int(a.type)
-        v = int(a.int_value)
+        v = a.value if type(a.value) is int else int(a.int_value)    # TV: the int itself
         if kind == A_LIFE_TYPE:
             life_type = v
             display.append(["life_type", "seconds" if v == LIFE_SECONDS else "kilobytes"])

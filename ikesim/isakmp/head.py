@@ -71,8 +71,8 @@ class Head:
         # (index, offset, valid, key, notify) in field order; valid None: a RESERVED field
         self._checks = tuple((i, offsets[i], p.valid, p.key, p.notify)
                              for i, p in enumerate(parts) if p.reserved or p.valid is not None)
-        self._at = tuple((p.at_key, offsets[i]) for i, p in enumerate(parts)
-                         if p.at_key is not None)
+        named = [i for i, p in enumerate(parts) if p.at_key is not None]
+        self._at = (tuple(parts[i].at_key for i in named), tuple(offsets[i] for i in named))
 
     def encode(self, obj: Any) -> bytes:
         """The packed fields; ``struct.error`` when a value does not fit (the caller then
@@ -101,7 +101,8 @@ class Head:
 
     def offsets(self, start: int) -> dict[str, int]:
         """Absolute offsets of the fields later checks may name (``Reader.at``)."""
-        return {key: start + offset for key, offset in self._at}
+        keys, offsets = self._at
+        return dict(zip(keys, map(start.__add__, offsets), strict=True))
 
 
 def compile_head(parts: list[HeadPart]) -> Head | None:

@@ -14,7 +14,7 @@ from .constants import (
     PayloadType,
 )
 from .errors import IsakmpDecodeError
-from .payloads import SPECS_BY_TYPE, Payload, spec_of
+from .payloads import SPECS, SPECS_BY_TYPE, Payload, spec_of
 from .wire import encode_chain, walk_chain
 
 _HEADER = struct.Struct("!8s8sBBBBII")
@@ -100,7 +100,7 @@ def encode_payloads(payloads: list[Payload]) -> tuple[int, bytes]:
     """(type of the first payload, the chained payloads); (0, b"") when empty."""
     items = []
     for p in payloads:
-        spec = spec_of(p)
+        spec = SPECS.get(type(p)) or spec_of(p)     # spec_of: the TypeError for a stranger
         items.append((spec.ptype, spec.encode(p)))
     return (items[0][0] if items else PayloadType.NONE), encode_chain(items)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, ClassVar
 
 from .attributes import decode_attributes, encode_attributes
@@ -281,7 +282,7 @@ class Chain(Field):
 
     def encode(self, obj: Any, out: bytearray) -> None:
         items = getattr(obj, self.name)
-        out += encode_chain([(self.item_type, self.spec.encode(i)) for i in items])
+        out += encode_chain(list(zip(repeat(self.item_type), map(self.spec.encode, items), strict=False)))
 
     def decode(self, r: Reader, values: Values) -> None:
         r.at[self.name] = r.base + r.pos
