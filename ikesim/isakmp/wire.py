@@ -385,4 +385,5 @@ class Spec:
             if r.pos != r.end:
                 raise IsakmpDecodeError(r.offset, f"extra octets in {self.cls.__name__}",
                                         MALFORMED)
-        return self.cls(**{name: values[name] for name in self._produces})
+        produces = self._produces
+        return self.cls(**dict(zip(produces, map(values.__getitem__, produces), strict=True)))
