@@ -265,6 +265,8 @@ class CertRequestTask:
     """Main mode with signatures: the CERT_REQ that follows KE and Ni in MM3 and MM4 (RFC 2409
     §5.1: "HDR, KE, Ni [, CERT_REQ]"), built after the key-exchange task."""
 
+    PROCESSES, BUILDS = frozenset(), frozenset({"MM3", "MM4"})
+
     def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
                 data: bytes, payloads: list[Payload]) -> None:
         return None                      # received CERT_REQs are read by RsaSigTask

@@ -24,7 +24,7 @@ from ikesim.ike.messages import (
     phase1_sa_shape,
     plain_payloads,
 )
-from ikesim.ike.phase1_tasks import REASON_NO_PROPOSAL, TASKS
+from ikesim.ike.phase1_tasks import REASON_NO_PROPOSAL, TASKS, Phase1Task
 from ikesim.ike.protect import EXCHANGE_MAIN, ProtectionError
 from ikesim.ike.sa import MM_NO_STATE, QM_IDLE, ZERO_COOKIE, IsakmpSa
 from ikesim.ike.transitions import MAIN_MODE, NEW, Transition, lookup, payload_problem
@@ -61,8 +61,15 @@ def expected_plain(state: str, role: str) -> str | None:
                  if t.state == state and t.role == role and not t.encrypted), None)
 
 
+@cache
+def _acting(message: str, methods: str) -> tuple[Phase1Task, ...]:
+    """The tasks, in order, whose ``process`` or ``build`` (``methods``: "PROCESSES" or
+    "BUILDS") acts on ``message``; a task without that set acts on every message."""
+    return tuple(t for t in TASKS if message in getattr(t, methods, (message,)))
+
+
 def _build(ctx: Context, sa: IsakmpSa, message: str) -> list[Payload]:
-    return [p for task in TASKS for p in task.build(ctx, sa, message)]
+    return [p for task in _acting(message, "BUILDS") for p in task.build(ctx, sa, message)]
 
 
 def phase1_next_iv(sa: IsakmpSa) -> bytes:
@@ -209,7 +216,7 @@ def run_tasks(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbo
     if received_first:
         ctx.internal(sa, row.internal[0], FROM_PEER)
     ios_detail.announce(ctx, sa, msg.payloads)
-    for task in TASKS:
+    for task in _acting(row.message, "PROCESSES"):
         task.process(ctx, now, sa, row.message, msg.header, msg.data, msg.payloads)
     if row.encrypted:
         sa.iv = msg.next_iv                   # committed only once the message is accepted

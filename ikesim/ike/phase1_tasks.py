@@ -89,6 +89,8 @@ def _nonce(sa: IsakmpSa, payloads: list[Payload]) -> bytes:
 class ProposalTask:
     """The ISAKMP SA offer (MM1) and its acceptance (MM2) against `crypto isakmp policy`."""
 
+    PROCESSES = BUILDS = frozenset({"MM1", "MM2"})     # the messages it acts on (main_mode)
+
     def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
                 data: bytes, payloads: list[Payload]) -> None:
         if message == "MM1":
@@ -180,6 +182,8 @@ def _lifetime_set(ctx: Context, sa: IsakmpSa, result: props.MatchResult, *, actu
 
 class KeyExchangeTask:
     """Diffie-Hellman values and nonces (MM3/MM4) and the keys derived from them."""
+
+    PROCESSES = BUILDS = frozenset({"MM3", "MM4"})
 
     def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
                 data: bytes, payloads: list[Payload]) -> None:
@@ -356,6 +360,8 @@ class AuthenticatedTask:
     """What follows a verified HASH_I/HASH_R (MM5/MM6), after the port float of NAT-T (trace
     05: "Detected port floating", then "Process initial contact ... remote port 4501"): the
     peer's INITIAL-CONTACT is honoured and the peer recorded."""
+
+    PROCESSES, BUILDS = frozenset({"MM5", "MM6"}), frozenset()
 
     def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
                 data: bytes, payloads: list[Payload]) -> None:
