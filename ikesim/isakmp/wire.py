@@ -338,6 +338,8 @@ class Spec:
         # the name of a last Raw that takes the rest of the body, when that is all the tail is
         self._rest: str | None = rest.name if (
             type(rest) is Raw and rest.fixed is None and rest.name not in sized) else None
+        # likewise a last Attrs (a transform's attributes)
+        self._rest_attrs: str | None = rest.name if type(rest) is Attrs else None
 
     def encode(self, obj: Any) -> bytes:
         rest = self._rest
@@ -376,6 +378,8 @@ class Spec:
             start = pos + head.size
         if self._rest is not None:
             values[self._rest] = bytes(data[start:end])
+        elif self._rest_attrs is not None:
+            values[self._rest_attrs] = decode_attributes(data, start, end, base)
         else:
             r = Reader(data, start, end, base)
             if head is not None and self._needs_at:
