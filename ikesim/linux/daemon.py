@@ -236,6 +236,10 @@ class IkeDaemon(CryptoService):
         conn = self.view.conn_for(event.fields.get("peer"))
         if conn is None or conn.name not in self.up:
             return
+        sa = self.engine.sa(event.sa_serial)
+        newest = self.engine.established_sa(sa.peer) if sa is not None else None
+        if newest is not None and newest.serial > event.sa_serial:
+            return        # revival.c should_revive(): "revival: skipping, have newer #N"
         delay = self._revive_delay.get(conn.name, 0.0)
         self._revive_delay[conn.name] = min(delay + REVIVE_CONN_DELAY, REVIVE_CONN_DELAY_MAX)
         number = self.log_state.sa_serial.get(event.sa_serial, 0)

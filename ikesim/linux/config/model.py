@@ -92,6 +92,8 @@ class Connection:
     retransmit_timeout: float | None = None
     auto: str = ""                        # libreswan auto= (add, start, ondemand, route, ignore)
     rekey_margin: int = 540               # libreswan rekeymargin= (seconds before replacing)
+    rekey_fuzz: int = 100                 # libreswan rekeyfuzz= (percent)
+    rekey: bool = True                    # libreswan rekey= (no: SAs expire, not replaced)
     timers: CharonTimers = field(default_factory=CharonTimers)   # strongSwan
     line: int = 0
 
