@@ -106,6 +106,16 @@ def test_swanctl_connection_children_secrets() -> None:
     assert policy.pfs_group == 2 and policy.lifetime_seconds == 3960 and policy.lifetime_kb == 0
 
 
+def test_ipsec_conf_rekey_settings() -> None:
+    """rekey=, rekeyfuzz=, keyingtries=%forever (ipsec.conf(5)); a rekeymargin not shorter than
+    salifetime is halved (libreswan connections.c)."""
+    conn = libreswan(IPSEC_CONF.replace(
+        "auto=start", "auto=start\n    rekey=no\n    rekeyfuzz=0%\n    keyingtries=%forever\n"
+        "    salifetime=10m\n    rekeymargin=15m")).connections[0]
+    assert (conn.rekey, conn.rekey_fuzz, conn.keyingtries, conn.rekey_margin) == \
+        (False, 0, 0, 300)
+
+
 def test_ipsec_conf_defaults_as_libreswan() -> None:
     cfg = libreswan()
     conn = cfg.connections[0]
@@ -193,6 +203,12 @@ def test_ipsec_conf_errors() -> None:
     assert "retransmit-interval" in err.reason and err.line == 13
     err = error_of(libreswan, IPSEC_CONF.replace("auto=start", "keyingtries=many"))
     assert "keyingtries: 'many' is not a number" in err.reason and err.line == 13
+    err = error_of(libreswan, IPSEC_CONF.replace("auto=start", "keyingtries=²"))  # not int()
+    assert "keyingtries" in err.reason and err.line == 13
+    err = error_of(libreswan, IPSEC_CONF.replace("auto=start", "rekeyfuzz=abc"))
+    assert "rekeyfuzz: 'abc' is not a percentage" in err.reason and err.line == 13
+    err = error_of(libreswan, IPSEC_CONF.replace("auto=start", "rekey=maybe"))
+    assert "rekey: 'maybe' is not yes or no" in err.reason and err.line == 13
     err = error_of(libreswan, IPSEC_CONF.replace("modp2048", "modp1024"))
     assert "not supported" in err.reason and err.line == 11
     assert error_of(libreswan, IPSEC_CONF, SECRETS.replace(": PSK", ": RSA")).file == \
