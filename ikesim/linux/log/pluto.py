@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ikesim.ike.phase1_tasks import REASON_NO_PROPOSAL
+from ikesim.isakmp import NotifyType
 from ikesim.linux import names
 from ikesim.linux.log.common import Ctx, seconds_text
 
@@ -107,6 +109,7 @@ def notify_tx(x: Ctx) -> list[str]:
     ADDR:PORT", encrypted once the ISAKMP SA has its keys (IS_V1_ISAKMP_ENCRYPTED)."""
     state = x.state.states.get(_sa(x), "")
     clear = state in ("", "STATE_MAIN_R0", "STATE_MAIN_R1", "STATE_MAIN_I1", "STATE_MAIN_I2")
+    # guess: port 500 always; pluto's labs here never float to 4500 (no NAT between them)
     return [_line(x, _sa(x), f"sending {'' if clear else 'encrypted '}notification "
                              f"{x.text('notify_type')} to {x.ip('peer')}:500")]
 
@@ -199,7 +202,7 @@ def delete(x: Ctx) -> list[str]:
     elif reason == "half open timeout":
         out.append(_line(x, number, "deleting incomplete state after "
                                     f"{seconds_text(x.get('timeout') or 60)} seconds"))
-    elif reason == "Phase1 SA policy proposal not accepted":
+    elif reason == REASON_NO_PROPOSAL:
         # STF_FAIL_v1N: "we act as if this message never happened" (ikev1.c
         # complete_v1_state_transition()): the notification is the only line
         return []
@@ -291,15 +294,17 @@ def notify_rx(x: Ctx) -> list[str]:
     charon main_mode.c); informational() ignores RESPONDER-LIFETIME with its own line: the
     SA keeps pluto's own lifetime (ikev1.c EVENT_SA_REPLACE: min(ikelifetime, negotiated))."""
     code, number = x.num("notify_code"), _sa(x)
+    lifetime = code == NotifyType.RESPONDER_LIFETIME
     state = x.state.states.get(number, "")
     # after phase 1 every notify comes in a protected informational exchange, which
     # informational() handles after the payload loop
     protected = state in ("STATE_MAIN_I4", "STATE_MAIN_R3")
     ignored = [_line(x, number, "received and ignored notification payload: "
-                                f"{'IPSEC_RESPONDER_LIFETIME' if code == 24576 else x.text('notify_type')}")]
-    if code == 24576:
+                                f"{'IPSEC_RESPONDER_LIFETIME' if lifetime else x.text('notify_type')}")]
+    if lifetime:
         return ignored
-    length = 12 + (16 if code == 24578 else 4 if x.num("protocol") == 3 else 0)
+    length = 12 + (16 if code == NotifyType.INITIAL_CONTACT else
+                   4 if x.num("protocol") == 3 else 0)
     seen = [_line(x, number, f"ignoring informational payload {x.text('notify_type')}, "
                              f"msgid=00000000, length={length}")]
     if not state.startswith("STATE_MAIN"):
