@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ikesim.crypto import HASH_DIGEST_SIZE
 from ikesim.ike.phase1_tasks import REASON_NO_PROPOSAL
 from ikesim.isakmp import NotifyType
 from ikesim.linux import names
 from ikesim.linux.log.common import Ctx, seconds_text
 
 Handler = Callable[[Ctx], list[str]]
-_PRF = {"md5": ("HMAC_MD5", 16), "sha": ("HMAC_SHA1", 20), "sha256": ("HMAC_SHA2_256", 32),
-        "sha384": ("HMAC_SHA2_384", 48), "sha512": ("HMAC_SHA2_512", 64)}
 _SENT = {("I", 1): "sent Main Mode request", ("I", 2): "sent Main Mode I2",
          ("I", 3): "sent Main Mode I3", ("R", 1): "sent Main Mode R1",
          ("R", 2): "sent Main Mode R2"}
@@ -90,8 +89,9 @@ def psk_found(x: Ctx) -> list[str]:
     length = x.view.psk_lengths.get(conn.name, 99) if conn is not None else 99
     # the PRF's FIPS minimum is half its key size (crypt_prf.c crypt_prf_fips_key_size_min(),
     # ike_alg_sha1.c / ike_alg_sha2.c names and sizes)
-    prf, key_size = _PRF.get(conn.proposals[0].hash if conn and conn.proposals else "sha",
-                             ("HMAC_SHA1", 20))
+    hash_ = conn.proposals[0].hash if conn and conn.proposals else "sha"
+    prf = names.pluto_integ(hash_)
+    key_size = HASH_DIGEST_SIZE.get("sha1" if hash_ == "sha" else hash_, 20)
     if length >= key_size // 2:
         return []
     return [_line(x, _sa(x), f"WARNING: connection {conn.name if conn else '?'} PSK length of "
