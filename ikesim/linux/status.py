@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ikesim.ike.ipsec_sas import IPSEC_REKEY
 from ikesim.ike.sa import QM_IDLE
 from ikesim.linux import names
-from ikesim.linux.log.charon_base import ike_timers
+from ikesim.linux.config.model import CharonTimers
 
 if TYPE_CHECKING:
     from ikesim.ike.sa import IsakmpSa
@@ -63,7 +63,8 @@ def swanctl_list_sas(device: LinuxDevice) -> list[str]:
         if established and sa.established_at is not None:
             ago = int(now - sa.established_at)
             # charon's own schedule, not the negotiated lifetime (ike_sa.c set_state())
-            rekey, reauth, _ = ike_timers(conn, sa.serial)
+            timers = conn.timers if conn is not None else CharonTimers()
+            rekey, reauth, _ = timers.schedule(sa.serial)
             when = f", rekeying in {max(0, rekey - ago)}s" if rekey else ""
             if reauth:
                 when += f", reauth in {max(0, reauth - ago)}s"
