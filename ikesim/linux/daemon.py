@@ -236,15 +236,20 @@ class IkeDaemon(CryptoService):
         conn = self.view.conn_for(event.fields.get("peer"))
         if conn is None or conn.name not in self.up:
             return
+        sa = self.engine.sa(event.sa_serial)
+        newest = self.engine.established_sa(sa.peer) if sa is not None else None
+        if newest is not None and newest.serial > event.sa_serial:
+            return        # revival.c should_revive(): "revival: skipping, have newer #N"
         delay = self._revive_delay.get(conn.name, 0.0)
         self._revive_delay[conn.name] = min(delay + REVIVE_CONN_DELAY, REVIVE_CONN_DELAY_MAX)
         number = self.log_state.sa_serial.get(event.sa_serial, 0)
         self.log([f"\"{conn.name}\" #{number}: deleting ISAKMP SA but connection is supposed "
                   "to remain up; schedule EVENT_REVIVE_CONNS"])
-        self.env.process(self._revive(conn.name, delay))
+        self.env.process(self._revive(conn, delay))
 
-    def _revive(self, name: str, delay: float) -> Generator[Any, Any, None]:
+    def _revive(self, conn: Any, delay: float) -> Generator[Any, Any, None]:
         yield self.env.timeout(delay)
+        name = conn.name
         if self.stopped or name not in self.up:
             return
         self.log([f"\"{name}\": initiating connection '{name}' with serial $1 which received a "
@@ -252,8 +257,7 @@ class IkeDaemon(CryptoService):
         self.initiate_child(name)
         # the connection is initiated afresh (revival.c → initiate_connection()): a new
         # ISAKMP SA even while IPsec SAs of the old one still live (then no quick mode waits)
-        conn = next((c for c in self.cfg.connections if c.name == name), None)
-        if conn is not None and conn.remote_addrs and conn.local_addrs:
+        if conn.remote_addrs and conn.local_addrs:
             peer = int(conn.remote_addrs[0].network_address)
             if self.engine.established_sa(peer) is None and not self.engine.half_open(peer):
                 self._apply(self.engine.initiate(self.env.now, int(conn.local_addrs[0]), peer))
