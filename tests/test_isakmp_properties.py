@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import struct
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,6 +37,7 @@ from ikesim.isakmp import (
     payload_body,
 )
 from ikesim.isakmp.constants import ID_DATA_SIZES, SPI_SIZES
+from ikesim.isakmp.payloads import SPECS
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -204,3 +207,23 @@ def test_mutated_messages_only_raise_decode_errors(data: bytes) -> None:
     msg = decode_or_error(data)
     if msg is not None:  # anything accepted is canonical: it re-encodes to the same octets
         assert encode_message(msg) == data
+
+
+@SETTINGS
+@given(payloads)
+def test_compiled_encoder_gives_the_field_lists_bytes(p: object) -> None:
+    """A description's leading fixed-size fields are packed by one compiled struct
+    (``isakmp.head``): the bytes are those of its fields encoded one by one."""
+    spec = SPECS[type(p)]
+    assert spec.encode(p) == spec._encode_fields(p)
+
+
+@pytest.mark.parametrize(("payload", "error"), [
+    (IdPayload(1, 17, 70000, b"abcd"), "port=70000 does not fit 2 octet(s)"),
+    (IdPayload(None, 17, 500, b"abcd"), "id_type=None does not fit 1 octet(s)"),  # type: ignore[arg-type]
+    (NotificationPayload(-1), "notify_type=-1 does not fit 2 octet(s)"),
+    (NotificationPayload(24, spi=bytes(300)), "length(spi)=300 does not fit 1 octet(s)"),
+])
+def test_compiled_encoder_names_the_field_that_does_not_fit(payload: object, error: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(error)):
+        SPECS[type(payload)].encode(payload)
