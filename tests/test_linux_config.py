@@ -106,6 +106,14 @@ def test_swanctl_connection_children_secrets() -> None:
     assert policy.pfs_group == 2 and policy.lifetime_seconds == 3960 and policy.lifetime_kb == 0
 
 
+def test_swanctl_life_bytes() -> None:
+    """swanctl load_conns.c parse_bytes(): K, M, G are powers of 1024; 0 by default."""
+    conf = SWANCTL.replace("start_action = trap", "start_action = trap\n"
+                           "                life_bytes = 4G")
+    assert strongswan(conf).connections[0].children[0].life_bytes == 4 * 1024 ** 3
+    assert strongswan(SWANCTL).connections[0].children[0].life_bytes == 0
+
+
 def test_ipsec_conf_rekey_settings() -> None:
     """rekey=, rekeyfuzz=, keyingtries=%forever (ipsec.conf(5)); a rekeymargin not shorter than
     salifetime is halved (libreswan connections.c)."""
@@ -166,6 +174,8 @@ def test_proposal_strings() -> None:
     # charon's IKE_SA timers (swanctl.conf(5)): a value that is not a time names its line
     (("rekey_time = 8h", "rekey_time = 8h\n        rand_time = whenever"), 8, "'whenever'"),
     (("rekey_time = 8h", "reauth_time = soon"), 7, "'soon' is not a time"),
+    (("start_action = trap", "start_action = trap\n            life_bytes = lots"), 21,
+     "life_bytes: 'lots' is not a size"),
     (("local_ts = 172.16.1.0/24", "local_ts = 172.16.1.1/24"), 17, "not an IPv4 subnet"),
 ])
 def test_swanctl_errors_name_the_line(edit, line, reason) -> None:

@@ -45,7 +45,7 @@ The catalogue below is the contract between ``ikesim.ike`` (producer) and ``ikes
   notify_tx       peer, notify_type (name), notify_code (int)
   notify_rx       peer, notify_type (name), notify_code (int)
   delete          reason (e.g. "death by retransmission P1", "No reason", "lifetime expired"),
-                  state, role, peer
+                  state, role, peer, by_peer (bool: the peer's DELETE removed it)
   purge           sa_handle (int, an IOS-like hex pointer value, deterministic)
   lifetime_expired peer
   unknown_sa      peer, reason                      (packet for no SA: INVALID_COOKIE etc.)
@@ -71,8 +71,9 @@ local_net, local_mask, remote_net, remote_mask, protocol are ints from this rout
   qm_complete       message_id, peer, role
   ipsec_sa_expired  peer, local, inbound_spi, outbound_spi, transform, reason ("lifetime
                     seconds" | "lifetime kilobytes" | "clear": `clear crypto sa` / `clear crypto
-                    session` | "peer delete": the peer's IPsec DELETE); the pair is gone, new
-                    traffic renegotiates
+                    session` | "peer delete": the peer's IPsec DELETE | "ike sa deleted":
+                    gone with the ISAKMP SA the peer deleted, no DELETE sent); the pair is
+                    gone, new traffic renegotiates
   ipsec_rekey       peer, local, inbound_spi, outbound_spi, reason ("soft lifetime seconds" |
                     "soft lifetime kilobytes"), proxy fields: the pair reached its soft lifetime
                     and its successor is requested (an ipsec_sa_request follows); the pair

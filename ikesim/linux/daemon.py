@@ -68,7 +68,6 @@ class IkeDaemon(CryptoService):
         self.watchers: list[Callable[[IkeEvent], None]] = []   # initiations awaiting an outcome
         self.up: set[str] = set()                 # connections "supposed to remain up"
         self._revive_delay: dict[str, float] = {}
-        self._peer_deleted: set[int] = set()      # ISAKMP SAs the peer deleted
         self.stopped = False
         # pluto replaces its SAs before they expire (ikesim.linux.rekey); charon's IKEv1 timers
         # are its configuration's (the log's "scheduling rekeying in …")
@@ -190,12 +189,9 @@ class IkeDaemon(CryptoService):
                 lines.append(f"{self.log_state.thread:02d}[NET] error writing to socket: "
                              "Network is unreachable")
             self.log(lines)
-        if event.kind == "no_keepalives":          # the engine's mark of the peer's DELETE
-            self._peer_deleted.add(event.sa_serial)
         if event.kind == "delete":
             self._maybe_revive(event)
-            if self.cfg.daemon == "strongswan" and event.sa_serial in self._peer_deleted \
-                    and event.fields.get("reason") == "No reason":
+            if self.cfg.daemon == "strongswan" and event.fields.get("by_peer") is True:
                 # charon: the IKEv1 IKE_SA goes with its CHILD_SAs, kernel SAs included, and
                 # nothing is re-established without close_action (5.9.8 isakmp_delete.c
                 # process_r() "received DELETE for IKE_SA", ike_sa.c reestablish(); run A

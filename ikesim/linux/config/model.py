@@ -60,6 +60,7 @@ class Child:
     start_action: str = "none"    # "none" | "trap" | "start"
     rekey_time: int = 3600
     life_time: int = 3960         # the lifetime offered in quick mode
+    life_bytes: int = 0           # swanctl.conf(5) life_bytes (0: no volume limit)
     line: int = 0
 
 

@@ -220,7 +220,7 @@ def delete(x: Ctx) -> list[str]:
     old = "ESTABLISHED" if x.text("state") == "QM_IDLE" else "CONNECTING"
     if x.serial in x.state.deleting:
         old = "DELETING"
-    if x.serial in x.state.peer_deleted and old == "ESTABLISHED" and reason == "No reason":
+    if x.get("by_peer") is True and old == "ESTABLISHED":
         # isakmp_delete.c process_r(): the peer's DELETE for this IKE_SA
         out += [line(x, "IKE", f"received DELETE for IKE_SA {sa_name(x)}"),
                 line(x, "IKE", f"deleting IKE_SA {sa_name(x)} between {ends(x)}"),
@@ -231,12 +231,6 @@ def delete(x: Ctx) -> list[str]:
         out += [line(x, "KNL", f"deleting SAD entry with SPI {spi:08x}"),
                 line(x, "KNL", f"deleted SAD entry with SPI {spi:08x}")]
     return out
-
-
-def peer_delete(x: Ctx) -> list[str]:
-    """The engine's mark of a DELETE from the peer (informational.peer_delete)."""
-    x.state.peer_deleted.add(x.serial)
-    return []
 
 
 def half_open_timeout(x: Ctx) -> list[str]:
@@ -283,5 +277,5 @@ HANDLERS: dict[str, Handler] = {
     "phase1_complete": phase1_complete, "delete": delete,
     "half_open_timeout": half_open_timeout, "notify_rx": notify_rx,
     "id_mismatch": id_mismatch, "no_psk": no_psk, "bad_message": bad_message,
-    "no_keepalives": peer_delete, **CHILD_HANDLERS,
+    **CHILD_HANDLERS,
 }

@@ -133,8 +133,9 @@ def ipsec_atts_acceptable(x: Ctx) -> list[str]:
     if child is not None and seconds and seconds != child.life_time:
         out.append(line(x, "IKE", f"received {seconds}s lifetime, configured "
                                   f"{child.life_time}s"))
-    if child is not None and lifebytes:
-        out.append(line(x, "IKE", f"received {lifebytes} lifebytes, configured 0"))
+    if child is not None and lifebytes and lifebytes != child.life_bytes:
+        out.append(line(x, "IKE", f"received {lifebytes} lifebytes, configured "
+                                  f"{child.life_bytes}"))
     return out
 
 
@@ -235,7 +236,7 @@ def qm_delete(x: Ctx) -> list[str]:
 def ipsec_sa_expired(x: Ctx) -> list[str]:
     """The kernel SAs of a CHILD_SA destroyed with its IKE_SA (run A rt2: "deleting SAD entry
     with SPI …", "deleted SAD entry with SPI …")."""
-    if x.text("reason") != "clear":
+    if x.text("reason") not in ("clear", "ike sa deleted"):
         return []
     out = []
     for spi in (x.num("inbound_spi"), x.num("outbound_spi")):

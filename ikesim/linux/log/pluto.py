@@ -206,7 +206,7 @@ def delete(x: Ctx) -> list[str]:
         # STF_FAIL_v1N: "we act as if this message never happened" (ikev1.c
         # complete_v1_state_transition()): the notification is the only line
         return []
-    if x.serial in st.peer_deleted and reason == "No reason":   # the peer's DELETE
+    if x.get("by_peer") is True:                                # the peer's DELETE
         out.append(_line(x, number, f"received Delete SA payload: self-deleting ISAKMP State "
                                     f"#{number}"))
     notify = "sending" if reason == "No reason" and state.endswith(("I4", "R3")) else "NOT sending"
@@ -317,14 +317,7 @@ def id_mismatch(x: Ctx) -> list[str]:
                              "connection and no better connection found")]
 
 
-def no_keepalives(x: Ctx) -> list[str]:
-    """The engine's mark of a DELETE from the peer (informational.peer_delete)."""
-    x.state.peer_deleted.add(x.serial)
-    return []
-
-
 HANDLERS: dict[str, Handler] = {
-    "no_keepalives": no_keepalives,
     "sa_created": sa_created, "psk_found": psk_found, "tx": tx,
     "phase1_complete": phase1_complete, "retransmit": retransmit,
     "qm_retransmit": qm_retransmit, "delete": delete, "qm_begin": qm_begin,
