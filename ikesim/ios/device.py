@@ -86,11 +86,12 @@ class IosDevice:
             style = log_dialect(self.dialect).stamp
         return style
 
-    def _stamps(self) -> tuple[str, str]:
-        """The debug and log timestamps now: the styles resolved once per configuration
-        object (``configure`` replaces it, never edits it in place), the texts formatted once
-        per simulated instant (a message and its events print many lines at one instant)."""
-        uptime = self.node.uptime(self.env.now)
+    def _stamps(self, now: float) -> tuple[str, str]:
+        """The debug and log line leads (timestamp, colon, blank) at ``now``: the styles
+        resolved once per configuration object (``configure`` replaces it, never edits it in
+        place), the texts formatted once per simulated instant (a message and its events print
+        many lines at one instant)."""
+        uptime = self.node.uptime(now)
         config = self.config
         memo = self._stamp_memo
         if memo is not None and memo[1] is config:
@@ -99,8 +100,8 @@ class IosDevice:
             styles = memo[2]
         else:
             styles = (self._style("debug"), self._style("log"))
-        debug = format_stamp(styles[0], uptime)
-        log = debug if styles[1] == styles[0] else format_stamp(styles[1], uptime)
+        debug = format_stamp(styles[0], uptime) + ": "
+        log = debug if styles[1] == styles[0] else format_stamp(styles[1], uptime) + ": "
         self._stamp_memo = (uptime, config, styles, (debug, log))
         return debug, log
 
@@ -122,18 +123,21 @@ class IosDevice:
         the ``service timestamps log`` one)."""
         if self.powered_off:
             return
-        debug, log = self._stamps()
-        lines = [f"{log if text.startswith('%') else debug}: {text}" if stamped else text
+        env = self.env
+        debug, log = self._stamps(env.now)
+        lines = [(log if text.startswith("%") else debug) + text if stamped else text
                  for stamped, text in stamped_lines]
-        if self.running is not None and self.running[1] == self.env.now:
+        running = self.running
+        if running is not None and running[1] == env.now:
             # A command typed at this instant prints first (e.g. `clear crypto isakmp` and the
             # deletions it causes). If it is still running a moment later (a ping), the lines
             # are released then, in time order with the other consoles' lines.
             if not self._held:
-                self.env.process(self._release_if_still_running(self.running))
+                env.process(self._release_if_still_running(running))
             self._held.extend(lines)
             return
-        self._release_held()
+        if self._held:
+            self._release_held()
         self.runtime.console_async(self, lines)
 
     def _release_if_still_running(self, running: tuple[str, float]) -> Generator[Any, Any, None]:
