@@ -87,6 +87,22 @@ def as_octets(value: Any) -> bytes | None:
     return None
 
 
+class _Guarded:
+    """Event fields of another mapping type than ``dict`` (the engine always passes a dict),
+    read without letting the mapping's own errors escape."""
+
+    __slots__ = ("mapping",)
+
+    def __init__(self, mapping: Mapping[str, Any]) -> None:
+        self.mapping = mapping
+
+    def get(self, name: str, default: Any = None) -> Any:
+        try:
+            return self.mapping.get(name, default)
+        except Exception:
+            return default
+
+
 class Ctx:
     """One event being formatted in one dialect: field access and the dialect's prefixes."""
 
@@ -95,38 +111,36 @@ class Ctx:
     def __init__(self, d: Dialect, event: IkeEvent, local: str | None) -> None:
         self.d, self.ev, self.local = d, event, local
         fields = getattr(event, "fields", None)
-        self.fields: Mapping[str, Any] = (
-            fields if type(fields) is dict or isinstance(fields, Mapping) else {})
+        # a dict's get never raises for the str names the handlers ask for
+        self.fields: dict[str, Any] | _Guarded = fields if type(fields) is dict else (
+            _Guarded(fields) if isinstance(fields, Mapping) else {})
         conn_id = getattr(event, "conn_id", 0)
         # the engine's conn-ids are small ints: the 32-bit cut without as_int's checks
         self.cid = conn_id & 0xFFFFFFFF if type(conn_id) is int else as_int(conn_id)
 
     # -- fields ---------------------------------------------------------------------------------
     def get(self, name: str, default: Any = None) -> Any:
-        try:
-            return self.fields.get(name, default)
-        except Exception:
-            return default
+        return self.fields.get(name, default)
 
     # The engine's own values (short str, int, 32-bit address) take the first branch; anything
     # else goes through the total helpers above.
     def text(self, name: str, default: str = "") -> str:
-        value = self.get(name)
+        value = self.fields.get(name)
         if type(value) is str:
             return value[:_MAX_TEXT]
         return default if value is None else safe_text(value)
 
     def num(self, name: str, bits: int = 32, default: int = 0) -> int:
-        value = self.get(name)
+        value = self.fields.get(name)
         if type(value) is int:
             return value & ((1 << bits) - 1)
         return as_int(value, bits, default=default)
 
     def flag(self, name: str) -> bool:
-        return self.get(name) is True
+        return self.fields.get(name) is True
 
     def ip(self, name: str = "peer") -> str:
-        value = self.get(name)
+        value = self.fields.get(name)
         if type(value) is int and 0 <= value <= 0xFFFFFFFF:
             return dotted_int(value)
         return dotted_or_zero(value)
