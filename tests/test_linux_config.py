@@ -153,6 +153,9 @@ def test_proposal_strings() -> None:
     (("auth = psk\n        }\n        remote", "auth = pubkey\n        }\n        remote"), 9,
      "auth = pubkey"),
     (("start_action = trap", "start_action = later"), 20, "start_action"),
+    # charon's IKE_SA timers (swanctl.conf(5)): a value that is not a time names its line
+    (("rekey_time = 8h", "rekey_time = 8h\n        rand_time = whenever"), 8, "'whenever'"),
+    (("rekey_time = 8h", "reauth_time = soon"), 7, "'soon' is not a time"),
     (("local_ts = 172.16.1.0/24", "local_ts = 172.16.1.1/24"), 17, "not an IPv4 subnet"),
 ])
 def test_swanctl_errors_name_the_line(edit, line, reason) -> None:
@@ -181,6 +184,15 @@ def test_ipsec_conf_errors() -> None:
     assert err.line == 13 and "unknown key 'autostart'" in err.reason
     err = error_of(libreswan, IPSEC_CONF.replace("    ikev2=no", "ikev2=no"))
     assert err.line == 5
+    # times (ipsec.conf(5) rekeymargin, ikelifetime, retransmit-*) are named at their line
+    err = error_of(libreswan, IPSEC_CONF.replace("auto=start", "auto=start\n    rekeymargin=soon"))
+    assert "rekeymargin: 'soon' is not a time" in err.reason and err.line == 14
+    err = error_of(libreswan, IPSEC_CONF.replace("auto=start", "ikelifetime=1x"))
+    assert "ikelifetime: '1x' is not a time" in err.reason and err.line == 13
+    err = error_of(libreswan, IPSEC_CONF.replace("auto=start", "retransmit-interval=0"))
+    assert "retransmit-interval" in err.reason and err.line == 13
+    err = error_of(libreswan, IPSEC_CONF.replace("auto=start", "keyingtries=many"))
+    assert "keyingtries: 'many' is not a number" in err.reason and err.line == 13
     err = error_of(libreswan, IPSEC_CONF.replace("modp2048", "modp1024"))
     assert "not supported" in err.reason and err.line == 11
     assert error_of(libreswan, IPSEC_CONF, SECRETS.replace(": PSK", ": RSA")).file == \

@@ -178,26 +178,34 @@ def _conn(name: str, line: int, values: dict[str, tuple[str, int]],
         conn.proposals = ike_proposals(value, daemon="libreswan")
     except AlgorithmError as exc:
         raise error(f"{where}: {exc}", at, value) from None
-    try:
-        conn.ike_lifetime = _seconds(get("ikelifetime", "8h")[0] or "8h")
-        life = _seconds(get("salifetime", get("keylife", get("lifetime", "8h")[0])[0])[0]
-                        or "8h")
-        tries = int(get("keyingtries", "0")[0] or "0")
-        # ipsec.conf(5) rekeymargin, default 9m (pluto_constants.h SA_REPLACEMENT_MARGIN_DEFAULT)
-        conn.rekey_margin = _seconds(get("rekeymargin", "9m")[0] or "9m")
-        interval, at_i = get("retransmit-interval")
-        if interval is not None:
-            # ipsec.conf(5): "retransmit-interval=" is in milliseconds unless a unit is given
-            m = re.fullmatch(r"(\d{1,7})(ms|s)?", interval.strip())
-            if m is None or int(m.group(1)) == 0:
-                raise ValueError(f"retransmit-interval: '{interval}' is not a time such as "
-                                 "500 (ms) or 1s")
-            conn.retransmit_interval = int(m.group(1)) / (1 if m.group(2) == "s" else 1000)
-        timeout, at_t = get("retransmit-timeout")
-        if timeout is not None:
-            conn.retransmit_timeout = float(_seconds(timeout))
-    except ValueError as exc:
-        raise error(f"{where}: {exc}", line) from None
+
+    def timed(key: str, default: str) -> int:
+        """A time value, or an error at the line of its key."""
+        value, at = get(key, default)
+        try:
+            return _seconds(value or default)
+        except ValueError as exc:
+            raise error(f"{where}: {key}: {exc}", at) from None
+
+    conn.ike_lifetime = timed("ikelifetime", "8h")
+    life = timed(next((k for k in ("salifetime", "keylife", "lifetime") if k in values),
+                      "salifetime"), "8h")
+    # ipsec.conf(5) rekeymargin, default 9m (pluto_constants.h SA_REPLACEMENT_MARGIN_DEFAULT)
+    conn.rekey_margin = timed("rekeymargin", "9m")
+    tries_text, at_k = get("keyingtries", "0")
+    if not (tries_text or "0").isdigit():
+        raise error(f"{where}: keyingtries: '{tries_text}' is not a number", at_k)
+    tries = int(tries_text or "0")
+    interval, at_i = get("retransmit-interval")
+    if interval is not None:
+        # ipsec.conf(5): "retransmit-interval=" is in milliseconds unless a unit is given
+        m = re.fullmatch(r"(\d{1,7})(ms|s)?", interval.strip())
+        if m is None or int(m.group(1)) == 0:
+            raise error(f"{where}: retransmit-interval: '{interval}' is not a time such as "
+                        "500 (ms) or 1s", at_i)
+        conn.retransmit_interval = int(m.group(1)) / (1 if m.group(2) == "s" else 1000)
+    if get("retransmit-timeout")[0] is not None:
+        conn.retransmit_timeout = float(timed("retransmit-timeout", "60s"))
     conn.keyingtries = tries
     p2, at = get("phase2alg", get("esp")[0])
     if p2 is None:
