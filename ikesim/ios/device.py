@@ -51,7 +51,9 @@ class IosDevice:
         self.config = config
         self.node = node
         self.debug: set[str] = set()
-        self.console_lock = simpy.Resource(runtime.lab.env, capacity=1)
+        # the lab's clock (the runner builds its lab, and with it the environment, once)
+        self.env: simpy.Environment = runtime.lab.env
+        self.console_lock = simpy.Resource(self.env, capacity=1)
         self.crypto: Any = None          # ikesim.ios.crypto.CryptoService on routers
         # the router's calendar at t = 0 and when its certificates were issued (None: the lab's
         # defaults, ikesim.ios.pki_lab); set from the scenario before crypto starts
@@ -67,10 +69,6 @@ class IosDevice:
     @property
     def lab(self) -> Any:
         return self.runtime.lab
-
-    @property
-    def env(self) -> simpy.Environment:
-        return self.runtime.lab.env
 
     def stamp(self, kind: str = "debug") -> str:
         """The timestamp before a debug (``kind`` "debug") or syslog ("log") line, in the style
