@@ -178,12 +178,13 @@ def test_clear_deletes_sends_protected_delete_and_peer_follows() -> None:
     assert h.exchange == 5 and h.flags & 1 and h.message_id != 0
     assert [e.kind for e in out.events] == ["tx", "delete"]
     assert out.events[1].fields == {"reason": "No reason", "state": QM_IDLE, "role": "I",
-                                    "peer": B}
+                                    "peer": B, "by_peer": False}
     lb.run(11.0)
     # traces 06, 07: a DELETE from the peer prints "peer does not do paranoid keepalives."
     assert [x.kind for x in lb.events(B) if x.time > 10] == ["rx", "process_payload",
                                                               "no_keepalives", "delete"]
     assert lb.engines[B].phase1_status(A) == lb.engines[A].phase1_status(B) == "none"
+    assert [x.event.fields["by_peer"] for x in lb.events(B, "delete")] == [True]  # peer's DELETE
     assert [r.deleted for r in lb.engines[B].sa_rows()] == [True]
     lb.run(80.0)
     assert lb.engines[A].sa_rows() == lb.engines[B].sa_rows() == []

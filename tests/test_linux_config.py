@@ -106,6 +106,24 @@ def test_swanctl_connection_children_secrets() -> None:
     assert policy.pfs_group == 2 and policy.lifetime_seconds == 3960 and policy.lifetime_kb == 0
 
 
+def test_swanctl_life_bytes() -> None:
+    """swanctl load_conns.c parse_bytes(): K, M, G are powers of 1024; 0 by default."""
+    conf = SWANCTL.replace("start_action = trap", "start_action = trap\n"
+                           "                life_bytes = 4G")
+    assert strongswan(conf).connections[0].children[0].life_bytes == 4 * 1024 ** 3
+    assert strongswan(SWANCTL).connections[0].children[0].life_bytes == 0
+
+
+def test_ipsec_conf_rekey_settings() -> None:
+    """rekey=, rekeyfuzz=, keyingtries=%forever (ipsec.conf(5)); a rekeymargin not shorter than
+    salifetime is halved (libreswan connections.c)."""
+    conn = libreswan(IPSEC_CONF.replace(
+        "auto=start", "auto=start\n    rekey=no\n    rekeyfuzz=0%\n    keyingtries=%forever\n"
+        "    salifetime=10m\n    rekeymargin=15m")).connections[0]
+    assert (conn.rekey, conn.rekey_fuzz, conn.keyingtries, conn.rekey_margin) == \
+        (False, 0, 0, 300)
+
+
 def test_ipsec_conf_defaults_as_libreswan() -> None:
     cfg = libreswan()
     conn = cfg.connections[0]
@@ -156,6 +174,8 @@ def test_proposal_strings() -> None:
     # charon's IKE_SA timers (swanctl.conf(5)): a value that is not a time names its line
     (("rekey_time = 8h", "rekey_time = 8h\n        rand_time = whenever"), 8, "'whenever'"),
     (("rekey_time = 8h", "reauth_time = soon"), 7, "'soon' is not a time"),
+    (("start_action = trap", "start_action = trap\n            life_bytes = lots"), 21,
+     "life_bytes: 'lots' is not a size"),
     (("local_ts = 172.16.1.0/24", "local_ts = 172.16.1.1/24"), 17, "not an IPv4 subnet"),
 ])
 def test_swanctl_errors_name_the_line(edit, line, reason) -> None:
@@ -193,6 +213,12 @@ def test_ipsec_conf_errors() -> None:
     assert "retransmit-interval" in err.reason and err.line == 13
     err = error_of(libreswan, IPSEC_CONF.replace("auto=start", "keyingtries=many"))
     assert "keyingtries: 'many' is not a number" in err.reason and err.line == 13
+    err = error_of(libreswan, IPSEC_CONF.replace("auto=start", "keyingtries=²"))  # not int()
+    assert "keyingtries" in err.reason and err.line == 13
+    err = error_of(libreswan, IPSEC_CONF.replace("auto=start", "rekeyfuzz=abc"))
+    assert "rekeyfuzz: 'abc' is not a percentage" in err.reason and err.line == 13
+    err = error_of(libreswan, IPSEC_CONF.replace("auto=start", "rekey=maybe"))
+    assert "rekey: 'maybe' is not yes or no" in err.reason and err.line == 13
     err = error_of(libreswan, IPSEC_CONF.replace("modp2048", "modp1024"))
     assert "not supported" in err.reason and err.line == 11
     assert error_of(libreswan, IPSEC_CONF, SECRETS.replace(": PSK", ": RSA")).file == \

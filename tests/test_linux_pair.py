@@ -104,18 +104,53 @@ def test_charon_drops_messages_for_an_unknown_ike_sa_silently() -> None:
 # -- lifetimes -------------------------------------------------------------------------------
 @given(st.integers(min_value=0, max_value=10**6), st.integers(min_value=1, max_value=86400),
        st.one_of(st.none(), st.integers(min_value=1, max_value=86400)),
-       st.integers(min_value=0, max_value=7200))
+       st.integers(min_value=0, max_value=7200), st.integers(min_value=0, max_value=500))
 def test_pluto_replaces_within_the_shorter_lifetime(seed: int, own: int,
                                                     negotiated: int | None,
-                                                    margin: int) -> None:
+                                                    margin: int, fuzz: int) -> None:
     rng = random.Random(seed)
-    initiator = replace_margin("I", margin, rng)
-    assert margin <= initiator <= 2 * margin           # 100 + [0..100] %
-    assert replace_margin("R", margin, rng) == margin / 2
+    initiator = replace_margin("I", margin, rng, fuzz)
+    assert margin <= initiator <= margin * (100 + fuzz) / 100     # 100 + [0..rekeyfuzz] %
+    assert replace_margin("R", margin, rng, fuzz) == margin / 2
     agreed = min(own, negotiated) if negotiated else own
     delay = replace_delay(own, negotiated, initiator)
-    assert 0 <= delay <= agreed
-    assert delay == (agreed - initiator if agreed > initiator else agreed)
+    # ikev1.c: a replacement only when the lifetime outlasts the margin, else EVENT_SA_EXPIRE
+    assert (delay is None) == (agreed <= initiator)
+    assert delay is None or 0 < delay <= agreed
+
+
+def test_pluto_replacement_figures() -> None:
+    """Worked figures of libreswan's rule: an hour less a 9-minute margin; a 10-minute
+    lifetime under an 18-minute margin is not replaced but expires."""
+    assert replace_delay(3600, None, 540) == 3060
+    assert replace_delay(28800, 3600, 540) == 3060          # the shorter lifetime counts
+    assert replace_delay(600, None, 1080) is None
+
+
+def _variant(tmp_path: Path, name: str, duration: str, extra: str = "") -> str:
+    """A lab of MIXED with another duration and, if given, extra ipsec.conf lines after
+    ``ikelifetime=1h``; its transcript."""
+    text = (MIXED / f"{name}.yaml").read_text().split("\nexpect:")[0] + "\n"
+    text = re.sub(r"(?m)^duration: .*$", f"duration: {duration}", text)
+    assert "          ikelifetime=1h\n" in text
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text.replace("          ikelifetime=1h\n", "          ikelifetime=1h\n" + extra))
+    return run_scenario(load_scenario(path)).transcript_text()
+
+
+def test_pluto_does_not_revive_a_connection_a_newer_sa_carries(tmp_path: Path) -> None:
+    """Each replaced ISAKMP SA expires after its replacement is up: revival.c should_revive()
+    skips it ("have newer #N"); only replacements follow, one an hour."""
+    text = _variant(tmp_path, "ios-libreswan-lifetime-mismatch-fixed", "18000s")
+    assert "supposed to remain up" not in text
+    assert len(re.findall(r"initiating IKEv1 Main Mode connection to replace #\d+", text)) >= 4
+
+
+def test_pluto_with_rekey_no_lets_the_sa_expire(tmp_path: Path) -> None:
+    text = _variant(tmp_path, "ios-libreswan-lifetime-mismatch-fixed", "3500s",
+                    "          rekey=no\n")
+    assert "to replace #1" not in text
+    assert re.search(r'#1: "rt1":500 STATE_MAIN_I4 \(IKE SA established\); newest;', text)
 
 
 def test_pluto_replaces_its_isakmp_sa_when_ipsec_status_says() -> None:

@@ -45,7 +45,7 @@ The catalogue below is the contract between ``ikesim.ike`` (producer) and ``ikes
   notify_tx       peer, notify_type (name), notify_code (int)
   notify_rx       peer, notify_type (name), notify_code (int)
   delete          reason (e.g. "death by retransmission P1", "No reason", "lifetime expired"),
-                  state, role, peer
+                  state, role, peer, by_peer (bool: the peer's DELETE removed it)
   purge           sa_handle (int, an IOS-like hex pointer value, deterministic)
   lifetime_expired peer
   unknown_sa      peer, reason                      (packet for no SA: INVALID_COOKIE etc.)

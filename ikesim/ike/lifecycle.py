@@ -106,7 +106,8 @@ def delete(ctx: Context, now: float, sa: IsakmpSa, reason: str, *, notify_peer: 
         ctx.detail(sa, "node_purge", message_id=mid)
     # trace 07: the FSM line comes first, then "deleting SA reason …", the peer and the nodes
     ctx.internal(sa, "IKE_DEST_SA", "IKE_MESG_INTERNAL, IKE_PHASE1_DEL")
-    ctx.emit(sa, "delete", reason=reason, state=sa.state, role=sa.role, peer=sa.peer)
+    ctx.emit(sa, "delete", reason=reason, state=sa.state, role=sa.role, peer=sa.peer,
+             by_peer=cause is not None)
     ios_detail.sa_gone(ctx, sa)
     if cause is not None:
         ctx.internal(sa, "IKE_DEST_SA", cause)

@@ -34,12 +34,13 @@ class _Expiry:
 
 
 class EngineTimers:
-    __slots__ = ("_env", "_fire", "_live")
+    __slots__ = ("_env", "_fire", "_live", "_due")
 
     def __init__(self, env: simpy.Environment, fire: Callable[[Hashable], None]) -> None:
         self._env = env
         self._fire = fire                       # called with the key of each timer that expires
         self._live: dict[Hashable, Any] = {}    # key -> the timeout that will fire it
+        self._due: dict[Hashable, float] = {}   # key -> when it fires (for status displays)
 
     def __len__(self) -> int:
         """Timers armed and not yet expired or cancelled."""
@@ -51,11 +52,17 @@ class EngineTimers:
         timeout = self._env.timeout(max(0.0, due - self._env.now))
         timeout.callbacks.append(_Expiry(self, key))
         self._live[key] = timeout
+        self._due[key] = max(due, self._env.now)
+
+    def due(self, key: Hashable) -> float | None:
+        """When ``key`` fires, or None when it is not armed."""
+        return self._due.get(key) if key in self._live else None
 
     def cancel(self, key: Hashable) -> None:
         timeout = self._live.pop(key, None)
         if timeout is not None:
             timeout.callbacks.clear()
+            del self._due[key]
 
     def clear(self) -> None:
         """Cancel every timer (the router reloads)."""
@@ -65,4 +72,5 @@ class EngineTimers:
     def _expired(self, key: Hashable, event: Any) -> None:
         if self._live.get(key) is event:
             del self._live[key]
+            del self._due[key]
             self._fire(key)

@@ -21,6 +21,7 @@ import ipaddress
 from collections.abc import Callable
 from typing import Any
 
+from ikesim.ike.natt import in_use as natt_in_use
 from ikesim.net.config import DeviceConfig
 
 _ENCR = {"des": "des", "3des": "3des", "aes128": "aes", "aes192": "aes", "aes256": "aes"}
@@ -170,7 +171,7 @@ def show_crypto_session_detail(flows: list[Any], ike_sa: Callable[[int], Any],
         # Microsoft peering; the code legend above)
         local_port = getattr(sa, "local_port", 500) if sa is not None else 500
         peer_port = getattr(sa, "peer_port", 500) if sa is not None else 500
-        natt = getattr(getattr(sa, "natt", None), "floated", False) is True
+        natt = sa is not None and natt_in_use(sa)
         lines += [f"Session status: {status:<14}",
                   f"Peer: {_ip(peer)} port {peer_port} fvrf: (none) ivrf: (none)",
                   f"      Phase1_id: {_ip(peer)}", "      Desc: (none)", "  Session ID: 0  "]

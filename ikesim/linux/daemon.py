@@ -68,7 +68,6 @@ class IkeDaemon(CryptoService):
         self.watchers: list[Callable[[IkeEvent], None]] = []   # initiations awaiting an outcome
         self.up: set[str] = set()                 # connections "supposed to remain up"
         self._revive_delay: dict[str, float] = {}
-        self._peer_deleted: set[int] = set()      # ISAKMP SAs the peer deleted
         self.stopped = False
         # pluto replaces its SAs before they expire (ikesim.linux.rekey); charon's IKEv1 timers
         # are its configuration's (the log's "scheduling rekeying in …")
@@ -190,12 +189,9 @@ class IkeDaemon(CryptoService):
                 lines.append(f"{self.log_state.thread:02d}[NET] error writing to socket: "
                              "Network is unreachable")
             self.log(lines)
-        if event.kind == "no_keepalives":          # the engine's mark of the peer's DELETE
-            self._peer_deleted.add(event.sa_serial)
         if event.kind == "delete":
             self._maybe_revive(event)
-            if self.cfg.daemon == "strongswan" and event.sa_serial in self._peer_deleted \
-                    and event.fields.get("reason") == "No reason":
+            if self.cfg.daemon == "strongswan" and event.fields.get("by_peer") is True:
                 # charon: the IKEv1 IKE_SA goes with its CHILD_SAs, kernel SAs included, and
                 # nothing is re-established without close_action (5.9.8 isakmp_delete.c
                 # process_r() "received DELETE for IKE_SA", ike_sa.c reestablish(); run A
@@ -236,15 +232,20 @@ class IkeDaemon(CryptoService):
         conn = self.view.conn_for(event.fields.get("peer"))
         if conn is None or conn.name not in self.up:
             return
+        sa = self.engine.sa(event.sa_serial)
+        newest = self.engine.established_sa(sa.peer) if sa is not None else None
+        if newest is not None and newest.serial > event.sa_serial:
+            return        # revival.c should_revive(): "revival: skipping, have newer #N"
         delay = self._revive_delay.get(conn.name, 0.0)
         self._revive_delay[conn.name] = min(delay + REVIVE_CONN_DELAY, REVIVE_CONN_DELAY_MAX)
         number = self.log_state.sa_serial.get(event.sa_serial, 0)
         self.log([f"\"{conn.name}\" #{number}: deleting ISAKMP SA but connection is supposed "
                   "to remain up; schedule EVENT_REVIVE_CONNS"])
-        self.env.process(self._revive(conn.name, delay))
+        self.env.process(self._revive(conn, delay))
 
-    def _revive(self, name: str, delay: float) -> Generator[Any, Any, None]:
+    def _revive(self, conn: Any, delay: float) -> Generator[Any, Any, None]:
         yield self.env.timeout(delay)
+        name = conn.name
         if self.stopped or name not in self.up:
             return
         self.log([f"\"{name}\": initiating connection '{name}' with serial $1 which received a "
@@ -252,8 +253,7 @@ class IkeDaemon(CryptoService):
         self.initiate_child(name)
         # the connection is initiated afresh (revival.c → initiate_connection()): a new
         # ISAKMP SA even while IPsec SAs of the old one still live (then no quick mode waits)
-        conn = next((c for c in self.cfg.connections if c.name == name), None)
-        if conn is not None and conn.remote_addrs and conn.local_addrs:
+        if conn.remote_addrs and conn.local_addrs:
             peer = int(conn.remote_addrs[0].network_address)
             if self.engine.established_sa(peer) is None and not self.engine.half_open(peer):
                 self._apply(self.engine.initiate(self.env.now, int(conn.local_addrs[0]), peer))

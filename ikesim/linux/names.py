@@ -21,6 +21,13 @@ _PLUTO_ENC = {"des": "DES_CBC_64", "3des": "3DES_CBC_192", "aes128": "AES_CBC_12
               "aes192": "AES_CBC_192", "aes256": "AES_CBC_256"}
 _PLUTO_INTEG = {"md5": "HMAC_MD5", "sha": "HMAC_SHA1", "sha256": "HMAC_SHA2_256",
                 "sha384": "HMAC_SHA2_384", "sha512": "HMAC_SHA2_512"}
+
+
+def pluto_integ(hash_: str) -> str:
+    """pluto's name of an IKE hash/PRF keyword (ike_alg_sha1.c / ike_alg_sha2.c)."""
+    return _PLUTO_INTEG.get(hash_, hash_)
+
+
 _PLUTO_DH = {1: "MODP768", 2: "MODP1024", 5: "MODP1536", 14: "MODP2048"}
 # debug display values of an offered transform (ikesim.ike.proposals) -> keywords
 _ENC_FROM_DISPLAY = {"DES-CBC": "des", "3DES-CBC": "3des", "AES-CBC": "aes"}

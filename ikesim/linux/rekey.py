@@ -9,16 +9,14 @@ replace #1").
   (informational(): "received and ignored notification payload").
 - The replacement starts a margin before that lifetime ends: ``rekeymargin`` (9 min) scaled by
   100 + [0..rekeyfuzz (100)] % for the SA's initiator, halved for its responder (rekeyfuzz.c
-  fuzz_rekey_margin()); no margin when the lifetime is not longer than it.
+  fuzz_rekey_margin()). When the lifetime is not longer than that margin, or with ``rekey=no``
+  (POLICY_DONT_REKEY), nothing is replaced: the SA expires (ikev1.c: EVENT_SA_EXPIRE).
 - An ISAKMP SA is replaced by a new Main Mode whichever side began it (ipsec_doi.c
   ipsecdoi_replace() → main_outI1()), unless a newer ISAKMP SA with the peer exists (timer.c
   "not replacing stale IKE SA"). The old SA expires ``margin`` later (EVENT_SA_EXPIRE).
-
-IPsec SAs are rekeyed by the engine's own schedule (ike/ipsec_sas.py); their replacement time is
-computed here for ``ipsec status`` only.
 """
-# guess: the negotiated IPsec lifetime is taken to be pluto's own (the engine keeps each side's
-# configured IPsec lifetime; what IOS answers in QM2 to a longer offer is in no capture here).
+# guess: IPsec SAs are rekeyed by the engine's own rule (ike/ipsec_sas.py, IOS's soft lifetime),
+# not by pluto's margin above; `ipsec status` shows that engine timer, i.e. what the lab will do.
 
 from __future__ import annotations
 
@@ -33,20 +31,20 @@ from ikesim.ios.crypto import stable_seed
 if TYPE_CHECKING:
     from ikesim.linux.daemon import IkeDaemon
 
-REKEY_FUZZ_PERCENT = 100          # pluto_constants.h SA_REPLACEMENT_FUZZ_DEFAULT
 
-
-def replace_margin(role: str, margin: float, rng: random.Random) -> float:
-    """fuzz_rekey_margin(): the initiator's margin grows by 0..fuzz %, the responder's halves."""
+def replace_margin(role: str, margin: float, rng: random.Random, fuzz: int = 100) -> float:
+    """fuzz_rekey_margin(): the initiator's margin grows by 0..``fuzz`` % (rekeyfuzz=, default
+    100: pluto_constants.h SA_REPLACEMENT_FUZZ_DEFAULT), the responder's halves."""
     if role == "I":
-        return margin * (100 + rng.randint(0, REKEY_FUZZ_PERCENT)) / 100
+        return margin * (100 + rng.randint(0, fuzz)) / 100
     return margin / 2
 
 
-def replace_delay(own: float, negotiated: float | None, margin: float) -> float:
-    """Seconds from establishment to EVENT_SA_REPLACE."""
+def replace_delay(own: float, negotiated: float | None, margin: float) -> float | None:
+    """Seconds from establishment to EVENT_SA_REPLACE; None when the agreed lifetime is not
+    longer than the margin (ikev1.c: the SA only expires, EVENT_SA_EXPIRE)."""
     agreed = min(own, negotiated) if negotiated else own
-    return agreed - margin if agreed > margin else agreed
+    return agreed - margin if agreed > margin else None
 
 
 class Replacer:
@@ -56,28 +54,12 @@ class Replacer:
         self.daemon = daemon
         self.rng = random.Random(stable_seed(seed, daemon.device.name, "rekey"))
         self.ike_at: dict[int, float] = {}       # ISAKMP SA serial -> replacement time
-        self.ipsec_at: dict[int, float] = {}     # outbound SPI -> replacement time
-        self._qm_role: dict[int, str] = {}       # ISAKMP SA serial -> role in its last QM
 
     def on_event(self, event: IkeEvent, now: float) -> None:
-        kind, fields = event.kind, event.fields
-        if kind == "qm_begin":
-            self._qm_role[event.sa_serial] = "I"
-        elif kind == "qm_request":
-            self._qm_role[event.sa_serial] = "R"
-        elif kind == "phase1_complete":
+        if event.kind == "phase1_complete":
             self._phase1(event, now)
-        elif kind == "ipsec_sa_created" and fields.get("direction") == "outbound":
-            conn = self._conn(fields.get("dst"))
-            life = fields.get("lifetime_seconds")
-            if conn is None or not conn.children or not isinstance(life, int):
-                return
-            margin = replace_margin(self._qm_role.get(event.sa_serial, "I"),
-                                    conn.rekey_margin, self.rng)
-            spi = fields.get("spi")
-            if isinstance(spi, int):
-                self.ipsec_at[spi] = now + replace_delay(conn.children[0].life_time, life,
-                                                         margin)
+        elif event.kind == "purge":
+            self.ike_at.pop(event.sa_serial, None)
 
     def _conn(self, peer: Any) -> Any:
         try:
@@ -91,9 +73,13 @@ class Replacer:
         conn = self._conn(event.fields.get("peer"))
         if sa is None or conn is None:
             return
+        if not conn.rekey:
+            return                      # rekey=no: POLICY_DONT_REKEY, the SA just expires
         negotiated = sa.negotiated.lifetime if sa.negotiated is not None else None
-        margin = replace_margin(sa.role, conn.rekey_margin, self.rng)
+        margin = replace_margin(sa.role, conn.rekey_margin, self.rng, conn.rekey_fuzz)
         delay = replace_delay(conn.ike_lifetime, negotiated, margin)
+        if delay is None:
+            return
         self.ike_at[sa.serial] = now + delay
         self.daemon.env.process(self._replace(sa.serial, delay))
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
+from ikesim.ike.ipsec_sas import IPSEC_REKEY
 from ikesim.ike.sa import QM_IDLE
 from ikesim.linux import names
-from ikesim.linux.log.charon_base import ike_timers
+from ikesim.linux.config.model import CharonTimers
 
 if TYPE_CHECKING:
     from ikesim.ike.sa import IsakmpSa
@@ -62,7 +63,8 @@ def swanctl_list_sas(device: LinuxDevice) -> list[str]:
         if established and sa.established_at is not None:
             ago = int(now - sa.established_at)
             # charon's own schedule, not the negotiated lifetime (ike_sa.c set_state())
-            rekey, reauth, _ = ike_timers(conn, sa.serial)
+            timers = conn.timers if conn is not None else CharonTimers()
+            rekey, reauth, _ = timers.schedule(sa.serial)
             when = f", rekeying in {max(0, rekey - ago)}s" if rekey else ""
             if reauth:
                 when += f", reauth in {max(0, reauth - ago)}s"
@@ -175,7 +177,8 @@ def ipsec_status(device: LinuxDevice) -> list[str]:
         conn, number = _conn(device, pair.peer), _qm_number(svc, pair)
         name = conn.name if conn else "?"
         state = svc.log_state.states.get(number, "STATE_QUICK_I2")
-        at = replacer.ipsec_at.get(pair.outbound.spi) if replacer is not None else None
+        # the engine's rekey timer of this pair: what the lab will do (rekey.py says whose rule)
+        at = svc.timers.due((IPSEC_REKEY, pair.inbound.spi)) if replacer is not None else None
         when = f" REPLACE in {max(0, int(at - now))}s;" if at is not None else ""
         p1 = numbers.get(pair.isakmp_serial, pair.isakmp_serial)
         rows.append((number, f"000 #{number}: \"{name}\":500 {state} (IPsec SA established);"

@@ -190,12 +190,26 @@ def _conn(name: str, line: int, values: dict[str, tuple[str, int]],
     conn.ike_lifetime = timed("ikelifetime", "8h")
     life = timed(next((k for k in ("salifetime", "keylife", "lifetime") if k in values),
                       "salifetime"), "8h")
-    # ipsec.conf(5) rekeymargin, default 9m (pluto_constants.h SA_REPLACEMENT_MARGIN_DEFAULT)
+    # ipsec.conf(5) rekeymargin, default 9m (pluto_constants.h SA_REPLACEMENT_MARGIN_DEFAULT);
+    # a margin not shorter than salifetime is halved (connections.c: "rekeymargin (%jds) >=
+    # salifetime (%jds); reducing rekeymargin to %jds seconds")
     conn.rekey_margin = timed("rekeymargin", "9m")
+    if conn.rekey_margin >= life:
+        conn.rekey_margin = life // 2
+    fuzz, at_f = get("rekeyfuzz", "100%")
+    m = re.fullmatch(r"(\d{1,4})%", (fuzz or "100%").strip())
+    if m is None:
+        raise error(f"{where}: rekeyfuzz: '{fuzz}' is not a percentage such as 100%", at_f)
+    conn.rekey_fuzz = int(m.group(1))
+    rekey, at_r = get("rekey", "yes")
+    if rekey not in ("yes", "no"):
+        raise error(f"{where}: rekey: '{rekey}' is not yes or no", at_r)
+    conn.rekey = rekey == "yes"
+    # ipsec.conf(5) keyingtries: "a whole number or %forever" (0 = forever)
     tries_text, at_k = get("keyingtries", "0")
-    if not (tries_text or "0").isdigit():
-        raise error(f"{where}: keyingtries: '{tries_text}' is not a number", at_k)
-    tries = int(tries_text or "0")
+    if re.fullmatch(r"[0-9]{1,6}|%forever", (tries_text or "0").strip()) is None:
+        raise error(f"{where}: keyingtries: '{tries_text}' is not a number or %forever", at_k)
+    tries = 0 if (tries_text or "").strip() == "%forever" else int(tries_text or "0")
     interval, at_i = get("retransmit-interval")
     if interval is not None:
         # ipsec.conf(5): "retransmit-interval=" is in milliseconds unless a unit is given

@@ -60,6 +60,7 @@ class Child:
     start_action: str = "none"    # "none" | "trap" | "start"
     rekey_time: int = 3600
     life_time: int = 3960         # the lifetime offered in quick mode
+    life_bytes: int = 0           # swanctl.conf(5) life_bytes (0: no volume limit)
     line: int = 0
 
 
@@ -72,6 +73,17 @@ class CharonTimers:
     reauth: int = 0
     over: int = 1440
     rand: int = 1440
+
+    def schedule(self, serial: int) -> tuple[int, int, int]:
+        """An IKE_SA's schedule as ike_sa.c set_state() logs it: (rekey in, reauthentication
+        in, maximum lifetime), 0 = none. peer_cfg.c get_rekey_time() and get_reauth_time()
+        subtract a random share of rand_time (one draw each in charon)."""
+        # guess: one fixed share per SA, derived from its serial, for both timers
+        jitter = (serial * 2654435761) % (self.rand + 1) if self.rand else 0
+        rekey = max(0, self.rekey - jitter) if self.rekey else 0
+        reauth = max(0, self.reauth - jitter) if self.reauth else 0
+        first = min(x for x in (rekey, reauth) if x) if rekey or reauth else 0
+        return rekey, reauth, first + self.over if first else 0
 
 
 @dataclass(slots=True)
@@ -92,6 +104,8 @@ class Connection:
     retransmit_timeout: float | None = None
     auto: str = ""                        # libreswan auto= (add, start, ondemand, route, ignore)
     rekey_margin: int = 540               # libreswan rekeymargin= (seconds before replacing)
+    rekey_fuzz: int = 100                 # libreswan rekeyfuzz= (percent)
+    rekey: bool = True                    # libreswan rekey= (no: SAs expire, not replaced)
     timers: CharonTimers = field(default_factory=CharonTimers)   # strongSwan
     line: int = 0
 

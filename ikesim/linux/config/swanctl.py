@@ -271,6 +271,15 @@ class _Reader:
         child.start_action = action
         child.rekey_time = self._time(sec, "rekey_time", 3600)
         child.life_time = self._time(sec, "life_time", child.rekey_time * 11 // 10)
+        if "life_bytes" in sec.values:
+            # swanctl load_conns.c parse_bytes(): a number with an optional K, M or G (×1024)
+            value, line = sec.values["life_bytes"]
+            m = re.fullmatch(r"(\d{1,18})\s*([kKmMgG]?)", value.strip())
+            if m is None:
+                raise self.error(f"{where}: life_bytes: '{value}' is not a size such as "
+                                 "500000 or 1G", line)
+            power = " kmg".index(m.group(2).lower() or " ")
+            child.life_bytes = int(m.group(1)) * 1024 ** power
         return child
 
     def secret(self, sec: Section) -> Secret:

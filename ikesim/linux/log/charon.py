@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ikesim.linux import names
+from ikesim.linux.config.model import CharonTimers
 from ikesim.linux.log.charon_base import (
+    ends,
     exchange,
     ike_proposals,
-    ike_timers,
     line,
     local,
     sa_name,
@@ -173,15 +174,11 @@ def tx(x: Ctx) -> list[str]:
         out += [line(x, "IKE", f"sending {v} vendor ID") for v in vids if v]
     if xchg == 5 and "DELETE" in (payloads or []):
         st.deleting.add(x.serial)
-        name, peer = sa_name(x), x.ip("peer")
-        conn = x.view.conn_for(x.get("peer"))
-        mine = str(conn.local_id) if conn is not None and conn.local_id else local(x)
-        theirs = str(conn.remote_id) if conn is not None and conn.remote_id else peer
+        name = sa_name(x)
         out += [line(x, "IKE", "queueing ISAKMP_DELETE task"),
                 line(x, "IKE", "activating new tasks"),
                 line(x, "IKE", "  activating ISAKMP_DELETE task"),
-                line(x, "IKE", f"deleting IKE_SA {name} between {local(x)}[{mine}]..."
-                               f"{peer}[{theirs}]"),
+                line(x, "IKE", f"deleting IKE_SA {name} between {ends(x)}"),
                 line(x, "IKE", f"sending DELETE for IKE_SA {name}"),
                 line(x, "IKE", f"IKE_SA {name} state change: ESTABLISHED => DELETING")]
     kind = _MM_REQUEST_ROLE.get(role, "request") if xchg == 2 else (
@@ -200,12 +197,10 @@ def phase1_complete(x: Ctx) -> list[str]:
     held, st.held = st.held, []
     found = _peer_config(x)
     conn = x.view.conn_for(x.get("peer"))
-    rekey, reauth, maximum = ike_timers(conn, x.serial)
-    mine = (str(conn.local_id) if conn is not None and conn.local_id else local(x))
-    theirs = str(conn.remote_id) if conn is not None and conn.remote_id else x.ip("peer")
+    rekey, reauth, maximum = (conn.timers if conn is not None else CharonTimers()).schedule(
+        x.serial)
     out = found + [
-        line(x, "IKE", f"IKE_SA {sa_name(x)} established between {local(x)}[{mine}]..."
-                       f"{x.ip('peer')}[{theirs}]"),
+        line(x, "IKE", f"IKE_SA {sa_name(x)} established between {ends(x)}"),
         line(x, "IKE", f"IKE_SA {sa_name(x)} state change: CONNECTING => ESTABLISHED")]
     if rekey:
         out.append(line(x, "IKE", f"scheduling rekeying in {rekey}s"))
@@ -225,14 +220,10 @@ def delete(x: Ctx) -> list[str]:
     old = "ESTABLISHED" if x.text("state") == "QM_IDLE" else "CONNECTING"
     if x.serial in x.state.deleting:
         old = "DELETING"
-    if x.serial in x.state.peer_deleted and old == "ESTABLISHED" and reason == "No reason":
+    if x.get("by_peer") is True and old == "ESTABLISHED":
         # isakmp_delete.c process_r(): the peer's DELETE for this IKE_SA
-        conn = x.view.conn_for(x.get("peer"))
-        mine = str(conn.local_id) if conn is not None and conn.local_id else local(x)
-        theirs = str(conn.remote_id) if conn is not None and conn.remote_id else x.ip("peer")
         out += [line(x, "IKE", f"received DELETE for IKE_SA {sa_name(x)}"),
-                line(x, "IKE", f"deleting IKE_SA {sa_name(x)} between {local(x)}[{mine}]..."
-                               f"{x.ip('peer')}[{theirs}]"),
+                line(x, "IKE", f"deleting IKE_SA {sa_name(x)} between {ends(x)}"),
                 line(x, "IKE", f"IKE_SA {sa_name(x)} state change: ESTABLISHED => DELETING")]
         old = "DELETING"
     out.append(line(x, "IKE", f"IKE_SA {sa_name(x)} state change: {old} => DESTROYING"))
@@ -240,12 +231,6 @@ def delete(x: Ctx) -> list[str]:
         out += [line(x, "KNL", f"deleting SAD entry with SPI {spi:08x}"),
                 line(x, "KNL", f"deleted SAD entry with SPI {spi:08x}")]
     return out
-
-
-def peer_delete(x: Ctx) -> list[str]:
-    """The engine's mark of a DELETE from the peer (informational.peer_delete)."""
-    x.state.peer_deleted.add(x.serial)
-    return []
 
 
 def half_open_timeout(x: Ctx) -> list[str]:
@@ -292,5 +277,5 @@ HANDLERS: dict[str, Handler] = {
     "phase1_complete": phase1_complete, "delete": delete,
     "half_open_timeout": half_open_timeout, "notify_rx": notify_rx,
     "id_mismatch": id_mismatch, "no_psk": no_psk, "bad_message": bad_message,
-    "no_keepalives": peer_delete, **CHILD_HANDLERS,
+    **CHILD_HANDLERS,
 }

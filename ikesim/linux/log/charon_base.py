@@ -4,7 +4,6 @@ prefix, SA names, local addresses and the configured proposals."""
 from __future__ import annotations
 
 from ikesim.linux import names
-from ikesim.linux.config.model import CharonTimers, Connection
 from ikesim.linux.log.common import Ctx
 
 
@@ -45,13 +44,10 @@ def local(x: Ctx) -> str:
     return str(conn.local_addrs[0]) if conn is not None and conn.local_addrs else "0.0.0.0"
 
 
-def ike_timers(conn: Connection | None, serial: int) -> tuple[int, int, int]:
-    """charon's IKE_SA schedule from its configuration, as ike_sa.c set_state() logs it:
-    (rekey in, reauthentication in, maximum lifetime), 0 = none. peer_cfg.c get_rekey_time()
-    and get_reauth_time() subtract a random share of rand_time: here a fixed per-SA draw."""
-    t = conn.timers if conn is not None else CharonTimers()
-    jitter = (serial * 2654435761) % (t.rand + 1) if t.rand else 0
-    rekey = max(0, t.rekey - jitter) if t.rekey else 0
-    reauth = max(0, t.reauth - jitter) if t.reauth else 0
-    first = min(x for x in (rekey, reauth) if x) if rekey or reauth else 0
-    return rekey, reauth, first + t.over if first else 0
+def ends(x: Ctx) -> str:
+    """``local[my id]...peer[peer id]`` as charon names an IKE_SA's two ends (ike_sa.c "%H[%Y]
+    ...%H[%Y]"): the configured identities, else the addresses."""
+    conn = x.view.conn_for(x.get("peer"))
+    mine = str(conn.local_id) if conn is not None and conn.local_id else local(x)
+    theirs = str(conn.remote_id) if conn is not None and conn.remote_id else x.ip("peer")
+    return f"{local(x)}[{mine}]...{x.ip('peer')}[{theirs}]"

@@ -133,8 +133,9 @@ def ipsec_atts_acceptable(x: Ctx) -> list[str]:
     if child is not None and seconds and seconds != child.life_time:
         out.append(line(x, "IKE", f"received {seconds}s lifetime, configured "
                                   f"{child.life_time}s"))
-    if child is not None and lifebytes:
-        out.append(line(x, "IKE", f"received {lifebytes} lifebytes, configured 0"))
+    if child is not None and lifebytes and lifebytes != child.life_bytes:
+        out.append(line(x, "IKE", f"received {lifebytes} lifebytes, configured "
+                                  f"{child.life_bytes}"))
     return out
 
 

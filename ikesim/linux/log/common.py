@@ -75,7 +75,6 @@ class LogState:
     child_ids: int = 0
     deleting: set[int] = field(default_factory=set)           # SAs whose DELETE we sent
     larval: dict[int, list[int]] = field(default_factory=dict)  # responder SPIs not installed
-    peer_deleted: set[int] = field(default_factory=set)       # SAs the peer deleted
     replacing: dict[int, int] = field(default_factory=dict)   # peer -> ISAKMP SA replaced
     lifetimes: dict[int, tuple[int, int]] = field(default_factory=dict)  # QM offer: s, bytes
     reqids: dict[str, int] = field(default_factory=dict)

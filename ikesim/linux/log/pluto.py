@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ikesim.crypto import HASH_DIGEST_SIZE
+from ikesim.ike.phase1_tasks import REASON_NO_PROPOSAL
+from ikesim.isakmp import NotifyType
 from ikesim.linux import names
 from ikesim.linux.log.common import Ctx, seconds_text
 
 Handler = Callable[[Ctx], list[str]]
-_PRF = {"md5": ("HMAC_MD5", 16), "sha": ("HMAC_SHA1", 20), "sha256": ("HMAC_SHA2_256", 32),
-        "sha384": ("HMAC_SHA2_384", 48), "sha512": ("HMAC_SHA2_512", 64)}
 _SENT = {("I", 1): "sent Main Mode request", ("I", 2): "sent Main Mode I2",
          ("I", 3): "sent Main Mode I3", ("R", 1): "sent Main Mode R1",
          ("R", 2): "sent Main Mode R2"}
@@ -88,8 +89,9 @@ def psk_found(x: Ctx) -> list[str]:
     length = x.view.psk_lengths.get(conn.name, 99) if conn is not None else 99
     # the PRF's FIPS minimum is half its key size (crypt_prf.c crypt_prf_fips_key_size_min(),
     # ike_alg_sha1.c / ike_alg_sha2.c names and sizes)
-    prf, key_size = _PRF.get(conn.proposals[0].hash if conn and conn.proposals else "sha",
-                             ("HMAC_SHA1", 20))
+    hash_ = conn.proposals[0].hash if conn and conn.proposals else "sha"
+    prf = names.pluto_integ(hash_)
+    key_size = HASH_DIGEST_SIZE.get("sha1" if hash_ == "sha" else hash_, 20)
     if length >= key_size // 2:
         return []
     return [_line(x, _sa(x), f"WARNING: connection {conn.name if conn else '?'} PSK length of "
@@ -107,6 +109,7 @@ def notify_tx(x: Ctx) -> list[str]:
     ADDR:PORT", encrypted once the ISAKMP SA has its keys (IS_V1_ISAKMP_ENCRYPTED)."""
     state = x.state.states.get(_sa(x), "")
     clear = state in ("", "STATE_MAIN_R0", "STATE_MAIN_R1", "STATE_MAIN_I1", "STATE_MAIN_I2")
+    # guess: port 500 always; pluto's labs here never float to 4500 (no NAT between them)
     return [_line(x, _sa(x), f"sending {'' if clear else 'encrypted '}notification "
                              f"{x.text('notify_type')} to {x.ip('peer')}:500")]
 
@@ -199,11 +202,11 @@ def delete(x: Ctx) -> list[str]:
     elif reason == "half open timeout":
         out.append(_line(x, number, "deleting incomplete state after "
                                     f"{seconds_text(x.get('timeout') or 60)} seconds"))
-    elif reason == "Phase1 SA policy proposal not accepted":
+    elif reason == REASON_NO_PROPOSAL:
         # STF_FAIL_v1N: "we act as if this message never happened" (ikev1.c
         # complete_v1_state_transition()): the notification is the only line
         return []
-    if x.serial in st.peer_deleted and reason == "No reason":   # the peer's DELETE
+    if x.get("by_peer") is True:                                # the peer's DELETE
         out.append(_line(x, number, f"received Delete SA payload: self-deleting ISAKMP State "
                                     f"#{number}"))
     notify = "sending" if reason == "No reason" and state.endswith(("I4", "R3")) else "NOT sending"
@@ -291,15 +294,17 @@ def notify_rx(x: Ctx) -> list[str]:
     charon main_mode.c); informational() ignores RESPONDER-LIFETIME with its own line: the
     SA keeps pluto's own lifetime (ikev1.c EVENT_SA_REPLACE: min(ikelifetime, negotiated))."""
     code, number = x.num("notify_code"), _sa(x)
+    lifetime = code == NotifyType.RESPONDER_LIFETIME
     state = x.state.states.get(number, "")
     # after phase 1 every notify comes in a protected informational exchange, which
     # informational() handles after the payload loop
     protected = state in ("STATE_MAIN_I4", "STATE_MAIN_R3")
     ignored = [_line(x, number, "received and ignored notification payload: "
-                                f"{'IPSEC_RESPONDER_LIFETIME' if code == 24576 else x.text('notify_type')}")]
-    if code == 24576:
+                                f"{'IPSEC_RESPONDER_LIFETIME' if lifetime else x.text('notify_type')}")]
+    if lifetime:
         return ignored
-    length = 12 + (16 if code == 24578 else 4 if x.num("protocol") == 3 else 0)
+    length = 12 + (16 if code == NotifyType.INITIAL_CONTACT else
+                   4 if x.num("protocol") == 3 else 0)
     seen = [_line(x, number, f"ignoring informational payload {x.text('notify_type')}, "
                              f"msgid=00000000, length={length}")]
     if not state.startswith("STATE_MAIN"):
@@ -312,14 +317,7 @@ def id_mismatch(x: Ctx) -> list[str]:
                              "connection and no better connection found")]
 
 
-def no_keepalives(x: Ctx) -> list[str]:
-    """The engine's mark of a DELETE from the peer (informational.peer_delete)."""
-    x.state.peer_deleted.add(x.serial)
-    return []
-
-
 HANDLERS: dict[str, Handler] = {
-    "no_keepalives": no_keepalives,
     "sa_created": sa_created, "psk_found": psk_found, "tx": tx,
     "phase1_complete": phase1_complete, "retransmit": retransmit,
     "qm_retransmit": qm_retransmit, "delete": delete, "qm_begin": qm_begin,
