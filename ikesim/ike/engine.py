@@ -145,12 +145,13 @@ class IsakmpEngine:
                     notify_peer: bool = True) -> Output:
         """`clear crypto sa [peer A]`: the IPsec SA pairs (to ``peer``) expire now, reason
         "clear", and the peer is told with a protected IPsec DELETE per SPI (the next
-        interesting packet negotiates new ones). ``notify_peer=False``: no DELETE (charon's
-        CHILD_SAs going with an IKE_SA the peer deleted, ikesim.linux.daemon)."""
+        interesting packet negotiates new ones). ``notify_peer=False``: no DELETE, reason
+        "ike sa deleted" (charon's CHILD_SAs going with an IKE_SA the peer deleted,
+        ikesim.linux.daemon)."""
         out = self._begin()
         for pair in list(self._ctx.phase2.pairs()):
             if not pair.deleted and (peer is None or pair.peer == peer):
-                ipsec_sas.expire(self._ctx, pair, "clear")
+                ipsec_sas.expire(self._ctx, pair, "clear" if notify_peer else "ike sa deleted")
                 if notify_peer:
                     info.send_ipsec_delete(self._ctx, pair)
         return out

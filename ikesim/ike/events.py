@@ -71,8 +71,9 @@ local_net, local_mask, remote_net, remote_mask, protocol are ints from this rout
   qm_complete       message_id, peer, role
   ipsec_sa_expired  peer, local, inbound_spi, outbound_spi, transform, reason ("lifetime
                     seconds" | "lifetime kilobytes" | "clear": `clear crypto sa` / `clear crypto
-                    session` | "peer delete": the peer's IPsec DELETE); the pair is gone, new
-                    traffic renegotiates
+                    session` | "peer delete": the peer's IPsec DELETE | "ike sa deleted":
+                    gone with the ISAKMP SA the peer deleted, no DELETE sent); the pair is
+                    gone, new traffic renegotiates
   ipsec_rekey       peer, local, inbound_spi, outbound_spi, reason ("soft lifetime seconds" |
                     "soft lifetime kilobytes"), proxy fields: the pair reached its soft lifetime
                     and its successor is requested (an ipsec_sa_request follows); the pair

@@ -236,7 +236,7 @@ def qm_delete(x: Ctx) -> list[str]:
 def ipsec_sa_expired(x: Ctx) -> list[str]:
     """The kernel SAs of a CHILD_SA destroyed with its IKE_SA (run A rt2: "deleting SAD entry
     with SPI …", "deleted SAD entry with SPI …")."""
-    if x.text("reason") != "clear":
+    if x.text("reason") not in ("clear", "ike sa deleted"):
         return []
     out = []
     for spi in (x.num("inbound_spi"), x.num("outbound_spi")):
