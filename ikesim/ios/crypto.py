@@ -333,15 +333,13 @@ class CryptoService(EspDataPath):
         if serial and kind == "purge":
             self._sa_by_serial.pop(serial, None)
         debug = device.debug
-        if not debug:
-            if kind not in SYSLOG_KINDS:
-                return
+        if "crypto isakmp" in debug:
+            lines = format_event(device.dialect, event)
+        elif kind in SYSLOG_KINDS:
             lines = [(s, t) for s, t in format_event(device.dialect, event) if t.startswith("%")]
         else:
-            lines = format_event(device.dialect, event)
-            if "crypto isakmp" not in debug:
-                lines = [(s, t) for s, t in lines if t.startswith("%")]
-            if "crypto ipsec" in debug:
-                lines += format_ipsec_event(device.dialect, event)
+            lines = []          # no other kind prints a `%` line: nothing to format
+        if debug and "crypto ipsec" in debug:
+            lines += format_ipsec_event(device.dialect, event)
         if lines:
             device.print_async(lines)

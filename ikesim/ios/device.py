@@ -51,7 +51,9 @@ class IosDevice:
         self.config = config
         self.node = node
         self.debug: set[str] = set()
-        self.console_lock = simpy.Resource(runtime.lab.env, capacity=1)
+        # the lab's clock (the runner builds its lab, and with it the environment, once)
+        self.env: simpy.Environment = runtime.lab.env
+        self.console_lock = simpy.Resource(self.env, capacity=1)
         self.crypto: Any = None          # ikesim.ios.crypto.CryptoService on routers
         # the router's calendar at t = 0 and when its certificates were issued (None: the lab's
         # defaults, ikesim.ios.pki_lab); set from the scenario before crypto starts
@@ -68,10 +70,6 @@ class IosDevice:
     def lab(self) -> Any:
         return self.runtime.lab
 
-    @property
-    def env(self) -> simpy.Environment:
-        return self.runtime.lab.env
-
     def stamp(self, kind: str = "debug") -> str:
         """The timestamp before a debug (``kind`` "debug") or syslog ("log") line, in the style
         of ``service timestamps debug|log …`` or, when unset, the platform's default."""
@@ -86,11 +84,12 @@ class IosDevice:
             style = log_dialect(self.dialect).stamp
         return style
 
-    def _stamps(self) -> tuple[str, str]:
-        """The debug and log timestamps now: the styles resolved once per configuration
-        object (``configure`` replaces it, never edits it in place), the texts formatted once
-        per simulated instant (a message and its events print many lines at one instant)."""
-        uptime = self.node.uptime(self.env.now)
+    def _stamps(self, now: float) -> tuple[str, str]:
+        """The debug and log line leads (timestamp, colon, blank) at ``now``: the styles
+        resolved once per configuration object (``configure`` replaces it, never edits it in
+        place), the texts formatted once per simulated instant (a message and its events print
+        many lines at one instant)."""
+        uptime = self.node.uptime(now)
         config = self.config
         memo = self._stamp_memo
         if memo is not None and memo[1] is config:
@@ -99,8 +98,8 @@ class IosDevice:
             styles = memo[2]
         else:
             styles = (self._style("debug"), self._style("log"))
-        debug = format_stamp(styles[0], uptime)
-        log = debug if styles[1] == styles[0] else format_stamp(styles[1], uptime)
+        debug = format_stamp(styles[0], uptime) + ": "
+        log = debug if styles[1] == styles[0] else format_stamp(styles[1], uptime) + ": "
         self._stamp_memo = (uptime, config, styles, (debug, log))
         return debug, log
 
@@ -122,18 +121,21 @@ class IosDevice:
         the ``service timestamps log`` one)."""
         if self.powered_off:
             return
-        debug, log = self._stamps()
-        lines = [f"{log if text.startswith('%') else debug}: {text}" if stamped else text
+        env = self.env
+        debug, log = self._stamps(env.now)
+        lines = [(log if text.startswith("%") else debug) + text if stamped else text
                  for stamped, text in stamped_lines]
-        if self.running is not None and self.running[1] == self.env.now:
+        running = self.running
+        if running is not None and running[1] == env.now:
             # A command typed at this instant prints first (e.g. `clear crypto isakmp` and the
             # deletions it causes). If it is still running a moment later (a ping), the lines
             # are released then, in time order with the other consoles' lines.
             if not self._held:
-                self.env.process(self._release_if_still_running(self.running))
+                env.process(self._release_if_still_running(running))
             self._held.extend(lines)
             return
-        self._release_held()
+        if self._held:
+            self._release_held()
         self.runtime.console_async(self, lines)
 
     def _release_if_still_running(self, running: tuple[str, float]) -> Generator[Any, Any, None]:

@@ -52,7 +52,10 @@ def attribute_line(name: str, value: object, dialect_name: str = "12.2") -> str:
 def format_event_strict(dialect_name: str, event: IkeEvent, *,
                         local: str | None = None) -> list[Line]:
     """:func:`format_event` without its safety net (the property tests call this one)."""
-    d = dialect(dialect_name)
+    return _format(dialect(dialect_name), event, local)
+
+
+def _format(d: Dialect, event: IkeEvent, local: str | None) -> list[Line]:
     handler = _HANDLERS.get(getattr(event, "kind", None))     # type: ignore[arg-type]
     if handler is None:
         return []       # a kind IOS has no line for (or one added after this formatter)
@@ -66,9 +69,10 @@ def format_event(dialect_name: str, event: IkeEvent, *, local: str | None = None
     Kinds with no IOS counterpart in the dialect give ``[]``. Only an unknown dialect (a
     programming error, checked when the device is built) raises ``ValueError``.
     """
-    d = dialect(dialect_name)
+    d = DIALECT_TABLE.get(dialect_name) or dialect(dialect_name)   # the latter raises
     try:
-        return format_event_strict(d.name, event, local=local)
+        handler = _HANDLERS.get(event.kind)
+        return [] if handler is None else handler(Ctx(d, event, local))
     except Exception:
         # The handlers are total (tests/test_ios_log_total.py proves it over the catalogue);
         # this net only keeps a future handler bug from aborting a running lab.

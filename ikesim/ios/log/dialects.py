@@ -43,7 +43,20 @@ class Dialect:
                             # "datetime msec" (IOS-XE ships with it: 04, 05)
 
     def prefix(self, template: str, conn_id: int) -> str:
-        return template.replace("{c}", str(conn_id))
+        """``template`` with the conn-id in place of ``{c}``; memoised (a lab prints many
+        lines under few conn-ids, and every line starts with one of these)."""
+        key = (template, conn_id)
+        text = _PREFIXES.get(key)
+        if text is None:
+            if len(_PREFIXES) >= _PREFIXES_MAX:
+                _PREFIXES.clear()
+            text = _PREFIXES[key] = template.replace("{c}", str(conn_id))
+        return text
+
+
+# Dialect.prefix's memo, bounded: conn-ids are 32-bit, a hostile peer could make many.
+_PREFIXES: dict[tuple[str, int], str] = {}
+_PREFIXES_MAX = 4096
 
 
 _IOS12 = Dialect(

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ikesim.ike.events import IkeEvent
+from ikesim.ios.crypto_records import dotted as dotted_int
 from ikesim.ios.log.dialects import Dialect
 
 Line = tuple[bool, str]   # (stamped, text): unstamped lines are IOS's embedded newlines
@@ -54,6 +55,8 @@ def signed32(value: int) -> int:
 def dotted(value: Any) -> str:
     """Event addresses are ints (or already-dotted strings); IOS prints dotted quads.
     Anything else raises ``ValueError`` (used where a caller wants to know)."""
+    if type(value) is int and 0 <= value <= 0xFFFFFFFF:
+        return dotted_int(value)      # what the engine emits: memoised, no ipaddress object
     if isinstance(value, bool):
         raise ValueError(f"not an IPv4 address: {value!r}")
     try:
@@ -84,6 +87,22 @@ def as_octets(value: Any) -> bytes | None:
     return None
 
 
+class _Guarded:
+    """Event fields of another mapping type than ``dict`` (the engine always passes a dict),
+    read without letting the mapping's own errors escape."""
+
+    __slots__ = ("mapping",)
+
+    def __init__(self, mapping: Mapping[str, Any]) -> None:
+        self.mapping = mapping
+
+    def get(self, name: str, default: Any = None) -> Any:
+        try:
+            return self.mapping.get(name, default)
+        except Exception:
+            return default
+
+
 class Ctx:
     """One event being formatted in one dialect: field access and the dialect's prefixes."""
 
@@ -92,28 +111,39 @@ class Ctx:
     def __init__(self, d: Dialect, event: IkeEvent, local: str | None) -> None:
         self.d, self.ev, self.local = d, event, local
         fields = getattr(event, "fields", None)
-        self.fields: Mapping[str, Any] = fields if isinstance(fields, Mapping) else {}
-        self.cid = as_int(getattr(event, "conn_id", 0))
+        # a dict's get never raises for the str names the handlers ask for
+        self.fields: dict[str, Any] | _Guarded = fields if type(fields) is dict else (
+            _Guarded(fields) if isinstance(fields, Mapping) else {})
+        conn_id = getattr(event, "conn_id", 0)
+        # the engine's conn-ids are small ints: the 32-bit cut without as_int's checks
+        self.cid = conn_id & 0xFFFFFFFF if type(conn_id) is int else as_int(conn_id)
 
     # -- fields ---------------------------------------------------------------------------------
     def get(self, name: str, default: Any = None) -> Any:
-        try:
-            return self.fields.get(name, default)
-        except Exception:
-            return default
+        return self.fields.get(name, default)
 
+    # The engine's own values (short str, int, 32-bit address) take the first branch; anything
+    # else goes through the total helpers above.
     def text(self, name: str, default: str = "") -> str:
-        value = self.get(name)
+        value = self.fields.get(name)
+        if type(value) is str:
+            return value[:_MAX_TEXT]
         return default if value is None else safe_text(value)
 
     def num(self, name: str, bits: int = 32, default: int = 0) -> int:
-        return as_int(self.get(name), bits, default=default)
+        value = self.fields.get(name)
+        if type(value) is int:
+            return value & ((1 << bits) - 1)
+        return as_int(value, bits, default=default)
 
     def flag(self, name: str) -> bool:
-        return self.get(name) is True
+        return self.fields.get(name) is True
 
     def ip(self, name: str = "peer") -> str:
-        return dotted_or_zero(self.get(name))
+        value = self.fields.get(name)
+        if type(value) is int and 0 <= value <= 0xFFFFFFFF:
+            return dotted_int(value)
+        return dotted_or_zero(value)
 
     def pairs(self, name: str) -> list[tuple[str, Any]]:
         """A list of [name, value] pairs (attributes); malformed items are skipped."""
@@ -143,13 +173,16 @@ class Ctx:
 
     # -- lines ----------------------------------------------------------------------------------
     def _line(self, template: str, text: str, space: bool, cid: int | None) -> Line:
-        lead = " " if space and self.d.spaced else ""
-        return (True, self.d.prefix(template, self.cid if cid is None else cid) + lead + text)
+        d = self.d
+        prefix = d.prefix(template, self.cid if cid is None else cid)
+        return (True, prefix + " " + text if space and d.spaced else prefix + text)
 
     def sa(self, text: str, *, space: bool = False, cid: int | None = None) -> Line:
         """A per-SA line: 12.2 ``ISAKMP (0:N): text``; 15.x ``ISAKMP:(N):text``; IOS-XE
         ``ISAKMP: (N):text``. ``space`` keeps the blank 15.x prints before some messages."""
-        return self._line(self.d.sa, text, space, cid)
+        d = self.d
+        prefix = d.prefix(d.sa, self.cid if cid is None else cid)
+        return (True, prefix + " " + text if space and d.spaced else prefix + text)
 
     def err(self, text: str, *, space: bool = False) -> Line:
         """A failure line: through ``ISAKMP-ERROR:`` on IOS-XE (trace 12)."""
