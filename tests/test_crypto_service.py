@@ -15,7 +15,7 @@ import ikesim.ios.crypto as crypto_module
 from ikesim.ike.events import IkeEvent
 from ikesim.ike.policy import CryptoMapEntry, TransformSet
 from ikesim.ios.crypto import SYSLOG_KINDS
-from ikesim.ios.crypto_map import MapClassifier
+from ikesim.ios.crypto_map import MapClassifier, proxy_of
 from ikesim.ios.crypto_timers import EngineTimers
 from ikesim.ios.isakmp_log import EVENT_KINDS, format_event
 from ikesim.net.acl import Acl, AclEntry, PortMatch
@@ -169,6 +169,26 @@ def test_map_classifier_is_the_literal_sequence_order_walk(maps: list, packets: 
         got = None if hit is None else (hit[0].peer, hit[1])
         want = _literal_map(config, packet)
         assert got == want and (got is None or got[1] is want[1])
+        if hit is not None:             # what the rule computed once, as computed per packet
+            rule, line, proxy = hit
+            assert proxy == proxy_of(line)
+            assert rule.label == f"M {rule.entry.sequence}"
+            assert rule.peer_text == str(ipaddress.IPv4Address(rule.peer))
+
+
+def test_map_rules_are_compiled_again_when_the_acl_changes() -> None:
+    """The proxies, label and compiled ACL a rule keeps belong to the configuration they were
+    compiled from: configuring the router (a new ACL line) compiles the map again."""
+    rt = Runtime(load_scenario(ROOT / "scenarios" / "missing-return-route.yaml"))
+    rt1 = rt.devices["RT1"]
+    packet = (0xAC100105, 0xC0A80105, 1, None, None, 8)        # 172.16.1.5 -> 192.168.1.5
+    assert rt1.crypto._classifiers["FastEthernet1/0"].classify(*packet) is None
+    rt1.configure(["access-list 101 permit ip 172.16.1.0 0.0.0.255 192.168.1.0 0.0.0.255"],
+                  file=None, line_offset=0)
+    rule, line, proxy = rt1.crypto._classifiers["FastEthernet1/0"].classify(*packet)
+    assert line.dst == 0xC0A80100 and proxy.remote_net == 0xC0A80100
+    assert proxy.remote_mask == 0xFFFFFF00 and rule.label == "CMAP 10"
+    assert rule.peer_text == "11.11.11.2"
 
 
 def test_map_classifier_builds_each_policy_once_with_its_interface() -> None:

@@ -14,6 +14,7 @@ from ikesim.net.events import EventLog
 from ikesim.scenario import playback
 from ikesim.scenario.expect import check_scenario, evaluate, expectations_of
 from ikesim.scenario.loader import load_scenario, parse_scenario
+import ikesim.scenario.runner as rt_module
 from ikesim.scenario.runner import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +37,47 @@ def test_subscribers_see_every_event_once_in_seq_order() -> None:
     assert log.count == 2 and not log.keeps_history
     with pytest.raises(RuntimeError, match="without keeping"):
         _ = log.events
+
+
+def test_a_subscriber_with_kinds_sees_only_those_in_order_with_the_others() -> None:
+    log = EventLog(keep=False)
+    seen: list[tuple[str, str]] = []
+    everything = lambda e: seen.append(("all", e.kind))        # noqa: E731
+    log.subscribe(everything)
+    log.subscribe(lambda e: seen.append(("link", e.kind)), kinds=["link", "interface"])
+    log.emit(0.0, "RT1", "ike")
+    log.emit(0.0, "RT1", "link")
+    assert seen == [("all", "ike"), ("all", "link"), ("link", "link")]
+    # subscribing again changes the routes already resolved for a kind
+    log.subscribe(lambda e: seen.append(("ike", e.kind)), kinds={"ike"})
+    seen.clear()
+    log.emit(0.0, "RT1", "ike")
+    assert seen == [("all", "ike"), ("ike", "ike")]
+    log.unsubscribe(everything)
+    seen.clear()
+    log.emit(0.0, "RT1", "ike")
+    log.emit(0.0, "RT1", "interface")
+    assert seen == [("ike", "ike"), ("link", "interface")]
+    with pytest.raises(ValueError, match="not subscribed"):
+        log.unsubscribe(everything)
+
+
+def test_the_console_hook_prints_link_changes_but_is_not_called_for_ike_events() -> None:
+    scenario = ROOT / "scenarios" / "routing" / "three-routers.yaml"
+    rt = Runtime(load_scenario(scenario))
+    called: list[str] = []
+    original = rt._on_event
+    rt.events.unsubscribe(original)
+
+    def spy(event: Any) -> None:
+        called.append(event.kind)
+        original(event)
+    rt.events.subscribe(spy, kinds=rt_module.SYSLOG_EVENT_KINDS)
+    result = rt.run()
+    assert "interface" in called and set(called) <= {"interface", "ospf", "tunnel"}
+    assert len(called) < len(result.events.events)
+    golden = scenario.with_name("three-routers.transcript.txt").read_text()
+    assert result.transcript_text() == golden and "%LINEPROTO-5-UPDOWN" in golden
 
 
 def test_reserved_field_names_are_refused() -> None:

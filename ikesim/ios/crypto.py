@@ -211,20 +211,18 @@ class CryptoService(EspDataPath):
                                   icmp_type)
         if hit is None:
             return self.dynamic.egress(classifier, packet, iface, sport, dport, icmp_type)
-        rule, line = hit
+        rule, _line, proxy = hit
         pair = self.engine.outbound_sa(rule.peer, packet.src, packet.dst)
         if pair is not None:
             self.encapsulate(packet, pair)
             return True
         if rule.policy is not None:
             self._apply(self.engine.request_ipsec(self.env.now, iface.address or 0, rule.policy,
-                                                  _proxy_of(line)))
+                                                  proxy))
         self._events.emit(self.env.now, self.device.name, "drop",
-                                    reason="crypto-no-ipsec-sa", interface=iface.name,
-                                    src=_dotted(packet.src), dst=_dotted(packet.dst),
-                                    protocol=packet.protocol,
-                                    map=f"{classifier.map_name} {rule.entry.sequence}",
-                                    peer=_dotted(rule.peer))
+                          reason="crypto-no-ipsec-sa", interface=iface.name,
+                          src=_dotted(packet.src), dst=_dotted(packet.dst),
+                          protocol=packet.protocol, map=rule.label, peer=rule.peer_text)
         return True
 
     def initiate_to(self, peer: str) -> None:

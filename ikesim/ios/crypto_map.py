@@ -9,7 +9,12 @@ packet: with one entry per spoke, a hub pays for all its spokes on every packet.
 ACL lines are indexed by their destination prefix (a contiguous wildcard; the rest, and
 ``any``, are checked for every packet), so a packet only evaluates the entries that can match
 its destination, still in sequence order and still with the ACL's own first-match rule.
-The phase-2 policy of each entry is built here too, once, instead of per dropped packet.
+The phase-2 policy of each entry is built here too, once, instead of per dropped packet, and
+so are what a dropped packet reports and requests: the proxy identities of each permit line,
+the entry's label ("MAP SEQ") and its peer as text. The classifier lives as long as the
+configuration it was compiled from (``CryptoService`` compiles it again when the configuration
+is applied, and applying one never edits the old one in place: ``apply_config_lines`` works
+on a deep copy).
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from typing import Any
 from ikesim.ike.quick import Phase2Policy
 from ikesim.ipsec.sa import Proxy
 from ikesim.ipsec.transforms import EspTransform, TransformError, from_keywords
-from ikesim.net.acl import Acl, AclEntry
+from ikesim.ios.crypto_records import dotted
+from ikesim.net.acl import Acl, AclEntry, CompiledAcl
 from ikesim.net.config import DeviceConfig
 
 _ALL = 0xFFFFFFFF
@@ -108,12 +114,27 @@ def dynamic_policies(config: DeviceConfig, entry: Any, iface: str) -> list[Phase
 
 @dataclass(frozen=True, slots=True)
 class MapRule:
-    """One usable map entry: its ACL, peer and (when complete) phase-2 policy."""
+    """One usable map entry: its ACL, peer and (when complete) phase-2 policy, with what the
+    data path needs of them computed once: the ACL compiled, the proxy identities of each ACL
+    line (None for a deny line), the entry as drop records name it, the peer as text."""
 
     entry: Any                   # ikesim.ike.policy.CryptoMapEntry
     acl: Acl
     peer: int
     policy: Phase2Policy | None
+    compiled: CompiledAcl
+    proxies: tuple[Proxy | None, ...]       # by ACL line index
+    label: str                              # "MAP SEQUENCE"
+    peer_text: str
+
+    @classmethod
+    def build(cls, entry: Any, acl: Acl, policy: Phase2Policy | None) -> MapRule:
+        compiled = acl.compiled()
+        proxies = tuple(proxy_of(line) if line.action == "permit" else None
+                        for line in compiled.entries)
+        peer = int(entry.peers[0])
+        return cls(entry, acl, peer, policy, compiled, proxies,
+                   f"{entry.map_name} {entry.sequence}", dotted(peer))
 
 
 def _prefix_length(wildcard: int) -> int | None:
@@ -148,8 +169,7 @@ class MapClassifier:
             if acl is None or not entry.peers:
                 continue            # IOS: an incomplete map entry is ignored
             order = len(self.rules)
-            self.rules.append(MapRule(entry, acl, int(entry.peers[0]),
-                                      phase2_policy(config, entry, iface)))
+            self.rules.append(MapRule.build(entry, acl, phase2_policy(config, entry, iface)))
             for line in acl.entries:
                 length = _prefix_length(line.dst_wildcard)
                 if length is None:
@@ -176,9 +196,10 @@ class MapClassifier:
         return False
 
     def classify(self, src: int, dst: int, protocol: int, sport: int | None,
-                 dport: int | None, icmp_type: int | None) -> tuple[MapRule, AclEntry] | None:
+                 dport: int | None, icmp_type: int | None
+                 ) -> tuple[MapRule, AclEntry, Proxy] | None:
         """The first entry (sequence order) whose ACL permits the packet, with the permitting
-        line; None when no entry claims it."""
+        line and its proxy identities; None when no entry claims it."""
         found: list[int] = list(self._always)
         for mask, table in self._tables:
             orders = table.get(dst & mask)
@@ -191,7 +212,9 @@ class MapClassifier:
         rules = self.rules
         for order in found:
             rule = rules[order]
-            line = rule.acl.evaluate(src, dst, protocol, sport, dport, icmp_type)
-            if line is not None and line.action == "permit":
-                return rule, line
+            index = rule.compiled.first(src, dst, protocol, sport, dport, icmp_type)
+            if index >= 0:
+                proxy = rule.proxies[index]
+                if proxy is not None:        # a permit line (a deny: "not this entry")
+                    return rule, rule.compiled.entries[index], proxy
         return None

@@ -9,12 +9,17 @@ each subscriber sees every event once, in ``seq`` order — an event emitted by 
 while another event is being delivered is queued and delivered right after it. Keeping the
 whole history is opt-in (``keep=True``, for labs built by hand, tests and teaching pages);
 long runs stream (``keep=False``) so memory does not grow with simulated time.
+
+A subscriber may name the event kinds it wants (``subscribe(callback, kinds=...)``): it is then
+not called at all for the others (the console's syslog hook only wants interface, OSPF and
+tunnel events, not every IKE event). Per kind, the callbacks are resolved once (in
+subscription order) and kept until the subscribers change.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,8 +48,11 @@ class EventLog:
     def __init__(self, keep: bool = True) -> None:
         self.count = 0                                  # events emitted so far (next seq)
         self._history: list[SimEvent] | None = [] if keep else None
-        self._subscribers: list[Subscriber] = []
-        self._snapshot: tuple[Subscriber, ...] = ()     # the subscribers as of the last change
+        # (callback, the kinds it wants or None for every kind), in subscription order
+        self._subscribers: list[tuple[Subscriber, frozenset[str] | None]] = []
+        # kind -> the callbacks that want it, in subscription order; rebuilt lazily after a
+        # change (bounded by the kinds emitted: names from the code, not from input)
+        self._routes: dict[str, tuple[Subscriber, ...]] = {}
         self._pending: deque[SimEvent] = deque()
         self._delivering = False
 
@@ -60,14 +68,25 @@ class EventLog:
                                "(EventLog(keep=False)); subscribe() to see them")
         return self._history
 
-    def subscribe(self, callback: Subscriber) -> None:
-        """Call ``callback`` with every event emitted from now on, in ``seq`` order."""
-        self._subscribers.append(callback)
-        self._snapshot = tuple(self._subscribers)
+    def subscribe(self, callback: Subscriber, kinds: Iterable[str] | None = None) -> None:
+        """Call ``callback`` with every event emitted from now on (or only those whose kind is
+        in ``kinds``), in ``seq`` order."""
+        self._subscribers.append((callback, None if kinds is None else frozenset(kinds)))
+        self._routes = {}
 
     def unsubscribe(self, callback: Subscriber) -> None:
-        self._subscribers.remove(callback)
-        self._snapshot = tuple(self._subscribers)
+        for index, (subscribed, _kinds) in enumerate(self._subscribers):
+            if subscribed == callback:
+                del self._subscribers[index]
+                self._routes = {}
+                return
+        raise ValueError(f"{callback!r} is not subscribed")
+
+    def _route(self, kind: str) -> tuple[Subscriber, ...]:
+        """The callbacks that want events of ``kind`` (memoised in ``_routes``)."""
+        callbacks = self._routes[kind] = tuple(
+            callback for callback, kinds in self._subscribers if kinds is None or kind in kinds)
+        return callbacks
 
     def emit(self, time: float, device: str, kind: str, **fields: Any) -> SimEvent:
         return self.emit_record(time, device, kind, fields)
@@ -89,12 +108,19 @@ class EventLog:
             return event
         self._delivering = True
         try:
-            for callback in self._snapshot:
+            callbacks = self._routes.get(kind)
+            if callbacks is None:
+                callbacks = self._route(kind)
+            for callback in callbacks:
                 callback(event)
             pending = self._pending
             while pending:
                 queued = pending.popleft()
-                for callback in self._snapshot:
+                # looked up again: a subscriber may have (un)subscribed meanwhile
+                callbacks = self._routes.get(queued.kind)
+                if callbacks is None:
+                    callbacks = self._route(queued.kind)
+                for callback in callbacks:
                     callback(queued)
         finally:
             self._delivering = False

@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     # imported when a scenario has a strongSwan / libreswan gateway (start-up, issue 14)
     from ikesim.linux.device import LinuxDevice
 
+# The event kinds that print a syslog line on a console (``Runtime._on_event``): link and line
+# protocol changes, OSPF adjacencies, tunnel recursion.
+SYSLOG_EVENT_KINDS = frozenset({"interface", "ospf", "tunnel"})
+
 
 @dataclass
 class RunResult:
@@ -80,7 +84,7 @@ class Runtime:
         self._attach_crypto()
         self._if_state = {(d.name, i.name): (i.status, i.protocol)
                           for d in self.devices.values() for i in d.node.interfaces.values()}
-        self.events.subscribe(self._on_event)
+        self.events.subscribe(self._on_event, kinds=SYSLOG_EVENT_KINDS)
         self._timeline = playback.schedule(self.lab.env, scenario.events, self._play)
         if self._timeline is None:       # where a timeline would reserve its ids (see inject)
             self.lab.env.process(self._mark())
@@ -137,7 +141,8 @@ class Runtime:
         self.events.emit(self.lab.env.now, device.name, "config", lines=lines)
 
     def _on_event(self, event: SimEvent) -> None:
-        """Interface state changes print IOS's syslog lines on the device's console."""
+        """Interface state changes print IOS's syslog lines on the device's console (called
+        only for the ``SYSLOG_EVENT_KINDS``)."""
         if event.kind in ("ospf", "tunnel") and event.device in self.devices:
             device = self.devices[event.device]
             if lines := net_syslog(event, device.dialect):   # %OSPF-5-ADJCHG, %TUN-5-RECURDOWN
