@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
+import ikesim.scenario.runner as rt_module
 from ikesim.cli.common import json_default
 from ikesim.net.events import EventLog
 from ikesim.scenario import playback
 from ikesim.scenario.expect import check_scenario, evaluate, expectations_of
 from ikesim.scenario.loader import load_scenario, parse_scenario
-import ikesim.scenario.runner as rt_module
 from ikesim.scenario.runner import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ikesim.ike.quick import Phase2Policy
+from ikesim.ios.crypto_records import dotted
 from ikesim.ipsec.sa import Proxy
 from ikesim.ipsec.transforms import EspTransform, TransformError, from_keywords
-from ikesim.ios.crypto_records import dotted
 from ikesim.net.acl import Acl, AclEntry, CompiledAcl
 from ikesim.net.config import DeviceConfig
 
