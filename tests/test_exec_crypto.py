@@ -134,3 +134,15 @@ def test_show_and_clear_commands_in_a_lab() -> None:
     assert "Success rate is 80 percent (4/5)" in text.split("PC1#ping")[3]   # new SAs
     assert text.split("| include status\n")[-1].startswith(
         "Crypto session current status\nSession status: UP-ACTIVE")
+
+
+def test_parse_exec_is_memoised_per_text_bounded_and_errors_are_not_kept() -> None:
+    parse_exec.cache_clear()
+    first = parse_exec("sh cry isa sa")
+    assert parse_exec("sh cry isa sa") is first and parse_exec.cache_info().hits == 1
+    for bad in ("s crypto isakmp sa", "s crypto isakmp sa"):      # raises every time
+        with pytest.raises(ExecError, match="Ambiguous"):
+            parse_exec(bad)
+    for n in range(parse_exec.cache_info().maxsize + 10):         # hostile console input
+        parse_exec(f"ping 10.0.{n // 256}.{n % 256}")
+    assert parse_exec.cache_info().currsize == parse_exec.cache_info().maxsize

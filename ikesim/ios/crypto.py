@@ -219,10 +219,10 @@ class CryptoService(EspDataPath):
         if rule.policy is not None:
             self._apply(self.engine.request_ipsec(self.env.now, iface.address or 0, rule.policy,
                                                   proxy))
-        self._events.emit(self.env.now, self.device.name, "drop",
-                          reason="crypto-no-ipsec-sa", interface=iface.name,
-                          src=_dotted(packet.src), dst=_dotted(packet.dst),
-                          protocol=packet.protocol, map=rule.label, peer=rule.peer_text)
+        self._events.emit_record(self.env.now, self.device.name, "drop", {
+            "reason": "crypto-no-ipsec-sa", "interface": iface.name,
+            "src": _dotted(packet.src), "dst": _dotted(packet.dst),
+            "protocol": packet.protocol, "map": rule.label, "peer": rule.peer_text})
         return True
 
     def initiate_to(self, peer: str) -> None:

@@ -96,9 +96,14 @@ def keywords_at(prefix: tuple[str, ...]) -> list[str]:
     return list(_keywords_at(prefix))
 
 
+@lru_cache(maxsize=1024)   # bounded: the text is whatever a console types
 def parse_exec(text: str) -> ExecCommand:
     """Parse one exec line; raise :class:`ExecError` with IOS's message when IOS would.
-    ``show ... | include|exclude|begin|section REGEX`` filters the output of a show command."""
+    ``show ... | include|exclude|begin|section REGEX`` filters the output of a show command.
+
+    Memoised per text (a scenario types the same few commands again and again): the command
+    is shared, so its ``args`` must not be changed by whoever runs it (no handler does).
+    Errors are not memoised (each call raises again)."""
     command, bar, spec = text.partition("|")
     cmd = _parse_command(command if bar else text)
     if not bar:

@@ -15,8 +15,6 @@ from ikesim.errors import InputError
 from ikesim.net.addr import int_to_ip, ip_to_int
 
 if TYPE_CHECKING:   # networkx comes with the lab: `validate` must not import it
-    import simpy
-
     from ikesim.net.lab import Lab
 
 ECHO_OVERHEAD = 0.002  # seconds between one echo's outcome and the next echo
@@ -92,6 +90,8 @@ def ping(
 def _run(
     lab: Lab, device_name: str, dst: int, count: int, size: int, timeout: float, src: int | None
 ) -> Generator[Any, Any, PingResult]:
+    from ikesim.net.icmp import FirstOf  # with the lab (simpy): `validate` must not import it
+
     env = lab.env
     device = lab.devices[device_name]
     ident = device.next_icmp_ident()
@@ -103,7 +103,10 @@ def _run(
         device.echo_waiters[(ident, seq16)] = waiter
         sent_at = env.now
         device.send_echo(dst, ident, seq16, size, src)
-        yield _first_of(env, waiter, env.timeout(timeout))
+        first = FirstOf(env)
+        waiter.callbacks.append(first)
+        env.timeout(timeout).callbacks.append(first)
+        yield first
         device.echo_waiters.pop((ident, seq16), None)
         if waiter.triggered:
             mark, at = waiter.value
@@ -117,30 +120,6 @@ def _run(
     return PingResult(
         "".join(marks), count, received, rtts, int_to_ip(src) if src is not None else None
     )
-
-
-class _FirstOf:
-    """The callback of both a reply waiter and its timeout: succeeds ``done`` when the first of
-    them is processed. It is simpy's ``waiter | timeout`` (an ``AnyOf``) without the condition
-    machinery, with the same single step between the first event and the process resuming, so
-    every event is scheduled exactly where ``AnyOf`` scheduled it."""
-
-    __slots__ = ("done",)
-
-    def __init__(self, done: simpy.Event) -> None:
-        self.done = done
-
-    def __call__(self, _event: simpy.Event) -> None:
-        if not self.done.triggered:
-            self.done.succeed()
-
-
-def _first_of(env: simpy.Environment, waiter: simpy.Event, timeout: simpy.Event) -> simpy.Event:
-    done = env.event()
-    first = _FirstOf(done)
-    waiter.callbacks.append(first)
-    timeout.callbacks.append(first)
-    return done
 
 
 def _ms(value: float) -> int:

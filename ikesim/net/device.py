@@ -261,11 +261,12 @@ class Device(Configurable):
         if link is None or not link.up:
             self.drop("link-down", packet, iface)
             return False
-        if not iface.line_up:
+        far = link.b if iface is link.a else link.a
+        if not far.admin_up:       # what is left of iface.line_up once the above passed
             self.drop("interface-down", packet, iface)
             return False
         if (iface.arp and packet.dst >> 28 != 0xE
-                and not neighbour_answers(link.b if iface is link.a else link.a, gateway)):
+                and not neighbour_answers(far, gateway)):
             # IOS: "encapsulation failed" — nobody on the segment answers ARP for the gateway.
             self.drop("arp", packet, iface, gateway=int_to_ip(gateway))
             return False

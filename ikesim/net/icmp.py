@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import simpy
+
 from ikesim.net.packet import (
     ICMP_ECHO,
     ICMP_ECHO_REPLY,
@@ -50,6 +52,20 @@ def deliver_icmp(device: Device, packet: Packet, icmp: Icmp, iface: Interface) -
             wake(device, quoted[1], quoted[2], mark)
     for listener in device.icmp_listeners:
         listener(packet, iface)
+
+
+class FirstOf(simpy.Event):
+    """Succeeds when the first of an echo's reply waiter and its timeout is processed (it is
+    the callback of both; ``ikesim.ios.ping``): simpy's ``waiter | timeout`` (an ``AnyOf``)
+    without the condition machinery, with the same single step between the first event and
+    the process resuming, so every event is scheduled exactly where ``AnyOf`` put it."""
+
+    fired = False       # set on the instance by the first of the two
+
+    def __call__(self, _event: simpy.Event) -> None:
+        if not self.fired:
+            self.fired = True
+            self.succeed()
 
 
 def wake(device: Device, ident: int, seq: int, mark: str) -> None:

@@ -129,12 +129,13 @@ class Runtime:
     def console_command(self, device: IosDevice, command: str, output: list[str],
                         started: float) -> None:
         self.transcript.command(device.name, command, output)
-        self.events.emit(self.lab.env.now, device.name, "console", command=command,
-                         started=round(started, 6), output=output)
+        self.events.emit_record(self.lab.env.now, device.name, "console",
+                                {"command": command, "started": round(started, 6),
+                                 "output": output})
 
     def console_async(self, device: IosDevice, lines: list[str]) -> None:
         self.transcript.asynchronous(device.name, lines)
-        self.events.emit(self.lab.env.now, device.name, "console", lines=lines)
+        self.events.emit_record(self.lab.env.now, device.name, "console", {"lines": lines})
 
     def console_config(self, device: IosDevice, lines: list[str]) -> None:
         self.transcript.configure(device.name, lines)
