@@ -251,9 +251,10 @@ class CryptoService(EspDataPath):
                                         packet.dst, udp.dport))
 
     def _apply(self, out: Output) -> None:
+        now = self.env.now            # one engine call's output all happens at one instant
         pairs_changed = False
         for event in out.events:
-            self._log(event)
+            self._log(event, now)
             if event.kind in PAIR_KINDS:
                 pairs_changed = True
         timers = self.timers
@@ -264,7 +265,7 @@ class CryptoService(EspDataPath):
         node = self.node
         for d in out.sends:
             for tap in self.on_send:
-                tap(self.env.now, d.src, d.sport, d.dst, d.dport, d.data)
+                tap(now, d.src, d.sport, d.dst, d.dport, d.data)
             # own IKE: never through a crypto map (hooks=False), see the module docstring
             node.send_packet(udp_packet(d.src or 0, d.dst, d.sport, d.dport, d.data,
                                         ttl=node.default_ttl, ident=node.next_ip_ident()),
@@ -307,7 +308,7 @@ class CryptoService(EspDataPath):
                 entry = self._sa_by_serial[serial] = _Cookies(record)
         return entry
 
-    def _log(self, event: Any) -> None:
+    def _log(self, event: Any, now: float) -> None:
         kind, serial = event.kind, event.sa_serial
         # one record dictionary, keys in JSON order: event, conn_id, sa, the engine's fields
         # (addresses as text, in place), then the cookies that tie it to captured datagrams
@@ -327,7 +328,7 @@ class CryptoService(EspDataPath):
                 rcookie = entry.sa.rcookie
                 record["rcookie"] = entry.rcookie_hex if rcookie is entry.rcookie \
                     else entry.rcookie_text()
-        self._events.emit_record(self.env.now, device.name, "ike", record)
+        self._events.emit_record(now, device.name, "ike", record)
         if serial and kind == "purge":
             self._sa_by_serial.pop(serial, None)
         debug = device.debug

@@ -6,7 +6,8 @@ is one simpy ``Timeout`` created when it is armed — so it fires at the very fl
 engine asked for, computed from the instant it was armed, and timers due at the same instant
 fire in the order they were armed. Cancelling or re-arming a key empties the old timeout's
 callbacks: no process, generator or closure stays behind, only the bare event in simpy's queue
-until its due time, which then costs one no-op step.
+until its due time, which then costs one no-op step. A live timeout's one callback is
+``partial(EngineTimers._expired, key)``.
 
 (A single heap with one wake-up per router was tried first: a wake-up scheduled from a later
 instant cannot always land on the same float as ``armed_at + delay``, and byte-identical runs
@@ -16,21 +17,10 @@ matter more than the last queued events.)
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from functools import partial
 from typing import Any
 
 import simpy
-
-
-class _Expiry:
-    """The one callback of a live timer's timeout."""
-
-    __slots__ = ("timers", "key")
-
-    def __init__(self, timers: EngineTimers, key: Hashable) -> None:
-        self.timers, self.key = timers, key
-
-    def __call__(self, event: Any) -> None:
-        self.timers._expired(self.key, event)
 
 
 class EngineTimers:
@@ -48,11 +38,19 @@ class EngineTimers:
 
     def arm(self, key: Hashable, due: float) -> None:
         """Arm (or re-arm) ``key`` to expire at the absolute time ``due``."""
-        self.cancel(key)
-        timeout = self._env.timeout(max(0.0, due - self._env.now))
-        timeout.callbacks.append(_Expiry(self, key))
+        env = self._env
+        now = env.now
+        old = self._live.get(key)
+        if old is not None:                  # re-armed: the old timeout fires nothing
+            old.callbacks.clear()
+        delay = due - now
+        if delay < 0.0:
+            delay, due = 0.0, now
+        timeout = env.timeout(delay)
+        # the timeout's one callback: a partial, not a closure or a process (see the docstring)
+        timeout.callbacks.append(partial(self._expired, key))
         self._live[key] = timeout
-        self._due[key] = max(due, self._env.now)
+        self._due[key] = due
 
     def due(self, key: Hashable) -> float | None:
         """When ``key`` fires, or None when it is not armed."""

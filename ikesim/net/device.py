@@ -157,7 +157,9 @@ class Device(Configurable):
             tap(self.env.now, self, iface, reason, packet)
 
     # -- receive path --------------------------------------------------------------------
-    def receive(self, packet: Packet, iface: Interface) -> None:
+    def receive(self, packet: Packet, iface: Interface, _arrival: object = None) -> None:
+        """A packet arrives on ``iface``. ``_arrival`` (unused) is the link's delivery event:
+        a link hands the packet over by making this method the simpy callback of its delay."""
         if not iface.line_up:
             link = iface.link
             physical_dark = iface.kind is PHYSICAL and (link is None or not link.up)
@@ -265,8 +267,8 @@ class Device(Configurable):
         if not far.admin_up:       # what is left of iface.line_up once the above passed
             self.drop("interface-down", packet, iface)
             return False
-        if (iface.arp and packet.dst >> 28 != 0xE
-                and not neighbour_answers(far, gateway)):
+        if (iface.arp and far.address != gateway and packet.dst >> 28 != 0xE
+                and not neighbour_answers(far, gateway)):     # (the far end itself answers)
             # IOS: "encapsulation failed" — nobody on the segment answers ARP for the gateway.
             self.drop("arp", packet, iface, gateway=int_to_ip(gateway))
             return False

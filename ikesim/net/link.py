@@ -83,12 +83,9 @@ class Link:
             tap(lab.env.now, self, packet, sender)
         receiver = self.b if sender is self.a else self.a
         event = lab.env.timeout(self.delay)
-        event.callbacks.append(partial(_arrive, receiver, packet))
+        event.callbacks.append(partial(receiver.device.receive, packet, receiver))
         return True
 
     def __repr__(self) -> str:
         return f"Link({self.name!r}, up={self.up})"
 
-
-def _arrive(receiver: Interface, packet: Packet, _event: object) -> None:
-    receiver.device.receive(packet, receiver)
