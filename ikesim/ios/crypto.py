@@ -216,10 +216,10 @@ class CryptoService(EspDataPath):
         if pair is not None:
             self.encapsulate(packet, pair)
             return True
+        now = self.env.now
         if rule.policy is not None:
-            self._apply(self.engine.request_ipsec(self.env.now, iface.address or 0, rule.policy,
-                                                  proxy))
-        self._events.emit_record(self.env.now, self.device.name, "drop", {
+            self._apply(self.engine.request_ipsec(now, iface.address or 0, rule.policy, proxy))
+        self._events.emit_record(now, self.device.name, "drop", {
             "reason": "crypto-no-ipsec-sa", "interface": iface.name,
             "src": _dotted(packet.src), "dst": _dotted(packet.dst),
             "protocol": packet.protocol, "map": rule.label, "peer": rule.peer_text})
@@ -251,12 +251,13 @@ class CryptoService(EspDataPath):
                                         packet.dst, udp.dport))
 
     def _apply(self, out: Output) -> None:
-        now = self.env.now            # one engine call's output all happens at one instant
         pairs_changed = False
-        for event in out.events:
-            self._log(event, now)
-            if event.kind in PAIR_KINDS:
-                pairs_changed = True
+        if out.events:
+            now = self.env.now        # one engine call's output all happens at one instant
+            for event in out.events:
+                self._log(event, now)
+                if event.kind in PAIR_KINDS:
+                    pairs_changed = True
         timers = self.timers
         for key in out.cancels:
             timers.cancel(key)
@@ -265,7 +266,7 @@ class CryptoService(EspDataPath):
         node = self.node
         for d in out.sends:
             for tap in self.on_send:
-                tap(now, d.src, d.sport, d.dst, d.dport, d.data)
+                tap(self.env.now, d.src, d.sport, d.dst, d.dport, d.data)
             # own IKE: never through a crypto map (hooks=False), see the module docstring
             node.send_packet(udp_packet(d.src or 0, d.dst, d.sport, d.dport, d.data,
                                         ttl=node.default_ttl, ident=node.next_ip_ident()),
