@@ -11,6 +11,7 @@ import simpy
 from ikesim.ike.profiles import IOS_PLATFORMS, PROFILES
 from ikesim.ios.commands import run_exec
 from ikesim.ios.config import apply_config_lines
+from ikesim.ios.console_lock import ConsoleLock
 from ikesim.ios.exec_parse import parse_exec
 from ikesim.ios.log import dialect as log_dialect
 from ikesim.ios.uptime import stamp as format_stamp
@@ -53,7 +54,7 @@ class IosDevice:
         self.debug: set[str] = set()
         # the lab's clock (the runner builds its lab, and with it the environment, once)
         self.env: simpy.Environment = runtime.lab.env
-        self.console_lock = simpy.Resource(self.env, capacity=1)
+        self.console_lock = ConsoleLock(self.env)
         self.crypto: Any = None          # ikesim.ios.crypto.CryptoService on routers
         # the router's calendar at t = 0 and when its certificates were issued (None: the lab's
         # defaults, ikesim.ios.pki_lab); set from the scenario before crypto starts
