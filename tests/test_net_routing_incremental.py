@@ -8,7 +8,14 @@ from hypothesis import strategies as st
 
 from bench.net_build_bench import build_hub, hub_configs, run
 from ikesim.net.addr import MASKS
-from ikesim.net.routing import PrefixIndex, Route, RoutingTable, StaticSpec, static_route
+from ikesim.net.routing import (
+    LOOKUP_MEMO_MAX,
+    PrefixIndex,
+    Route,
+    RoutingTable,
+    StaticSpec,
+    static_route,
+)
 
 IFACES = ["A", "B", "C"]
 
@@ -207,3 +214,46 @@ def test_ospf_bench_converges_a_small_grid() -> None:
     assert figures["converged_sim_s"] is not None and figures["converged_sim_s"] <= 60
     assert figures["adjacencies_full"] == 12  # a 3 × 3 grid has 12 links
     assert figures["wall_per_event_vs_bare_simpy"] > 1
+
+
+def _scan(table: RoutingTable, dst: int) -> Route | None:
+    """Longest-prefix match by a walk over every installed route (no memo, no index)."""
+    best = None
+    for route in table.routes():
+        if dst & MASKS[route.length] == route.prefix and (best is None
+                                                          or route.length > best.length):
+            best = route
+    return best
+
+
+@settings(max_examples=200, deadline=None)
+@given(connected, st.lists(statics, max_size=8), st.randoms(use_true_random=False),
+       st.lists(addresses.map(lambda a: a | 5), min_size=1, max_size=6))
+def test_memoised_lookup_follows_every_change_of_the_table(conn, specs, rnd, probes) -> None:
+    conn = [(p & MASKS[ln], ln, i) for p, ln, i in conn]
+    assume(not recursion_cycle(specs))
+    table = RoutingTable()
+    routes = [Route(p, ln, "C", 0, None, i, n) for n, (p, ln, i) in enumerate(conn)]
+    routes += [static_route(s, len(conn) + n) for n, s in enumerate(specs)]
+    steps = [("add", r) for r in routes] + [("up", i) for i in IFACES] + \
+        [("down", i) for i in IFACES] + [("remove", r) for r in routes]
+    rnd.shuffle(steps)
+    for op, arg in steps:
+        for dst in probes:                  # looked up (and memoised) before each change
+            assert table.lookup(dst) is _scan(table, dst)
+        if op == "add":
+            table.add(arg)
+        elif op == "remove":
+            table.remove(arg)
+        else:
+            table.set_interface_up(arg, op == "up")
+    for dst in probes:
+        assert table.lookup(dst) is _scan(table, dst)
+
+
+def test_lookup_memo_is_bounded() -> None:
+    table = RoutingTable.build([(0x0A000000, 8, "Gi0/0")], [], {"Gi0/0"})
+    for n in range(LOOKUP_MEMO_MAX + 100):        # a peer sending to many addresses
+        assert table.lookup(0x0A000000 + n) is not None
+    assert table.lookup(0x0B000000) is None and table.lookup(0x0B000000) is None
+    assert len(table._memo) <= LOOKUP_MEMO_MAX

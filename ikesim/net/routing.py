@@ -12,7 +12,9 @@
   next hops sorted by address, only the recursive statics whose next hop lies inside a changed
   prefix. Building a table route by route costs O(routes · log routes), not O(routes²).
 - Lookup is longest-prefix match: one dict per prefix length present, probed longest first, so
-  it costs at most 33 dict probes whatever the number of routes.
+  it costs at most 33 dict probes whatever the number of routes. Its answers are memoised per
+  destination (a lab sends to few addresses, again and again) until the installed routes
+  change; the memo is bounded (``LOOKUP_MEMO_MAX``: destinations can be anything a peer sends).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from dataclasses import dataclass
 from ikesim.net.addr import MASKS
 
 MAX_RECURSION = 8  # IOS gives up on deeper recursive next-hop chains
+LOOKUP_MEMO_MAX = 4096  # destinations whose lookup is remembered (cleared when full)
+_UNKNOWN = object()  # not in the lookup memo (None is a memoised "no route")
 Key = tuple[int, int]
 
 
@@ -116,16 +120,26 @@ class RoutingTable:
         self._next_hops = PrefixIndex()  # next-hop-only statics by next hop
         self._up: set[str] = set()
         self._work: list[Key] = []
+        # dst -> lookup(dst), valid while the installed routes stay (emptied by _reselect)
+        self._memo: dict[int, Route | None] = {}
 
     # -- queries -------------------------------------------------------------------------
     def lookup(self, dst: int) -> Route | None:
         """Longest-prefix match."""
+        memo = self._memo
+        found = memo.get(dst, _UNKNOWN)
+        if found is not _UNKNOWN:
+            return found  # type: ignore[return-value]
+        route = None
         by_len = self._by_len
         for length in self._lengths:
             route = by_len[length].get(dst & MASKS[length])
             if route is not None:
-                return route
-        return None
+                break
+        if len(memo) >= LOOKUP_MEMO_MAX:
+            memo.clear()
+        memo[dst] = route
+        return route
 
     def get(self, prefix: int, length: int) -> Route | None:
         table = self._by_len.get(length)
@@ -212,6 +226,7 @@ class RoutingTable:
             if forced and best is not None:
                 self._work.append(key)
             return
+        self._memo.clear()       # the installed routes change: memoised answers may be stale
         if current is not None:
             assert table is not None
             del table[prefix]
