@@ -123,11 +123,12 @@ class IosDevice:
         if self.powered_off:
             return
         env = self.env
-        debug, log = self._stamps(env.now)
+        now = env.now
+        debug, log = self._stamps(now)
         lines = [(log if text.startswith("%") else debug) + text if stamped else text
                  for stamped, text in stamped_lines]
         running = self.running
-        if running is not None and running[1] == env.now:
+        if running is not None and running[1] == now:
             # A command typed at this instant prints first (e.g. `clear crypto isakmp` and the
             # deletions it causes). If it is still running a moment later (a ping), the lines
             # are released then, in time order with the other consoles' lines.

@@ -106,11 +106,13 @@ class EventLog:
         if self._delivering:
             self._pending.append(event)      # delivered right after the current one
             return event
+        callbacks = self._routes.get(kind)
+        if callbacks is None:
+            callbacks = self._route(kind)
+        if not callbacks:                    # nobody listens to this kind (and none queued)
+            return event
         self._delivering = True
         try:
-            callbacks = self._routes.get(kind)
-            if callbacks is None:
-                callbacks = self._route(kind)
             for callback in callbacks:
                 callback(event)
             pending = self._pending
