@@ -30,6 +30,7 @@ EgressHook = Callable[["Packet", "Interface"], bool]
 LOAD_INTERVAL = 300.0  # seconds: "5 minute input rate" (IOS default load-interval)
 SAMPLE = 5.0  # seconds between rate updates
 _KEEP = math.exp(-SAMPLE / LOAD_INTERVAL)
+MAX_CLOSED = 64  # closed samples noted before they are folded into the rates anyway
 
 
 def _fold(r: list, sample: int, total_bytes: int, total_packets: int) -> None:
@@ -110,6 +111,7 @@ class Interface:
         "last_input",
         "last_output",
         "rates",
+        "_closed",
         "arp",
         "_roll_in",
         "_roll_out",
@@ -139,11 +141,16 @@ class Interface:
         self.protection_up = False  # VTI: the protection has an IPsec SA (line protocol)
         # show interfaces: totals, last input/output time, and per direction (in, out) the
         # 5-minute rates [bits/s, packets/s, sample index, bytes and packets at its start],
-        # recomputed once per 5-second sample as IOS does
+        # recomputed once per 5-second sample as IOS does. Nothing reads them but `show
+        # interfaces`: a packet that opens a new sample only notes where the sample began
+        # (``_closed``: sample index, bytes, packets), and the notes are folded into the
+        # rates when they are read (or when MAX_CLOSED of them wait), in the same order and
+        # with the same arithmetic as folding each at once.
         self.in_packets = self.in_bytes = self.out_packets = self.out_bytes = 0
         self.last_input: float | None = None
         self.last_output: float | None = None
         self.rates = [[0.0, 0.0, 0, 0, 0], [0.0, 0.0, 0, 0, 0]]
+        self._closed: tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]] = ([], [])
         self._roll_in = self._roll_out = SAMPLE
         # next hops are resolved by ARP on Ethernet-like interfaces (not on serial lines)
         self.arp = self.kind is PHYSICAL and not name.startswith("Serial")
@@ -216,17 +223,33 @@ class Interface:
                 self.last_input, self.last_output)
 
     def _roll(self, direction: int, now: float) -> float:
-        """Close the rate samples up to ``now``; returns when the current one ends."""
+        """Close the rate samples up to ``now`` (noted, folded later: see ``__init__``);
+        returns when the current one ends."""
+        closed = self._closed[direction]
+        opened = closed[-1][0] if closed else self.rates[direction][2]
+        sample = int(now / SAMPLE)
+        if sample <= opened:                 # (as _fold: nothing to close yet)
+            return (opened + 1) * SAMPLE
+        if len(closed) >= MAX_CLOSED:
+            self._fold_closed(direction)
+        if direction == 0:
+            closed.append((sample, self.in_bytes, self.in_packets))
+        else:
+            closed.append((sample, self.out_bytes, self.out_packets))
+        return (sample + 1) * SAMPLE
+
+    def _fold_closed(self, direction: int) -> None:
         r = self.rates[direction]
-        totals = (self.in_bytes, self.in_packets) if direction == 0 else (
-            self.out_bytes, self.out_packets)
-        _fold(r, int(now / SAMPLE), *totals)
-        return (r[2] + 1) * SAMPLE
+        closed = self._closed[direction]
+        for sample, total_bytes, total_packets in closed:
+            _fold(r, sample, total_bytes, total_packets)
+        closed.clear()
 
     def rate(self, direction: str, now: float) -> tuple[int, int]:
         """(bits/s, packets/s) over the load interval, as of the last completed sample
         (``show interfaces`` "5 minute input rate")."""
         index = 0 if direction == "in" else 1
+        self._fold_closed(index)
         r = list(self.rates[index])
         totals = (self.in_bytes, self.in_packets) if index == 0 else (
             self.out_bytes, self.out_packets)
