@@ -72,14 +72,13 @@ class EspDataPath:
         else:
             outer = Packet(src, dst, PROTO_ESP, self.node.default_ttl, esp,
                            IP_HEADER_LEN + len(esp), self.node._next_ip_ident())
-        now = self.env.now
         for tap in self.on_esp:
-            tap(now, outer.src, outer.dst, esp)
-        self._events.emit_record(now, self.device.name, "esp", {
+            tap(self.env.now, outer.src, outer.dst, esp)
+        self._events.emit_record(self.env.now, self.device.name, "esp", {
             "direction": "out", "spi": sa.spi, "esp_seq": sa.seq, "peer": _dotted(pair.peer),
             "inner": packet.summary(), "udp": pair.udp_dport or None})
         self.node.send_packet(outer, hooks=False)
-        self._apply(self.engine.ipsec_traffic(now, pair, inbound=False))
+        self._apply(self.engine.ipsec_traffic(self.env.now, pair, inbound=False))
 
     def _esp_drop(self, reason: str, packet: Packet, spi: int | None, text: str | None) -> None:
         self.esp_drops[reason] = self.esp_drops.get(reason, 0) + 1
@@ -119,9 +118,8 @@ class EspDataPath:
             bytes(packet.payload) if isinstance(packet.payload, bytes | bytearray) else b"")
         spi = peek_spi(esp)
         pair = self.engine.inbound_sa(spi, packet.dst) if spi is not None else None
-        src = _dotted(packet.src)
+        src, dst = _dotted(packet.src), _dotted(packet.dst)
         if pair is None:
-            dst = _dotted(packet.dst)
             shown = spi or 0
             self._esp_drop("invalid-spi", packet, spi,
                            f"%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has "
