@@ -36,12 +36,17 @@ class Datagram:
     data: bytes
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Output:
-    sends: list[Datagram] = field(default_factory=list)
-    timers: dict[Hashable, float] = field(default_factory=dict)   # key -> absolute time
-    cancels: set[Hashable] = field(default_factory=set)
-    events: list[IkeEvent] = field(default_factory=list)
+    sends: list[Datagram]
+    timers: dict[Hashable, float]           # key -> absolute time
+    cancels: set[Hashable]
+    events: list[IkeEvent]
+
+    def __init__(self) -> None:
+        # One per engine input (every ESP packet's ipsec_traffic included): plain stores, not
+        # the generated default-factory checks.
+        self.sends, self.timers, self.cancels, self.events = [], {}, set(), []
 
     def arm(self, key: Hashable, when: float) -> None:
         self.cancels.discard(key)
