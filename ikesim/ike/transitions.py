@@ -25,6 +25,7 @@ joins these tables as new rows.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -59,12 +60,16 @@ class Transition:
     # How many of each payload the row admits (a repeatable one: any number), from the three
     # tuples above, computed once per row instead of once per message.
     limits: dict[str, int] = field(init=False, repr=False)
+    # ``payload_problem``'s answer per payload-name sequence already seen: a row meets the
+    # same few sequences over and over. Bounded (emptied when full) against a hostile peer.
+    verdicts: dict[tuple[str, ...], str | None] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         limits = {name: self.required.count(name) + self.optional.count(name)
                   for name in (*self.required, *self.optional)}
         limits.update(dict.fromkeys(self.repeatable, sys.maxsize))
         object.__setattr__(self, "limits", limits)
+        object.__setattr__(self, "verdicts", {})
 
 
 # Main mode (RFC 2409 §5, identity protection). Vendor IDs may ride on any message (RFC 2408
@@ -184,8 +189,23 @@ def has_encrypted_row(exchange: str, state: str, role: str) -> bool:
                and _matches(t.role, role) for t in TRANSITIONS)
 
 
-def payload_problem(t: Transition, names: list[str]) -> str | None:
+_VERDICTS_MAX = 256
+_UNSEEN = ""      # never a verdict: a problem is a non-empty text or None
+
+
+def payload_problem(t: Transition, names: Sequence[str]) -> str | None:
     """Why the payloads ``names`` (in message order) do not fit row ``t``; None when they do."""
+    key = tuple(names)
+    verdicts = t.verdicts
+    problem = verdicts.get(key, _UNSEEN)
+    if problem is _UNSEEN:
+        if len(verdicts) >= _VERDICTS_MAX:
+            verdicts.clear()
+        problem = verdicts[key] = _problem(t, key)
+    return problem
+
+
+def _problem(t: Transition, names: tuple[str, ...]) -> str | None:
     counts: dict[str, int] = {}
     for name in names:
         counts[name] = counts.get(name, 0) + 1
