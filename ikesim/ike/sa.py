@@ -67,11 +67,11 @@ class Negotiated:
     authentication: str    # "pre-share" | "rsa-sig" | "rsa-encr"
     lifetime: int          # seconds
     priority: int          # local policy that matched
+    # ikesim.crypto hash name (IOS "sha" is SHA-1), read by every prf of the SA: set once
+    hash_name: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def hash_name(self) -> str:
-        """ikesim.crypto hash name (IOS "sha" is SHA-1)."""
-        return "sha1" if self.hash == "sha" else self.hash
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hash_name", "sha1" if self.hash == "sha" else self.hash)
 
 
 @dataclass(eq=False, slots=True)
