@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "ikesim"
 
 # Top-level modules/packages of ikesim, in layer order. A new package must be placed here.
 LAYERS: tuple[frozenset[str], ...] = tuple(frozenset(layer) for layer in (
-    {"errors", "__init__"},
+    {"errors", "__init__", "_codecache"},
     {"isakmp", "crypto", "pki"},
     {"ipsec"},
     {"ike"},
