@@ -172,3 +172,18 @@ def test_hash_names_and_prf() -> None:
     for bad in ("sha224", "", "sha3-256"):
         with pytest.raises(CryptoError):
             normalize_hash_name(bad)
+
+
+@pytest.mark.parametrize(("cky_i", "cky_r", "message"), [
+    (b"i" * 7, b"r" * 8, "CKY-I must be 8 octets, got 7"),
+    (b"i" * 8, b"r" * 9, "CKY-R must be 8 octets, got 9"),
+    (b"", b"", "CKY-I must be 8 octets, got 0"),            # the initiator's is named first
+])
+def test_cookies_that_are_not_8_octets_are_refused(cky_i: bytes, cky_r: bytes,
+                                                    message: str) -> None:
+    calls = (lambda: derive_skeyids("sha1", b"k", b"n", b"n", b"g", cky_i, cky_r),
+             lambda: hash_i("sha1", b"s", b"x", b"y", cky_i, cky_r, b"", b""),
+             lambda: hash_r("sha1", b"s", b"x", b"y", cky_i, cky_r, b"", b""))
+    for call in calls:
+        with pytest.raises(CryptoError, match=f"^{message}$"):
+            call()

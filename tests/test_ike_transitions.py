@@ -119,6 +119,18 @@ def test_tables_are_well_formed() -> None:
 ])
 def test_payload_sets(row: tr.Transition, names: list[str], problem: str | None) -> None:
     assert tr.payload_problem(row, names) == problem
+    assert tr.payload_problem(row, names) == problem           # the row's remembered verdict
+
+
+def test_remembered_verdicts_are_bounded_and_stay_right() -> None:
+    row = tr.MAIN_MODE[1]                     # KE, NONCE required; VENDOR, NAT-D, CERT_REQ any
+    for n in range(600):                      # a hostile peer: ever new VENDOR counts
+        names = ["KE", "NONCE", *["VENDOR"] * n] + (["ID"] if n % 2 else [])
+        want = "unexpected ID payload" if n % 2 else None
+        assert tr.payload_problem(row, names) == want
+        assert len(row.verdicts) <= 256
+    assert tr.payload_problem(row, ["NONCE"]) == "missing KE payload"
+    assert tr.payload_problem(row, ("KE", "KE", "NONCE")) == "duplicate KE payload"
 
 
 def test_every_row_is_exercised() -> None:

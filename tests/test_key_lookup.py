@@ -51,6 +51,9 @@ GI1, GI2 = A("192.0.2.1"), A("192.0.3.1")
 def test_most_specific_applicable_key(peer: str, local: A | None, key: str) -> None:
     found = CRYPTO.key_for(A(peer), local=local)
     assert found is not None and found.key == key
+    # the engine asks with its integer addresses: the same key, local-address rules included
+    as_ints = CRYPTO.key_for(int(A(peer)), local=int(local) if local is not None else None)
+    assert as_ints is found
 
 
 def test_a_profile_limits_the_search_to_its_keyrings() -> None:

@@ -84,13 +84,14 @@ def _resolve_backend(backend: str, group_id: int) -> str:
 
 
 @cache
-def _ossl_group(group_id: int) -> tuple[Any, Any]:
-    """(DHParameterNumbers, g as a DHPublicKey) of a group, built once."""
+def _ossl_group(group_id: int) -> tuple[Any, Any, Any]:
+    """(DHParameterNumbers, g as a DHPublicKey, g as DHPublicNumbers) of a group, built once."""
     assert _ffdh is not None
     group = get_group(group_id)
     params = _ffdh.DHParameterNumbers(group.prime, group.generator)
+    g_numbers = _ffdh.DHPublicNumbers(group.generator, params)
     with quiet_ffdh_deprecation():
-        return params, _ffdh.DHPublicNumbers(group.generator, params).public_key()
+        return params, g_numbers.public_key(), g_numbers
 
 
 def _is_ffdh_warning(w: warnings.WarningMessage) -> bool:
@@ -107,8 +108,8 @@ def ffdh_warns() -> bool:
         return False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        params, g_key = _ossl_group(14)
-        numbers = _ffdh.DHPrivateNumbers(3, _ffdh.DHPublicNumbers(params.g, params))
+        _, g_key, g_numbers = _ossl_group(14)
+        numbers = _ffdh.DHPrivateNumbers(3, g_numbers)
         numbers.private_key().exchange(g_key)
     for w in caught:
         if not _is_ffdh_warning(w):
@@ -136,10 +137,12 @@ class DiffieHellman:
             raise CryptoError("DH private value out of range [2, p-2]")
         self._x = private_value
         self._key: Any = None
+        # g^x kept as the KE payload's octets: the form every caller wants, converted once
         if self.backend == "cryptography":
             self._public = self._ossl_public()
         else:
-            self._public = pow(self.group.generator, self._x, self.group.prime)
+            self._public = pow(self.group.generator, self._x, self.group.prime).to_bytes(
+                self.group.size, "big")
 
     # -- cryptography backend -------------------------------------------------------------
     def _ossl_exchange(self, peer_key: Any) -> bytes:
@@ -148,20 +151,18 @@ class DiffieHellman:
         except ValueError as exc:
             raise CryptoError(f"DH exchange rejected: {exc}") from exc
 
-    def _ossl_public(self) -> int:
+    def _ossl_public(self) -> bytes:
         # One key load (its public half set to g: ``exchange`` only uses x), then g^x computed
-        # by OpenSSL as the "shared secret" with peer value g.
+        # by OpenSSL as the "shared secret" with peer value g, padded to the prime's length.
         assert _ffdh is not None
-        params, g_key = _ossl_group(self.group.id)
-        numbers = _ffdh.DHPrivateNumbers(self._x, _ffdh.DHPublicNumbers(self.group.generator,
-                                                                       params))
-        self._key = _ossl_call(numbers.private_key)
-        return int.from_bytes(self._ossl_exchange(g_key), "big")
+        _, g_key, g_numbers = _ossl_group(self.group.id)
+        self._key = _ossl_call(_ffdh.DHPrivateNumbers(self._x, g_numbers).private_key)
+        return self._ossl_exchange(g_key).rjust(self.group.size, b"\x00")
 
     # -- interface --------------------------------------------------------------------------
     def public_bytes(self) -> bytes:
         """g^x mod p, big-endian, left-padded to the group size (the KE payload body)."""
-        return self._public.to_bytes(self.group.size, "big")
+        return self._public
 
     def shared_secret(self, peer_public: bytes) -> bytes:
         """g^xy mod p, padded to the group size. Raises CryptoError on a bad peer value,

@@ -7,6 +7,7 @@ p = 2^n - 2^(n-64) - 1 + 2^64 * (floor(2^(n-130) * pi) + k).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from ikesim.crypto.errors import CryptoError
 
@@ -17,9 +18,10 @@ class ModpGroup:
     prime: int
     generator: int
 
-    @property
+    @cached_property
     def size(self) -> int:
-        """Length in octets of the prime; KE values and g^xy are padded to it (RFC 2409 §5)."""
+        """Length in octets of the prime; KE values and g^xy are padded to it (RFC 2409 §5).
+        Computed once per group (read for every KE payload and every g^xy)."""
         return (self.prime.bit_length() + 7) // 8
 
 

@@ -17,9 +17,10 @@ class Skeyids:
     skeyid_e: bytes
 
 
-def _check_cookie(name: str, cky: bytes) -> None:
-    if len(cky) != 8:
-        raise CryptoError(f"{name} must be 8 octets, got {len(cky)}")
+def _bad_cookies(cky_i: bytes, cky_r: bytes) -> CryptoError:
+    """The error for the first cookie that is not 8 octets (the callers test both at once)."""
+    name, cky = ("CKY-I", cky_i) if len(cky_i) != 8 else ("CKY-R", cky_r)
+    return CryptoError(f"{name} must be 8 octets, got {len(cky)}")
 
 
 def derive_skeyids(hash_name: str, psk: bytes, ni: bytes, nr: bytes, gxy: bytes,
@@ -32,8 +33,8 @@ def derive_skeyids(hash_name: str, psk: bytes, ni: bytes, nr: bytes, gxy: bytes,
     SKEYID_a = prf(SKEYID, SKEYID_d | g^xy | CKY-I | CKY-R | 1)
     SKEYID_e = prf(SKEYID, SKEYID_a | g^xy | CKY-I | CKY-R | 2)
     """
-    _check_cookie("CKY-I", cky_i)
-    _check_cookie("CKY-R", cky_r)
+    if len(cky_i) != 8 or len(cky_r) != 8:
+        raise _bad_cookies(cky_i, cky_r)
     tail = gxy + cky_i + cky_r
     skeyid = prf(hash_name, psk, ni + nr)
     skeyid_d = prf(hash_name, skeyid, tail + b"\x00")
@@ -65,8 +66,8 @@ def expand_cipher_key(hash_name: str, skeyid_e: bytes, length: int) -> bytes:
 def hash_i(hash_name: str, skeyid: bytes, gxi: bytes, gxr: bytes, cky_i: bytes, cky_r: bytes,
            sai_b: bytes, idii_b: bytes) -> bytes:
     """HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b) (RFC 2409 §5)."""
-    _check_cookie("CKY-I", cky_i)
-    _check_cookie("CKY-R", cky_r)
+    if len(cky_i) != 8 or len(cky_r) != 8:
+        raise _bad_cookies(cky_i, cky_r)
     return prf(hash_name, skeyid, gxi + gxr + cky_i + cky_r + sai_b + idii_b)
 
 
@@ -77,6 +78,6 @@ def hash_r(hash_name: str, skeyid: bytes, gxi: bytes, gxr: bytes, cky_i: bytes, 
     Arguments are given in the same (initiator-first) order as for hash_i; the swap is done
     here. SAi_b is the initiator's MM1 SA body in both hashes.
     """
-    _check_cookie("CKY-I", cky_i)
-    _check_cookie("CKY-R", cky_r)
+    if len(cky_i) != 8 or len(cky_r) != 8:
+        raise _bad_cookies(cky_i, cky_r)
     return prf(hash_name, skeyid, gxr + gxi + cky_r + cky_i + sai_b + idir_b)

@@ -8,7 +8,6 @@ public call, and returns it.
 
 from __future__ import annotations
 
-import ipaddress
 import random
 from collections import Counter
 from collections.abc import Callable, Hashable
@@ -114,10 +113,8 @@ class Context:
         of the ISAKMP ``profile`` when it names keyrings, else every keyring and the global
         keys."""
         crypto = self.crypto
-        return crypto.key_for(
-            ipaddress.IPv4Address(peer),
-            local=ipaddress.IPv4Address(local) if local else None,
-            profile=crypto.isakmp_profiles.get(profile) if profile else None)
+        return crypto.key_for(peer, local=local or None,     # ints: no IPv4Address per call
+                              profile=crypto.isakmp_profiles.get(profile) if profile else None)
 
     def uses(self, method: str) -> bool:
         """Whether any ISAKMP policy uses authentication ``method``."""

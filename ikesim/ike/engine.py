@@ -178,8 +178,10 @@ class IsakmpEngine:
         out = self._begin()
         ctx = self._ctx
         ipsec_sas.traffic(ctx, now, pair)
+        if inbound is None:
+            return out
         sa = ctx.sadb.established(pair.peer)
-        if sa is not None and inbound is not None:
+        if sa is not None:
             natt.heard(sa, now)
             if inbound:
                 dpd.heard(sa, now)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ikesim.ike import identity
 from ikesim.ike.context import Context
 from ikesim.ike.identity import PeerIdentity
-from ikesim.ike.messages import notify_name, payload_name
+from ikesim.ike.messages import PAYLOAD_NAMES, notify_name
 from ikesim.ike.sa import IsakmpSa
 from ikesim.isakmp import IdPayload, NotificationPayload, Payload, payload_body
 
@@ -53,7 +53,7 @@ def announce(ctx: Context, sa: IsakmpSa, payloads: list[Payload], message_id: in
     are announced by ``vendor.VendorIdTask`` at the point IOS reads them, NAT-D payloads by
     ``natt.NatTraversalTask``."""
     for p in payloads:
-        name = payload_name(p)
+        name = PAYLOAD_NAMES[type(p)]          # payload_name(p), one call less per payload
         if (name == "VENDOR" and skip_vendor) or name == "NAT-D":
             continue        # NAT-D: "received payload type 20" (``natt.NatTraversalTask``)
         if isinstance(p, NotificationPayload):

@@ -51,9 +51,9 @@ def payload_name(p: Payload) -> str:
     return PAYLOAD_NAMES[type(p)]
 
 
-def payload_names(payloads: list[Payload]) -> list[str]:
+def payload_names(payloads: list[Payload]) -> tuple[str, ...]:
     """``payload_name`` of each payload, in order (one call per message, not per payload)."""
-    return list(map(PAYLOAD_NAMES.__getitem__, map(type, payloads)))
+    return tuple(map(PAYLOAD_NAMES.__getitem__, map(type, payloads)))
 
 
 def describe_payloads(payloads: list[Payload]) -> list[str]:

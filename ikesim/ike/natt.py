@@ -99,6 +99,8 @@ def _result(natt: NatTraversal) -> str:
 class NatTraversalTask:
     """NAT-T support, NAT detection and port floating (module docstring)."""
 
+    BUILDS = frozenset({"MM3", "MM4"})       # the NAT-D payloads (main_mode._acting)
+
     def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
                 data: bytes, payloads: list[Payload]) -> None:
         if message in ("MM1", "MM2"):

@@ -76,7 +76,10 @@ class Phase1Task(Protocol):
 
 def _one(payloads: list[Payload], cls: type) -> Payload:
     # The transition table already guaranteed exactly one.
-    return next(p for p in payloads if isinstance(p, cls))
+    for p in payloads:
+        if isinstance(p, cls):
+            return p
+    raise StopIteration(cls.__name__)
 
 
 def _nonce(sa: IsakmpSa, payloads: list[Payload]) -> bytes:

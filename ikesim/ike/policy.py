@@ -9,6 +9,9 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
+# An IPv4 address as the engine holds it (an int) or as configuration parses it.
+Address = int | ipaddress.IPv4Address
+
 # IOS `encryption` keywords (with the AES key size folded in) and `hash` keywords.
 ENCRYPTIONS = ("des", "3des", "aes128", "aes192", "aes256")
 HASHES = ("md5", "sha", "sha256", "sha384", "sha512")
@@ -42,7 +45,7 @@ class PresharedKey:
     line: int = 0
     hostname: str | None = None
 
-    def covers(self, peer: ipaddress.IPv4Address) -> bool:
+    def covers(self, peer: Address) -> bool:
         m = int(self.mask)
         return (int(peer) & m) == (int(self.address) & m)
 
@@ -222,7 +225,7 @@ class CryptoConfig:
     # so a key may be found by hostname (`pre-shared-key hostname`, `crypto isakmp key K
     # hostname H`).
 
-    def _candidate_keys(self, local: ipaddress.IPv4Address | None,
+    def _candidate_keys(self, local: Address | None,
                         profile: IsakmpProfile | None) -> list[PresharedKey]:
         if profile is not None and profile.keyrings:
             rings = [self.keyrings[n] for n in profile.keyrings if n in self.keyrings]
@@ -235,7 +238,7 @@ class CryptoConfig:
                 keys += ring.keys
         return keys
 
-    def _keyring_applies(self, ring: Keyring, local: ipaddress.IPv4Address | None) -> bool:
+    def _keyring_applies(self, ring: Keyring, local: Address | None) -> bool:
         if ring.local_address is None or local is None:
             return True
         restricted = self.interface_addresses.get(ring.local_address)
@@ -244,9 +247,9 @@ class CryptoConfig:
                 restricted = ipaddress.IPv4Address(ring.local_address)
             except ValueError:
                 return False
-        return restricted == local
+        return int(restricted) == int(local)
 
-    def key_for(self, peer: ipaddress.IPv4Address, *, local: ipaddress.IPv4Address | None = None,
+    def key_for(self, peer: Address, *, local: Address | None = None,
                 profile: IsakmpProfile | None = None) -> PresharedKey | None:
         """The pre-shared key for ``peer`` by address (see the lookup rules above): among the
         applicable keys the longest mask wins, so a host key beats a subnet key which beats the
@@ -261,7 +264,7 @@ class CryptoConfig:
                 best = k
         return best
 
-    def key_for_hostname(self, name: str, *, local: ipaddress.IPv4Address | None = None,
+    def key_for_hostname(self, name: str, *, local: Address | None = None,
                          profile: IsakmpProfile | None = None) -> PresharedKey | None:
         """The pre-shared key configured for an FQDN identity (aggressive mode), or None."""
         wanted = name.lower().rstrip(".")

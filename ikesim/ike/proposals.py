@@ -96,19 +96,34 @@ _OCTETS = (bytes, bytearray)
 
 def display_attributes(transform: Transform) -> list[list[Any]]:
     """[name, value] pairs in wire order, values as IOS prints them."""
-    out: list[list[Any]] = []
+    return read_transform(transform)[1]
+
+
+def read_transform(transform: Transform) -> tuple[Offer, list[list[Any]]]:
+    """The transform as the policy check reads it (``Offer.of``) and as IOS prints it
+    (``display_attributes``), in one pass over its attributes."""
+    vals: dict[int, int] = {}
+    life_type = LIFE_SECONDS
+    life: int | None = None
+    shown: list[list[Any]] = []
     for a in transform.attributes:
-        t = int(a.type)
-        name = ATTR_NAMES.get(t) or f"attr_{t}"
-        octets = isinstance(a.value, _OCTETS)
-        if octets and (t == ATTR_LIFE_DURATION or t not in ATTR_NAMES):
-            value: Any = bytes(a.value)
+        t, raw = int(a.type), a.value
+        v = raw if type(raw) is int else int(a.int_value)              # TV: the int itself
+        if t == ATTR_LIFE_TYPE:
+            life_type = v
+        elif t == ATTR_LIFE_DURATION:
+            if life_type == LIFE_SECONDS:
+                life = v
         else:
-            v = a.value if type(a.value) is int else int(a.int_value)   # TV: the int itself
+            vals.setdefault(t, v)
+        name = ATTR_NAMES.get(t)
+        if isinstance(raw, _OCTETS) and (t == ATTR_LIFE_DURATION or name is None):
+            shown.append([name or f"attr_{t}", bytes(raw)])
+        else:
             names = VALUE_NAMES.get(t)
-            value = names.get(v, v) if names is not None else v
-        out.append([name, value])
-    return out
+            shown.append([name or f"attr_{t}", names.get(v, v) if names is not None else v])
+    return Offer(vals.get(ATTR_ENCRYPTION), vals.get(ATTR_KEY_LENGTH), vals.get(ATTR_HASH),
+                 vals.get(ATTR_AUTH), vals.get(ATTR_GROUP), life), shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +214,7 @@ def choose(sa: SaPayload, policies: list[IsakmpPolicy], *, have_psk: bool = True
         n = len(proposal.transforms)
         for i, transform in enumerate(proposal.transforms):
             next_payload = 3 if i + 1 < n else 0
-            offer, shown = Offer.of(transform), display_attributes(transform)
+            offer, shown = read_transform(transform)
             for policy in policies:
                 result.log.append(("check_transform", {
                     "transform": int(transform.number), "priority": policy.priority,

@@ -36,12 +36,17 @@ class Datagram:
     data: bytes
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Output:
-    sends: list[Datagram] = field(default_factory=list)
-    timers: dict[Hashable, float] = field(default_factory=dict)   # key -> absolute time
-    cancels: set[Hashable] = field(default_factory=set)
-    events: list[IkeEvent] = field(default_factory=list)
+    sends: list[Datagram]
+    timers: dict[Hashable, float]           # key -> absolute time
+    cancels: set[Hashable]
+    events: list[IkeEvent]
+
+    def __init__(self) -> None:
+        # One per engine input (every ESP packet's ipsec_traffic included): plain stores, not
+        # the generated default-factory checks.
+        self.sends, self.timers, self.cancels, self.events = [], {}, set(), []
 
     def arm(self, key: Hashable, when: float) -> None:
         self.cancels.discard(key)
@@ -62,11 +67,11 @@ class Negotiated:
     authentication: str    # "pre-share" | "rsa-sig" | "rsa-encr"
     lifetime: int          # seconds
     priority: int          # local policy that matched
+    # ikesim.crypto hash name (IOS "sha" is SHA-1), read by every prf of the SA: set once
+    hash_name: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def hash_name(self) -> str:
-        """ikesim.crypto hash name (IOS "sha" is SHA-1)."""
-        return "sha1" if self.hash == "sha" else self.hash
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hash_name", "sha1" if self.hash == "sha" else self.hash)
 
 
 @dataclass(eq=False, slots=True)

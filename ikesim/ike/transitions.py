@@ -25,7 +25,8 @@ joins these tables as new rows.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import cache
 
 from ikesim.ike.quick import QM_COMPLETE, QM_I_QM1, QM_R_QM2
@@ -37,7 +38,9 @@ DELETED = "DELETED"
 MAIN, QUICK, INFO, AGGR = "main", "quick", "info", "aggressive"
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False: a row is one entry of the tables (no two are alike, tested), so it is hashed and
+# compared by identity, in C: ``Context.taken`` counts rows on every message.
+@dataclass(frozen=True, slots=True, eq=False)
 class Transition:
     exchange: str                    # MAIN | QUICK | INFO | AGGR
     state: str
@@ -54,6 +57,19 @@ class Transition:
     internal: tuple[str, str] | None = None
     encrypted: bool = False
     phase1: str = ANY
+    # How many of each payload the row admits (a repeatable one: any number), from the three
+    # tuples above, computed once per row instead of once per message.
+    limits: dict[str, int] = field(init=False, repr=False)
+    # ``payload_problem``'s answer per payload-name sequence already seen: a row meets the
+    # same few sequences over and over. Bounded (emptied when full) against a hostile peer.
+    verdicts: dict[tuple[str, ...], str | None] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        limits = {name: self.required.count(name) + self.optional.count(name)
+                  for name in (*self.required, *self.optional)}
+        limits.update(dict.fromkeys(self.repeatable, sys.maxsize))
+        object.__setattr__(self, "limits", limits)
+        object.__setattr__(self, "verdicts", {})
 
 
 # Main mode (RFC 2409 §5, identity protection). Vendor IDs may ride on any message (RFC 2408
@@ -173,24 +189,30 @@ def has_encrypted_row(exchange: str, state: str, role: str) -> bool:
                and _matches(t.role, role) for t in TRANSITIONS)
 
 
-@cache
-def _payload_limits(t: Transition) -> dict[str, int]:
-    """How many of each payload row ``t`` admits (a repeatable one: any number)."""
-    limits = {name: t.required.count(name) + t.optional.count(name)
-              for name in (*t.required, *t.optional)}
-    limits.update(dict.fromkeys(t.repeatable, sys.maxsize))
-    return limits
+_VERDICTS_MAX = 256
+_UNSEEN = ""      # never a verdict: a problem is a non-empty text or None
 
 
-def payload_problem(t: Transition, names: list[str]) -> str | None:
+def payload_problem(t: Transition, names: Sequence[str]) -> str | None:
     """Why the payloads ``names`` (in message order) do not fit row ``t``; None when they do."""
+    key = tuple(names)
+    verdicts = t.verdicts
+    problem = verdicts.get(key, _UNSEEN)
+    if problem is _UNSEEN:
+        if len(verdicts) >= _VERDICTS_MAX:
+            verdicts.clear()
+        problem = verdicts[key] = _problem(t, key)
+    return problem
+
+
+def _problem(t: Transition, names: tuple[str, ...]) -> str | None:
     counts: dict[str, int] = {}
     for name in names:
         counts[name] = counts.get(name, 0) + 1
     for name in t.required:
         if name not in counts:
             return f"missing {name} payload"
-    limits = _payload_limits(t)
+    limits = t.limits
     for name, n in counts.items():
         allowed = limits.get(name, 0)
         if allowed == 0:

@@ -138,6 +138,12 @@ class VendorIdTask:
 
     def __init__(self, *, early: bool) -> None:
         self.early = early
+        # the messages it acts on (main_mode._acting): ``process`` below returns at once for
+        # the others; the early instance builds nothing
+        self.PROCESSES = frozenset({"MM1", "MM2", "MM5", "MM6"} if early
+                                   else {"MM1", "MM2", "MM3", "MM4"})
+        if early:
+            self.BUILDS: frozenset[str] = frozenset()
 
     def process(self, ctx: Context, now: float, sa: IsakmpSa, message: str, header: Header,
                 data: bytes, payloads: list[Payload]) -> None:

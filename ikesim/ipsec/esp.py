@@ -14,7 +14,7 @@ import hmac
 import struct
 
 from ikesim.crypto import decrypt_cbc, encrypt_cbc
-from ikesim.crypto.hashes import normalize_hash_name
+from ikesim.crypto.hashes import prf
 from ikesim.ipsec.sa import IpsecSa
 
 NEXT_HEADER_IPV4 = 4
@@ -32,8 +32,7 @@ class EspError(Exception):
 
 def _icv(sa: IpsecSa, data: bytes) -> bytes:
     auth = sa.transform.auth
-    mac = hmac.new(sa.auth_key, data, normalize_hash_name(auth.hash_name)).digest()
-    return mac[:auth.icv_len]
+    return prf(auth.hash_name, sa.auth_key, data)[:auth.icv_len]   # HMAC in one OpenSSL call
 
 
 def encapsulate(sa: IpsecSa, inner: bytes, iv: bytes,
