@@ -80,22 +80,61 @@ _ALGORITHMS: dict[str, Callable[[bytes], Any]] = {
 _CBC = modes.CBC
 
 
-# Algorithm objects (immutable key holders) by (cipher, key): an SA's key is used for every
-# message it protects, so its key checks run once. Bounded: emptied when full.
-_KEYED: dict[tuple[str, bytes], Any] = {}
+# One pair of running CBC contexts per (cipher, key): an SA's key protects every message it
+# carries, and building Cipher(algorithm, CBC(iv)) and its context per message runs ~20
+# Python-level checks in cryptography. A CBC context that already processed blocks goes on
+# chaining from its last ciphertext block c, so a message with IV v is encrypted by feeding
+# P1 xor v xor c (then E(P1 xor v): NIST SP 800-38A §6.2), and decrypted by XORing v xor c
+# into the first output block. Bounded: emptied when full.
+_KEYED: dict[tuple[str, bytes], _Chained] = {}
 _KEYED_MAX = 1024
 
 
-def _keyed(spec: CipherSpec, key: bytes) -> Any:
+class _Chained:
+    """The running encryptor and decryptor of one key and the last ciphertext block each has
+    processed (the IV its next block is chained to; all zero at first)."""
+
+    __slots__ = ("_enc", "_dec", "_enc_last", "_dec_last", "_size")
+
+    def __init__(self, algorithm: Any, size: int) -> None:
+        cipher = Cipher(algorithm, _CBC(bytes(size)))
+        self._enc, self._dec = cipher.encryptor(), cipher.decryptor()
+        self._enc_last = self._dec_last = bytes(size)
+        self._size = size
+
+    def encrypt(self, iv: bytes, plaintext: bytes) -> bytes:
+        if not plaintext:
+            return b""
+        out: bytes = self._enc.update(_xor_first_block(plaintext, iv, self._enc_last))
+        self._enc_last = out[-self._size:]
+        return out
+
+    def decrypt(self, iv: bytes, ciphertext: bytes) -> bytes:
+        if not ciphertext:
+            return b""
+        out: bytes = self._dec.update(ciphertext)
+        chained, self._dec_last = self._dec_last, bytes(ciphertext[-self._size:])
+        return _xor_first_block(out, iv, chained)
+
+
+def _xor_first_block(data: bytes, iv: bytes, chained: bytes) -> bytes:
+    """``data`` (not empty) with its first block XORed with ``iv`` and ``chained``."""
+    size = len(iv)
+    first = (int.from_bytes(data[:size], "big") ^ int.from_bytes(iv, "big")
+             ^ int.from_bytes(chained, "big"))
+    return first.to_bytes(size, "big") + data[size:]
+
+
+def _keyed(spec: CipherSpec, key: bytes) -> _Chained:
     try:
         return _KEYED[spec.name, key]
     except (KeyError, TypeError):      # TypeError: an unhashable key (bytearray) is not kept
-        algorithm = _algorithm(spec, key)
+        chained = _Chained(_algorithm(spec, key), spec.block_size)
     if type(key) is bytes:
         if len(_KEYED) >= _KEYED_MAX:
             _KEYED.clear()
-        _KEYED[spec.name, key] = algorithm
-    return algorithm
+        _KEYED[spec.name, key] = chained
+    return chained
 
 
 def _algorithm(spec: CipherSpec, key: bytes) -> Any:
@@ -121,8 +160,7 @@ def encrypt_cbc(name: str, key: bytes, iv: bytes, plaintext: bytes) -> bytes:
     spec = CIPHERS.get(name) or get_cipher(name)
     if len(iv) != spec.block_size or len(plaintext) % spec.block_size:
         _check(spec, iv, plaintext, "plaintext")
-    enc = Cipher(_keyed(spec, key), _CBC(iv)).encryptor()
-    return enc.update(plaintext) + enc.finalize()
+    return _keyed(spec, key).encrypt(iv, plaintext)
 
 
 def decrypt_cbc(name: str, key: bytes, iv: bytes, ciphertext: bytes) -> bytes:
@@ -130,8 +168,7 @@ def decrypt_cbc(name: str, key: bytes, iv: bytes, ciphertext: bytes) -> bytes:
     spec = CIPHERS.get(name) or get_cipher(name)
     if len(iv) != spec.block_size or len(ciphertext) % spec.block_size:
         _check(spec, iv, ciphertext, "ciphertext")
-    dec = Cipher(_keyed(spec, key), _CBC(iv)).decryptor()
-    return dec.update(ciphertext) + dec.finalize()
+    return _keyed(spec, key).decrypt(iv, ciphertext)
 
 
 def pad_zero(data: bytes, block: int) -> bytes:

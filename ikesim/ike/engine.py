@@ -156,17 +156,23 @@ class IsakmpEngine:
                     info.send_ipsec_delete(self._ctx, pair)
         return out
 
-    @_served
     def request_ipsec(self, now: float, local: int, policy: Phase2Policy,
                       proxy: Proxy) -> Output:
         """Interesting traffic needs an IPsec SA to ``policy.peer`` for ``proxy`` (IOS
         sa_request): start quick mode if phase 1 is up, else keep the request and start
         (or wait for) main mode; nothing when an SA or a negotiation for it exists."""
+        # A dynamic map entry only answers (responder-only). When nothing is to be done (every
+        # packet dropped while phase 1 comes up) the check emits nothing: an empty Output,
+        # without pointing the context at it.
+        if policy.dynamic or not self._ctx.phase2.wants(policy.peer, policy, proxy):
+            return Output()
+        return self._sa_request(now, local, policy, proxy)
+
+    @_served
+    def _sa_request(self, now: float, local: int, policy: Phase2Policy,
+                    proxy: Proxy) -> Output:
         out = self._begin()
-        ctx, peer = self._ctx, policy.peer
-        if policy.dynamic or not qi.wants(ctx, peer, policy, proxy):
-            return out                 # a dynamic map entry only answers (responder-only)
-        qi.sa_request(ctx, now, local, policy, proxy)
+        qi.sa_request(self._ctx, now, local, policy, proxy)
         return out
 
     @_served

@@ -145,6 +145,20 @@ class Phase2Database:
         pair = self.pair_for(peer, proxy)
         return None if pair is None or pair.inbound.spi in self._due else pair
 
+    def wants(self, peer: int, policy: Phase2Policy, proxy: Proxy) -> bool:
+        """Whether a request for ``proxy`` to ``peer`` needs anything done: no pair short of its
+        soft lifetime (``current_for``), no quick mode of ours for it (``initiating``), not
+        already waiting for phase 1 (``pending``). One frame: it runs for every interesting
+        packet while phase 1 is down, so the waiting request is looked up first."""
+        waiting = self.pending.get(peer)
+        if waiting and (policy, proxy) in waiting:
+            return False
+        flow = (peer, proxy)
+        mine = self._by_flow.get(flow)
+        if mine and next(reversed(mine.values())).inbound.spi not in self._due:
+            return False
+        return flow not in self._initiating
+
     def outbound(self, peer: int, src: int, dst: int) -> IpsecSaPair | None:
         """The newest live pair to ``peer`` whose proxies cover a packet src → dst."""
         for pair in reversed(self._by_peer.get(peer, {}).values()):

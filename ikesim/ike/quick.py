@@ -79,6 +79,12 @@ class Phase2Policy:
     # Interface, Restrictions); a crypto map accepts any offer inside its ACL entries.
     strict_proxy: bool = False
 
+    def __hash__(self) -> int:
+        # The entry's name, not its transforms and proxies (nested dataclasses): pending
+        # requests are keyed by (policy, proxy) and looked up for every interesting packet.
+        # Equal entries share these fields, so equality (all fields) is unchanged.
+        return hash((self.map_name, self.sequence, self.peer))
+
 
 @dataclass(eq=False)
 class QmExchange:

@@ -38,14 +38,6 @@ from ikesim.isakmp import (
 )
 
 
-def wants(ctx: Context, peer: int, policy: Phase2Policy, proxy: Proxy) -> bool:
-    """Whether a request for ``proxy`` to ``peer`` needs anything done (no SA pair short of its
-    soft lifetime, no quick mode of ours for it, not already waiting for phase 1)."""
-    if ctx.phase2.current_for(peer, proxy) is not None or ctx.phase2.initiating(peer, proxy):
-        return False
-    return (policy, proxy) not in ctx.phase2.pending.get(peer, {})
-
-
 def sa_request(ctx: Context, now: float, local: int, policy: Phase2Policy, proxy: Proxy) -> None:
     """IOS sa_request: quick mode now if phase 1 is up, else keep the request and start (or
     wait for) main mode."""

@@ -21,6 +21,18 @@ class Proxy:
     protocol: int = 0
     local_port: int = 0
     remote_port: int = 0
+    # The hash the generated __hash__ would give, computed once: every interesting packet
+    # looks a proxy up several times (SA pair, quick mode, pending request). Not compared,
+    # not shown; a frozen object's fields never change, and replace() builds a new one.
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((
+            self.local_net, self.local_mask, self.remote_net, self.remote_mask,
+            self.protocol, self.local_port, self.remote_port)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def mirrored(self) -> Proxy:
         return Proxy(self.remote_net, self.remote_mask, self.local_net, self.local_mask,
