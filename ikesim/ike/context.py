@@ -79,7 +79,10 @@ class Context:
         # called with (now, sa) once an SA is deleted (quick-mode requests start again)
         self.on_deleted: list[Callable[[float, IsakmpSa], None]] = []
         self._serial_ids = profile.conn_id_scheme == "serial"
-        self._dialect_15 = profile.fsm_events     # 12.4T and later print FSM lines
+        # 12.4T and later print FSM lines and IOS bookkeeping (``detail``, ``internal``); on
+        # 12.2 both give nothing, so hot callers test this flag and skip the call (and the
+        # fields they would compute for it). ``sa.internal`` is kept only where it is printed.
+        self.detailed = profile.fsm_events
         self._payload_events = profile.payload_events
         self._built: list[str] = []
 
@@ -138,13 +141,13 @@ class Context:
     def detail(self, sa: IsakmpSa | None, kind: str, **fields: Any) -> None:
         """IOS bookkeeping only the 12.4T-and-later dialects print (events.py: "IOS
         bookkeeping"); 12.2 profiles skip it, which keeps their event stream as it was."""
-        if self._dialect_15:
+        if self.detailed:
             self.emit(sa, kind, **fields)
 
     def internal(self, sa: IsakmpSa, new: str, cause: str) -> None:
         """15.x "Old State = X  New State = Y" lines (the 12.2 dialect has none)."""
         old, sa.internal = sa.internal, new
-        if self._dialect_15:    # emit() inlined: two or three per message
+        if self.detailed:    # emit() inlined: two or three per message
             conn_id = sa.serial if self._serial_ids else sa.conn_id_1001
             self.out.events.append(_new_tuple(IkeEvent, (
                 "state_change", sa.serial, conn_id, {"old": old, "new": new, "input": cause})))

@@ -25,10 +25,14 @@ def peer_handle(sa: IsakmpSa) -> int:
 
 def preamble(ctx: Context, sa: IsakmpSa, *, initiator: bool) -> None:
     """Peer structure, local port, node 0 and SA insertion (04 initiator, 05/14 responder)."""
-    ctx.detail(sa, "peer_struct", peer=sa.peer, port=sa.peer_port, handle=peer_handle(sa),
-               index=sa.serial, caller="isakmp_initiator" if initiator
-               else "crypto_isakmp_process_block")
+    detailed = ctx.detailed                  # 12.2: only the local port (Context.detail)
+    if detailed:
+        ctx.detail(sa, "peer_struct", peer=sa.peer, port=sa.peer_port, handle=peer_handle(sa),
+                   index=sa.serial, caller="isakmp_initiator" if initiator
+                   else "crypto_isakmp_process_block")
     ctx.emit(sa, "local_port", local_port=sa.local_port, remote_port=sa.peer_port)
+    if not detailed:
+        return
     if initiator:
         ctx.detail(sa, "node_new", message_id=0, state=QM_IDLE_NODE)
     ctx.detail(sa, "sa_inserted", sa_handle=sa.handle)
@@ -38,6 +42,8 @@ def id_payload(ctx: Context, sa: IsakmpSa, ident: IdPayload, *, sent: bool,
                next_payload: int = 8) -> None:
     """The ID payload dump (15.x/IOS-XE): next payload is HASH (8) in main mode; a name
     identity (aggressive mode, trace 14) prints its FQDN where an address prints the address."""
+    if not ctx.detailed:                     # 12.2 prints none: nothing to compute
+        return
     data = bytes(ident.data)
     address = int.from_bytes(data[:4], "big") if len(data) >= 4 else 0
     ctx.detail(sa, "id_payload", sent=sent, next_payload=next_payload,
@@ -63,7 +69,7 @@ def announce(ctx: Context, sa: IsakmpSa, payloads: list[Payload], message_id: in
                      message_id=message_id)
             continue
         ctx.emit(sa, "process_payload", payload=name, message_id=message_id)
-        if isinstance(p, IdPayload):
+        if isinstance(p, IdPayload) and ctx.detailed:     # the ID dump and profile lookup
             id_payload(ctx, sa, p, sent=False)
             profile = matching_profile(ctx, p)
             ctx.detail(sa, "profile_match", profile=profile or "")
@@ -107,8 +113,9 @@ def keyring_key(ctx: Context, sa: IsakmpSa, profile: str | None) -> None:
 
 def authenticated(ctx: Context, sa: IsakmpSa) -> None:
     """After HASH_I/HASH_R verified: IOS records the peer (04, 05, 07)."""
-    ctx.detail(sa, "peer_inserted", local=sa.local, peer=sa.peer, port=sa.peer_port,
-               handle=peer_handle(sa))
+    if ctx.detailed:
+        ctx.detail(sa, "peer_inserted", local=sa.local, peer=sa.peer, port=sa.peer_port,
+                   handle=peer_handle(sa))
 
 
 def node_new(ctx: Context, sa: IsakmpSa, message_id: int, *, keep: bool = True) -> None:

@@ -213,7 +213,8 @@ def run_tasks(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbo
     after it is sent."""
     assert row.internal is not None
     received_first = row.message != "MM6"
-    if received_first:
+    detailed = ctx.detailed              # 12.2: no FSM lines (Context.internal gives none)
+    if received_first and detailed:
         ctx.internal(sa, row.internal[0], FROM_PEER)
     ios_detail.announce(ctx, sa, msg.payloads)
     for task in _acting(row.message, "PROCESSES"):
@@ -224,9 +225,10 @@ def run_tasks(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbo
         sa.rcookie = ctx.random(8)            # the responder's cookie, chosen as it answers
     elif row.message == "MM2":
         sa.rcookie = msg.header.rcookie
-    if not received_first:
-        ctx.internal(sa, row.internal[0], FROM_PEER)
-    ctx.internal(sa, row.internal[0], PROCESS_MAIN_MODE)
+    if detailed:
+        if not received_first:
+            ctx.internal(sa, row.internal[0], FROM_PEER)
+        ctx.internal(sa, row.internal[0], PROCESS_MAIN_MODE)
     reply = None
     if row.tx_state is not None:
         name = REPLY[row.message]
@@ -243,7 +245,8 @@ def run_tasks(ctx: Context, now: float, sa: IsakmpSa, row: Transition, msg: Inbo
         sa.state = row.tx_state
         ctx.send(sa, reply, EXCHANGE_MAIN, 0)
         sa.last_sent = reply
-    ctx.internal(sa, row.internal[1], PROCESS_COMPLETE)
+    if detailed:
+        ctx.internal(sa, row.internal[1], PROCESS_COMPLETE)
     sa.state, sa.resends = row.next_state, 0
     if row.next_state == QM_IDLE:
         lifecycle.established(ctx, now, sa)

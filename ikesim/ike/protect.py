@@ -35,12 +35,13 @@ class ProtectionError(Exception):
 def encrypt_message(sa: IsakmpSa, exchange: int, message_id: int, payloads: list[Payload],
                     iv: bytes) -> tuple[bytes, bytes]:
     """(datagram, last ciphertext block) for ``payloads`` encrypted under the SA's key."""
-    block = CIPHERS[sa.cipher_name].block_size
+    cipher = sa.cipher_name                 # a property: read once per message
+    block = CIPHERS[cipher].block_size
     first, body = encode_payloads(payloads)
     if sa.pad_full_block:
         # strongSwan encrypted_payload.c encrypt_v1(): "bs - (plain.len % bs)" zero octets
         body += bytes(block - len(body) % block)
-    ct = encrypt_cbc(sa.cipher_name, sa.cipher_key, iv, pad_zero(body, block))
+    ct = encrypt_cbc(cipher, sa.cipher_key, iv, pad_zero(body, block))
     header = Header(sa.icookie, sa.rcookie, int(first), exchange, FLAG_ENCRYPTION, message_id,
                     HEADER_LEN + len(ct))
     return encode_header(header) + ct, ct[-block:]
@@ -50,11 +51,12 @@ def decrypt_message(sa: IsakmpSa, header: Header, data: bytes,
                     iv: bytes) -> tuple[list[Payload], bytes, bytes]:
     """(payloads, plaintext, last ciphertext block); ProtectionError when it does not decrypt
     to a well-formed payload chain (a wrong key yields garbage, hence a decode error)."""
-    block = CIPHERS[sa.cipher_name].block_size
+    cipher = sa.cipher_name
+    block = CIPHERS[cipher].block_size
     ct = data[HEADER_LEN:]
     if not ct or len(ct) % block:
         raise ProtectionError(f"encrypted body of {len(ct)} octets is not a block multiple")
-    pt = decrypt_cbc(sa.cipher_name, sa.cipher_key, iv, ct)
+    pt = decrypt_cbc(cipher, sa.cipher_key, iv, ct)
     try:
         payloads = decode_payloads(header.next_payload, pt, allow_trailing=True)
     except IsakmpDecodeError as exc:

@@ -91,7 +91,7 @@ class IsakmpSa:
     icookie: bytes
     rcookie: bytes = ZERO_COOKIE
     state: str = MM_NO_STATE
-    internal: str = "IKE_READY"    # 15.x internal state
+    internal: str = "IKE_READY"    # 15.x internal state (12.2 never prints it: not kept)
     deleted: bool = False
     conn_id_1001: int = 0
     created_at: float = 0.0
