@@ -42,14 +42,17 @@ _P = ParamSpec("_P")
 
 def _served(method: Callable[Concatenate[IsakmpEngine, _P], Output]
             ) -> Callable[Concatenate[IsakmpEngine, _P], Output]:
-    """An input method: once it returns, the context lets go of the call's Output (an idle
-    engine holds no events or datagrams: a hub talks to thousands of idle peers)."""
+    """An input method: the context points at a fresh Output for the call (the method reads
+    it as ``self._ctx.out`` and returns it); once it returns, the context lets go of it (an
+    idle engine holds no events or datagrams: a hub talks to thousands of idle peers)."""
     @functools.wraps(method)
     def serve(self: IsakmpEngine, *args: _P.args, **kwargs: _P.kwargs) -> Output:
+        ctx = self._ctx
+        ctx.out = Output()
         try:
             return method(self, *args, **kwargs)
         finally:
-            self._ctx.out = IDLE
+            ctx.out = IDLE
     return serve
 
 
@@ -101,38 +104,34 @@ class IsakmpEngine:
         self._ctx.set_phase2_policies(policies)
 
     # ------------------------------------------------------------------ inputs
-    def _begin(self) -> Output:
-        self._ctx.out = out = Output()
-        return out
-
     @_served
     def initiate(self, now: float, local: int, peer: int, profile: str | None = None, *,
                  replace: bool = False) -> Output:
         """Start phase 1 towards ``peer`` unless an SA to it exists (then do nothing): main
         mode, or aggressive mode when configured (``aggressive.start``). ``replace``: a new
         SA next to the live one (pluto's EVENT_SA_REPLACE, ikesim.linux.rekey)."""
-        out = self._begin()
+        out = self._ctx.out
         aggressive.start(self._ctx, now, local, peer, profile, replace=replace)
         return out
 
     @_served
     def receive(self, now: float, data: bytes, src: int, sport: int, dst: int,
                 dport: int) -> Output:
-        out = self._begin()
+        out = self._ctx.out
         if not self.local_addresses or dst in self.local_addresses:
             driver.receive(self._ctx, now, bytes(data), src, sport, dst, dport)
         return out
 
     @_served
     def timer_expired(self, now: float, key: Hashable) -> Output:
-        out = self._begin()
+        out = self._ctx.out
         driver.timer_expired(self._ctx, now, key)
         return out
 
     @_served
     def clear(self, now: float, conn_id: int | None = None) -> Output:
         """`clear crypto isakmp [conn-id]`: delete (telling the peer when established)."""
-        out = self._begin()
+        out = self._ctx.out
         ctx = self._ctx
         for sa in list(ctx.sadb):
             if sa.deleted or (conn_id is not None and ctx.conn_id(sa) != conn_id):
@@ -148,7 +147,7 @@ class IsakmpEngine:
         interesting packet negotiates new ones). ``notify_peer=False``: no DELETE, reason
         "ike sa deleted" (charon's CHILD_SAs going with an IKE_SA the peer deleted,
         ikesim.linux.daemon)."""
-        out = self._begin()
+        out = self._ctx.out
         for pair in list(self._ctx.phase2.pairs()):
             if not pair.deleted and (peer is None or pair.peer == peer):
                 ipsec_sas.expire(self._ctx, pair, "clear" if notify_peer else "ike sa deleted")
@@ -171,7 +170,7 @@ class IsakmpEngine:
     @_served
     def _sa_request(self, now: float, local: int, policy: Phase2Policy,
                     proxy: Proxy) -> Output:
-        out = self._begin()
+        out = self._ctx.out
         qi.sa_request(self._ctx, now, local, policy, proxy)
         return out
 
@@ -181,7 +180,7 @@ class IsakmpEngine:
         """Call after a packet used ``pair``: past its kilobyte lifetime the pair expires (IOS
         negotiates a new one for the next interesting packet). ``inbound`` (True: from the
         peer, False: to it) feeds dead peer detection and NAT-keepalives."""
-        out = self._begin()
+        out = self._ctx.out
         ctx = self._ctx
         ipsec_sas.traffic(ctx, now, pair)
         if inbound is None:
