@@ -23,6 +23,7 @@ from ikesim.ios.reload import reload
 from ikesim.net.events import EventLog, SimEvent
 from ikesim.net.lab import Lab
 from ikesim.scenario import playback
+from ikesim.scenario.gcpolicy import heap_frozen
 from ikesim.scenario.model import EventSpec, Scenario
 
 if TYPE_CHECKING:
@@ -279,7 +280,8 @@ class Runtime:
         end = self.scenario.duration if until is None else until
         if end <= 0 or not math.isfinite(end):
             raise InputError("the run must last a positive time", text=f"{end:g}")
-        self.advance(end, progress=progress)
+        with heap_frozen():         # the built lab is skipped by collections during the run
+            self.advance(end, progress=progress)
         return self.finish(end)
 
 
