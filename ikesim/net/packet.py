@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from functools import lru_cache
 
 from ikesim.net.acl import PROTO_ICMP, PROTO_TCP, PROTO_UDP
 from ikesim.net.addr import int_to_ip
@@ -124,7 +123,6 @@ def icmp_packet(src: int, dst: int, icmp: Icmp, *, ttl: int = 255, ident: int = 
     )
 
 
-@lru_cache(maxsize=16)        # a pure function of a few sizes (bytes are immutable)
 def echo_data(size: int) -> bytes:
     """Echo data for an IOS ``size``-byte ping (size is the whole datagram, min 36 in IOS)."""
     n = max(0, size - IP_HEADER_LEN - ICMP_HEADER_LEN)
