@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ikesim.ios.crypto as crypto_module
+import ikesim.ios.crypto_map as crypto_map_module
 from ikesim.ike.events import IkeEvent
 from ikesim.ike.policy import CryptoMapEntry, TransformSet
 from ikesim.ios.crypto import SYSLOG_KINDS
@@ -189,6 +190,26 @@ def test_map_rules_are_compiled_again_when_the_acl_changes() -> None:
     assert line.dst == 0xC0A80100 and proxy.remote_net == 0xC0A80100
     assert proxy.remote_mask == 0xFFFFFF00 and rule.label == "CMAP 10"
     assert rule.peer_text == "11.11.11.2"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_entries, min_size=1, max_size=4), st.lists(_packets, min_size=1, max_size=12))
+def test_map_classifier_memo_answers_as_the_walk_and_stays_bounded(entries: list,
+                                                                    packets: list) -> None:
+    """A packet 6-tuple is classified once (its verdict memoised on the classifier, which a
+    new configuration replaces: test above); asked again, or after the memo was emptied for
+    being full, the answer is the walk's."""
+    config = _map_config([entries], [True])
+    classifier = MapClassifier(config, "M", "FastEthernet0/0")
+    limit = 3
+    original = crypto_map_module.CLASSIFY_MEMO_LIMIT
+    crypto_map_module.CLASSIFY_MEMO_LIMIT = limit
+    try:
+        for packet in packets + packets:
+            assert classifier.classify(*packet) == classifier._classify(*packet)
+            assert len(classifier._memo) <= limit
+    finally:
+        crypto_map_module.CLASSIFY_MEMO_LIMIT = original
 
 
 def test_map_classifier_builds_each_policy_once_with_its_interface() -> None:

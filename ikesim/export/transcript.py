@@ -83,7 +83,7 @@ class Transcript:
 
     def asynchronous(self, device: str, lines: list[str]) -> list[str]:
         """Record lines a device prints on its own (debug, syslog)."""
-        console = self._console(device)
+        console = self._consoles.get(device) or self._console(device)   # (made once)
         block: list[str] = []
         if self._current != device:
             block.append(console.prompt)

@@ -144,10 +144,13 @@ def _prefix_length(wildcard: int) -> int | None:
     return 32 - wildcard.bit_length()
 
 
+CLASSIFY_MEMO_LIMIT = 1024     # distinct packet 6-tuples remembered per classifier
+
+
 class MapClassifier:
     """The entries of one crypto map on one interface, indexed by destination prefix."""
 
-    __slots__ = ("map_name", "rules", "dynamic", "_dynamic_acls", "_tables", "_always")
+    __slots__ = ("map_name", "rules", "dynamic", "_dynamic_acls", "_tables", "_always", "_memo")
 
     def __init__(self, config: DeviceConfig, map_name: str, iface: str) -> None:
         self.map_name = map_name
@@ -181,6 +184,11 @@ class MapClassifier:
                     bucket.append(order)
         self._tables = tuple(tables.items())
         self._always = tuple(sorted(set(always)))
+        # classify's verdict per packet 6-tuple: a flow's packets (a ping's echoes) are
+        # classified once. A classifier is built per configuration (CryptoService._install
+        # rebuilds them all when it changes), so the memo never outlives the ACLs it read;
+        # bounded against many distinct flows (emptied when full).
+        self._memo: dict[tuple, tuple[MapRule, AclEntry, Proxy] | None] = {}
 
     def policies(self) -> list[Phase2Policy]:
         return [r.policy for r in self.rules if r.policy is not None] + self.dynamic
@@ -200,6 +208,18 @@ class MapClassifier:
                  ) -> tuple[MapRule, AclEntry, Proxy] | None:
         """The first entry (sequence order) whose ACL permits the packet, with the permitting
         line and its proxy identities; None when no entry claims it."""
+        key = (src, dst, protocol, sport, dport, icmp_type)
+        memo = self._memo
+        if key in memo:
+            return memo[key]
+        if len(memo) >= CLASSIFY_MEMO_LIMIT:
+            memo.clear()
+        hit = memo[key] = self._classify(src, dst, protocol, sport, dport, icmp_type)
+        return hit
+
+    def _classify(self, src: int, dst: int, protocol: int, sport: int | None,
+                  dport: int | None, icmp_type: int | None
+                  ) -> tuple[MapRule, AclEntry, Proxy] | None:
         found: list[int] = list(self._always)
         for mask, table in self._tables:
             orders = table.get(dst & mask)
