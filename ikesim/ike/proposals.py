@@ -139,21 +139,7 @@ class Offer:
 
     @classmethod
     def of(cls, transform: Transform) -> Offer:
-        vals: dict[int, int] = {}
-        life_type = LIFE_SECONDS
-        life: int | None = None
-        for a in transform.attributes:
-            t = int(a.type)
-            v = a.value if type(a.value) is int else int(a.int_value)   # TV: the int itself
-            if t == ATTR_LIFE_TYPE:
-                life_type = v
-            elif t == ATTR_LIFE_DURATION:
-                if life_type == LIFE_SECONDS:
-                    life = v
-            else:
-                vals.setdefault(t, v)
-        return cls(vals.get(ATTR_ENCRYPTION), vals.get(ATTR_KEY_LENGTH), vals.get(ATTR_HASH),
-                   vals.get(ATTR_AUTH), vals.get(ATTR_GROUP), life)
+        return read_transform(transform)[0]
 
 
 def first_mismatch(offer: Offer, policy: IsakmpPolicy,
