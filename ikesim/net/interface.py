@@ -30,7 +30,8 @@ EgressHook = Callable[["Packet", "Interface"], bool]
 LOAD_INTERVAL = 300.0  # seconds: "5 minute input rate" (IOS default load-interval)
 SAMPLE = 5.0  # seconds between rate updates
 _KEEP = math.exp(-SAMPLE / LOAD_INTERVAL)
-MAX_CLOSED = 64  # closed samples noted before they are folded into the rates anyway
+MAX_CLOSED = 8  # closed samples noted before they are folded into the rates anyway (bounds the
+#                 memory a long run keeps per interface: issue 13, long run ≤ 2 × a short one)
 
 
 def _fold(r: list, sample: int, total_bytes: int, total_packets: int) -> None:
